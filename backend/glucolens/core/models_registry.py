@@ -1,0 +1,6 @@
+"""Import every model so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from glucolens.auth import models as auth_models  # noqa: F401
+from glucolens.insights import models as insights_models  # noqa: F401
+from glucolens.lifestyle import models as lifestyle_models  # noqa: F401
+from glucolens.readings import models as readings_models  # noqa: F401

@@ -1,0 +1,40 @@
+"""Serve the exported web app (Next.js ``out/``) on the API's origin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from glucolens.core.errors import error_json
+
+
+def mount_static(app: FastAPI, root: Path | None) -> None:
+    @app.get("/{full_path:path}", include_in_schema=False)
+    async def web_app(full_path: str, request: Request) -> Response:
+        if full_path.startswith(("api/", "ws/")) or full_path in {"api", "ws"}:
+            return error_json(404, "not_found", f"No route {request.url.path}.")
+        if root is None:
+            return HTMLResponse(_NO_FRONTEND, status_code=200 if full_path == "" else 404)
+        base = root.resolve()
+        for candidate in (full_path, f"{full_path}/index.html", f"{full_path}.html"):
+            target = (base / candidate).resolve()
+            if target.is_file() and target.is_relative_to(base):
+                headers = {}
+                if "/_next/static/" in f"/{candidate}":
+                    headers["Cache-Control"] = "public, max-age=31536000, immutable"
+                else:
+                    headers["Cache-Control"] = "no-cache"
+                return FileResponse(target, headers=headers)
+        not_found = base / "404.html"
+        if not_found.is_file():
+            return FileResponse(not_found, status_code=404)
+        return error_json(404, "not_found", f"No page {request.url.path}.")
+
+
+_NO_FRONTEND = """<!doctype html><html><head><title>GlucoLens</title></head>
+<body style="font-family:sans-serif;max-width:40em;margin:4em auto">
+<h1>GlucoLens API is running</h1>
+<p>The web app has not been built. Run <code>make run</code> (it builds
+<code>frontend/out</code>), or open the <a href="/docs">API docs</a>.</p></body></html>"""

@@ -1,0 +1,5 @@
+"""insights routes (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/insights", tags=["insights"])

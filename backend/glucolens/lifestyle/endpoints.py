@@ -1,0 +1,5 @@
+"""lifestyle routes (being written)."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,0 +1,5 @@
+"""readings routes (being written)."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,0 +1,130 @@
+const formatterCache = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = tz + JSON.stringify(opts);
+  let f = formatterCache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-GB", { timeZone: tz, ...opts });
+    formatterCache.set(key, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function safeZone(tz: string | null | undefined): string {
+  return tz && isValidTimeZone(tz) ? tz : "UTC";
+}
+
+/** Offset of `tz` from UTC at the instant `date`, in minutes (east positive). */
+export function tzOffsetMinutes(date: Date, tz: string): number {
+  const parts = formatter(tz, {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(date);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  const seconds = Math.floor(date.getTime() / 1000) * 1000;
+  return Math.round((asUtc - seconds) / 60000);
+}
+
+export function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? "-" : "+";
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * Turn a `datetime-local` value (wall time, no zone) into an ISO string with the offset that the
+ * user's IANA zone has at that wall time, e.g. "2026-01-15T08:00" in New York → "...T08:00:00-05:00".
+ */
+export function zonedLocalToIso(local: string, tz: string): string {
+  const m = LOCAL_RE.exec(local);
+  if (!m) throw new Error(`Not a local date-time: ${local}`);
+  const [, y, mo, d, h, mi, s = "00"] = m;
+  const wallAsUtc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
+  let offset = tzOffsetMinutes(new Date(wallAsUtc), tz);
+  const second = tzOffsetMinutes(new Date(wallAsUtc - offset * 60000), tz);
+  if (second !== offset) {
+    // Near a DST switch: prefer the offset that round-trips to the same wall time.
+    const third = tzOffsetMinutes(new Date(wallAsUtc - second * 60000), tz);
+    offset = third === second ? second : Math.max(offset, second);
+  }
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}${formatOffset(offset)}`;
+}
+
+/** The wall time of an instant in `tz`, formatted for a `datetime-local` input. */
+export function isoToZonedLocal(iso: string | Date, tz: string): string {
+  const date = typeof iso === "string" ? new Date(iso) : iso;
+  const parts = formatter(tz, {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(date);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
+  return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}`;
+}
+
+export function formatDateTime(iso: string | Date | number, tz: string): string {
+  return formatter(tz, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+}
+
+export function formatDate(iso: string | Date | number, tz: string): string {
+  return formatter(tz, { day: "numeric", month: "short", year: "numeric" }).format(new Date(iso));
+}
+
+export function formatShortDate(iso: string | Date | number, tz: string): string {
+  return formatter(tz, { day: "numeric", month: "short" }).format(new Date(iso));
+}
+
+export function formatTime(iso: string | Date | number, tz: string): string {
+  return formatter(tz, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+}
+
+export function formatWeekdayTime(iso: string | Date | number, tz: string): string {
+  return formatter(tz, { weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+}
+
+export function minuteOfDayLabel(minute: number): string {
+  const h = Math.floor(minute / 60) % 24;
+  const m = Math.round(minute % 60);
+  return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
+}
+
+export function formatDuration(minutes: number): string {
+  if (minutes < 60) return `${Math.round(minutes)} min`;
+  const h = Math.floor(minutes / 60);
+  const m = Math.round(minutes % 60);
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+export function listTimeZones(): string[] {
+  const intl = Intl as typeof Intl & { supportedValuesOf?: (key: string) => string[] };
+  const zones = intl.supportedValuesOf ? intl.supportedValuesOf("timeZone") : [];
+  return zones.includes("UTC") ? zones : ["UTC", ...zones];
+}
+
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}

@@ -1,0 +1,53 @@
+import type { Unit } from "./types";
+
+export const MGDL_PER_MMOL = 18.0182;
+
+export function mgdlToUnit(mgdl: number, unit: Unit): number {
+  return unit === "mmol/L" ? mgdl / MGDL_PER_MMOL : mgdl;
+}
+
+export function unitToMgdl(value: number, unit: Unit): number {
+  return unit === "mmol/L" ? value * MGDL_PER_MMOL : value;
+}
+
+/** Round for display: mmol/L with one decimal, mg/dL as an integer. */
+export function roundGlucose(value: number, unit: Unit): number {
+  return unit === "mmol/L" ? Math.round(value * 10) / 10 : Math.round(value);
+}
+
+export function formatGlucose(value: number | null | undefined, unit: Unit, withUnit = false): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+  const text = unit === "mmol/L" ? value.toFixed(1) : String(Math.round(value));
+  return withUnit ? `${text} ${unit}` : text;
+}
+
+export function formatPct(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+  return `${value.toFixed(digits)}%`;
+}
+
+/** Input step and bounds for a glucose field in the user's unit. */
+export function glucoseInputProps(unit: Unit): { step: string; min: number; max: number } {
+  return unit === "mmol/L" ? { step: "0.1", min: 1.1, max: 33.3 } : { step: "1", min: 20, max: 600 };
+}
+
+/** International consensus (2019) time-in-range bands, lowest first. */
+export const TIR_BANDS = [
+  { key: "very_low_pct", label: "Very low", range: "<54 mg/dL", color: "#8B0000" },
+  { key: "low_pct", label: "Low", range: "54–69 mg/dL", color: "#E53935" },
+  { key: "in_range_pct", label: "In range", range: "70–180 mg/dL", color: "#2E9E4F" },
+  { key: "high_pct", label: "High", range: "181–250 mg/dL", color: "#F2B705" },
+  { key: "very_high_pct", label: "Very high", range: ">250 mg/dL", color: "#EF7D19" },
+] as const;
+
+export function bandRangeLabel(key: (typeof TIR_BANDS)[number]["key"], unit: Unit): string {
+  if (unit === "mg/dL") return TIR_BANDS.find((b) => b.key === key)!.range;
+  const mmol: Record<string, string> = {
+    very_low_pct: "<3.0 mmol/L",
+    low_pct: "3.0–3.8 mmol/L",
+    in_range_pct: "3.9–10.0 mmol/L",
+    high_pct: "10.1–13.9 mmol/L",
+    very_high_pct: ">13.9 mmol/L",
+  };
+  return mmol[key];
+}
