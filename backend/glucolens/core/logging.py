@@ -39,6 +39,8 @@ def configure_logging(level: str = "INFO") -> None:
     handler._glucolens = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    for noisy in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 access_log = logging.getLogger("glucolens.access")

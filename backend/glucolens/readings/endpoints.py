@@ -1,5 +1,72 @@
-"""readings routes (being written)."""
+"""Glucose and insulin routes."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-routers: list[APIRouter] = []
+from typing import Any
+
+from fastapi import APIRouter, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from glucolens.auth.deps import DbSession, ReadingsWrite
+from glucolens.core.crud import BulkIn, BulkReport, Rejected, Resource, build_router
+from glucolens.core.errors import responses
+from glucolens.readings import service
+from glucolens.readings.csv_import import MAX_CSV_BYTES, parse_glucose_csv
+from glucolens.readings.models import GlucoseReading, InsulinDose
+from glucolens.readings.schemas import GlucoseIn, GlucoseOut, InsulinIn, InsulinOut
+
+glucose_resource = Resource(
+    name="glucose",
+    path="/api/v1/glucose",
+    model=GlucoseReading,
+    create_schema=GlucoseIn,
+    out_schema=GlucoseOut,
+    time_attr="ts",
+    to_row=service.glucose_to_row,
+    to_out=service.glucose_to_out,
+    on_change=service.on_glucose_change,
+    generic_bulk=False,
+)
+insulin_resource = Resource(
+    name="insulin",
+    path="/api/v1/insulin",
+    model=InsulinDose,
+    create_schema=InsulinIn,
+    out_schema=InsulinOut,
+    time_attr="ts",
+    to_row=service.insulin_to_row,
+    to_out=service.insulin_to_out,
+)
+
+glucose_ingest = APIRouter(prefix="/api/v1/glucose", tags=["glucose"])
+
+
+@glucose_ingest.post(
+    "/bulk",
+    response_model=BulkReport,
+    responses=responses(401, 403, 422, 429),
+    summary="Create up to 100,000 glucose readings, idempotently",
+)
+def bulk_glucose(body: BulkIn, auth: ReadingsWrite, db: DbSession) -> Any:
+    """Idempotent on (source, external_id), else (source, timestamp); bad rows are reported."""
+    return service.ingest_glucose_batch(db, auth.user, body.items)
+
+
+@glucose_ingest.post(
+    "/import/csv",
+    response_model=BulkReport,
+    responses=responses(401, 403, 413, 422, 429),
+    summary="Import a CSV of timestamp,value[,unit]",
+)
+async def import_glucose_csv(file: UploadFile, auth: ReadingsWrite, db: DbSession) -> Any:
+    """Rejected rows carry the CSV line number as their index."""
+    data = await file.read(MAX_CSV_BYTES + 1)
+    items, lines = parse_glucose_csv(data, auth.user.timezone)
+    report = await run_in_threadpool(service.ingest_glucose_batch, db, auth.user, items)
+    report.rejected = [
+        Rejected(index=lines[r.index], field=r.field, reason=r.reason) for r in report.rejected
+    ]
+    return report
+
+
+routers = [glucose_ingest, build_router(glucose_resource), build_router(insulin_resource)]

@@ -1,0 +1,167 @@
+"""Per-local-day glucose aggregates, recomputed from raw rows for every day a write touches.
+
+Recomputing (rather than adding deltas) cannot drift, and a write touches few days. Days are
+the user's local days, so a spring-forward day has 23 hours and an autumn day 25.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from glucolens.auth.models import User
+from glucolens.core.db import utcnow
+from glucolens.core.timeutil import local_day_bounds, zone
+from glucolens.readings.models import GlucoseDaily, GlucoseReading
+
+HIST_MIN_MGDL = 20
+HIST_BINS = 581  # 20..600 mg/dL, one bin per whole mg/dL
+_INTERVALS = np.array([1, 5, 15])
+
+
+def hist_index(values_mgdl: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(values_mgdl).astype(np.int64) - HIST_MIN_MGDL, 0, HIST_BINS - 1)
+
+
+def local_days(ts: pd.DatetimeIndex, tz: str) -> np.ndarray:
+    """Local calendar day of each UTC instant, as numpy datetime64[D]."""
+    return ts.tz_convert(tz).tz_localize(None).normalize().values.astype("datetime64[D]")
+
+
+@dataclass(frozen=True)
+class DayStats:
+    day: dt.date
+    n: int
+    sum_mgdl: float
+    sumsq_mgdl: float
+    min_mgdl: float
+    max_mgdl: float
+    interval_min: int
+    hist: np.ndarray
+
+
+def snap_interval(minutes: float) -> int:
+    """The sensor's sampling interval: 1, 5 or 15 minutes, whichever is nearest."""
+    return int(_INTERVALS[np.argmin(np.abs(_INTERVALS - minutes))])
+
+
+def compute_day_stats(ts: pd.DatetimeIndex, values: np.ndarray, tz: str) -> list[DayStats]:
+    if len(ts) == 0:
+        return []
+    order = np.argsort(ts.asi8, kind="stable")
+    ts = ts[order]
+    values = values[order]
+    days = local_days(ts, tz)
+    gaps_min = np.diff(ts.asi8) / 60e9
+    out: list[DayStats] = []
+    uniq, starts = np.unique(days, return_index=True)
+    bounds = [*starts.tolist(), len(days)]
+    for i, day in enumerate(uniq):
+        a, b = bounds[i], bounds[i + 1]
+        v = values[a:b]
+        gaps = gaps_min[a : b - 1] if b - a > 1 else np.array([])
+        gaps = gaps[(gaps > 0) & (gaps <= 30)]
+        interval = snap_interval(float(np.median(gaps))) if len(gaps) else 5
+        out.append(
+            DayStats(
+                day=day.astype(dt.date),
+                n=int(len(v)),
+                sum_mgdl=float(v.sum()),
+                sumsq_mgdl=float(np.square(v).sum()),
+                min_mgdl=float(v.min()),
+                max_mgdl=float(v.max()),
+                interval_min=interval,
+                hist=np.bincount(hist_index(v), minlength=HIST_BINS),
+            )
+        )
+    return out
+
+
+def _day_runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    ordered = sorted(set(days))
+    runs: list[tuple[dt.date, dt.date]] = []
+    for d in ordered:
+        if runs and (d - runs[-1][1]).days <= 1:
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def refresh_days(db: Session, user: User, instants: Iterable[dt.datetime]) -> None:
+    """Recompute the aggregates of every local day that contains one of ``instants``."""
+    tz = zone(user.timezone)
+    days = {t.astimezone(tz).date() for t in instants}
+    for first, last in _day_runs(days):
+        start, _ = local_day_bounds(first, user.timezone)
+        _, end = local_day_bounds(last, user.timezone)
+        _recompute_range(db, user, first, last, start, end)
+    db.commit()
+
+
+def rebuild_all(db: Session, user: User) -> None:
+    """Recompute every day, e.g. after the user's time zone changed."""
+    db.execute(delete(GlucoseDaily).where(GlucoseDaily.user_id == user.id))
+    first_ts = db.execute(
+        select(func.min(GlucoseReading.ts)).where(GlucoseReading.user_id == user.id)
+    ).scalar_one_or_none()
+    if first_ts is not None:
+        last_ts = db.execute(
+            select(func.max(GlucoseReading.ts)).where(GlucoseReading.user_id == user.id)
+        ).scalar_one()
+        tzi = zone(user.timezone)
+        first_day, last_day = first_ts.astimezone(tzi).date(), last_ts.astimezone(tzi).date()
+        start, _ = local_day_bounds(first_day, user.timezone)
+        _, end = local_day_bounds(last_day, user.timezone)
+        _recompute_range(db, user, first_day, last_day, start, end)
+    db.commit()
+
+
+def _recompute_range(
+    db: Session,
+    user: User,
+    first: dt.date,
+    last: dt.date,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> None:
+    rows = db.execute(
+        select(GlucoseReading.ts, GlucoseReading.value_mgdl).where(
+            GlucoseReading.user_id == user.id,
+            GlucoseReading.ts >= start,
+            GlucoseReading.ts < end,
+        )
+    ).all()
+    db.execute(
+        delete(GlucoseDaily).where(
+            GlucoseDaily.user_id == user.id, GlucoseDaily.day >= first, GlucoseDaily.day <= last
+        )
+    )
+    if not rows:
+        return
+    ts = pd.DatetimeIndex([r[0] for r in rows]).tz_convert("UTC")
+    values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    now = utcnow()
+    payload = [
+        {
+            "user_id": user.id,
+            "day": s.day,
+            "n": s.n,
+            "sum_mgdl": s.sum_mgdl,
+            "sumsq_mgdl": s.sumsq_mgdl,
+            "min_mgdl": s.min_mgdl,
+            "max_mgdl": s.max_mgdl,
+            "interval_min": s.interval_min,
+            "hist": json.dumps(s.hist.tolist(), separators=(",", ":")),
+            "updated_at": now,
+        }
+        for s in compute_day_stats(ts, values, user.timezone)
+    ]
+    db.execute(insert(GlucoseDaily), payload)

@@ -1,0 +1,50 @@
+"""Glucose and insulin schemas."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from glucolens.core.schemas import PastTime, RowOut, StrictIn, UtcTime
+
+
+class GlucoseIn(StrictIn):
+    timestamp: PastTime
+    value: float | str = Field(
+        description="A number in `unit`, or the sensor sentinels \"Low\" / \"High\"."
+    )
+    unit: str | None = Field(default=None, description="mg/dL (default) or mmol/L")
+    trend: str | None = Field(default=None, max_length=24)
+    device: str | None = Field(default=None, max_length=64)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_bool(cls, v: object) -> object:
+        if isinstance(v, bool):
+            raise ValueError("value must be a number or 'Low'/'High'")
+        return v
+
+
+class GlucoseOut(RowOut):
+    timestamp: UtcTime
+    value: float
+    unit: str
+    value_mgdl: float
+    flag: str | None
+    trend: str | None
+    device: str | None
+
+
+class InsulinIn(StrictIn):
+    timestamp: PastTime
+    units: float = Field(gt=0, le=100, description="Units of insulin (0–100]")
+    kind: Literal["bolus", "basal"]
+    insulin_type: str | None = Field(default=None, max_length=64)
+
+
+class InsulinOut(RowOut):
+    timestamp: UtcTime
+    units: float
+    kind: str
+    insulin_type: str | None

@@ -1,0 +1,226 @@
+"""Glucose and insulin business rules: validation, unit conversion, idempotent ingest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from glucolens.auth.models import User
+from glucolens.core.crud import BulkReport, Rejected, insert_ignoring_duplicates
+from glucolens.core.db import utcnow
+from glucolens.core.errors import ValidationFailed
+from glucolens.core.timeutil import FUTURE_TOLERANCE, offset_minutes
+from glucolens.core.units import MMOL, from_mgdl, normalize_unit, to_mgdl
+from glucolens.readings import aggregates
+from glucolens.readings.models import GlucoseReading, InsulinDose
+from glucolens.readings.schemas import GlucoseIn, GlucoseOut, InsulinIn, InsulinOut
+
+GLUCOSE_MIN_MGDL = 20.0
+GLUCOSE_MAX_MGDL = 600.0
+# Where sensors stop reporting numbers: Dexcom and Libre both show "Low" below 40 mg/dL;
+# "High" is above 400 (Dexcom) or 500 (Libre). The flag keeps the fact; the value is the bound.
+SENTINELS = {"low": ("low", 40.0), "lo": ("low", 40.0), "high": ("high", 400.0), "hi": ("high", 400.0)}
+BULK_MAX_GLUCOSE = 100_000
+
+
+class RowError(ValueError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def parse_glucose_value(value: Any, unit_raw: Any) -> tuple[float, str | None]:
+    """Returns (mg/dL, flag). Raises RowError naming the field."""
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in SENTINELS:
+            flag, mgdl = SENTINELS[key]
+            return mgdl, flag
+        try:
+            value = float(key)
+        except ValueError:
+            raise RowError("value", f"'{value[:20]}' is not a number or Low/High") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RowError("value", "value must be a number or 'Low'/'High'")
+    if not math.isfinite(value):
+        raise RowError("value", "value must be a finite number")
+    if unit_raw is not None and not isinstance(unit_raw, str):
+        raise RowError("unit", "unit must be 'mg/dL' or 'mmol/L'")
+    unit = normalize_unit(unit_raw)
+    if unit is None:
+        raise RowError("unit", f"unknown unit '{str(unit_raw)[:20]}'; use mg/dL or mmol/L")
+    mgdl = to_mgdl(float(value), unit)
+    if not GLUCOSE_MIN_MGDL <= mgdl <= GLUCOSE_MAX_MGDL:
+        shown = f"{value:g} {unit}"
+        raise RowError(
+            "value",
+            f"{shown} is outside the plausible range 20–600 mg/dL (1.1–33.3 mmol/L)",
+        )
+    return round(mgdl, 2) if unit == MMOL else float(mgdl), None
+
+
+def parse_timestamp(raw: Any, now: dt.datetime, field: str = "timestamp") -> dt.datetime:
+    if isinstance(raw, dt.datetime):
+        ts = raw
+    elif isinstance(raw, str):
+        try:
+            ts = dt.datetime.fromisoformat(raw.strip())
+        except ValueError:
+            raise RowError(field, f"'{raw[:40]}' is not an ISO 8601 time") from None
+    else:
+        raise RowError(field, "timestamp is required (ISO 8601 with offset)")
+    if ts.tzinfo is None:
+        raise RowError(field, "timestamp needs a UTC offset or Z")
+    if ts - now > FUTURE_TOLERANCE:
+        raise RowError(field, "timestamp is more than 5 minutes in the future")
+    return ts
+
+
+def _opt_str(item: dict[str, Any], key: str, max_len: int) -> str | None:
+    v = item.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str | int) or isinstance(v, bool):
+        raise RowError(key, f"{key} must be a string")
+    v = str(v).strip()
+    if len(v) > max_len:
+        raise RowError(key, f"{key} is longer than {max_len} characters")
+    return v or None
+
+
+_ALLOWED = {"timestamp", "value", "unit", "trend", "device", "source", "external_id"}
+
+
+def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
+    """Validate one raw bulk item into a table row (fast path: no pydantic per row)."""
+    if not isinstance(item, dict):
+        raise RowError("", "each item must be an object")
+    extra = item.keys() - _ALLOWED
+    if extra:
+        raise RowError(sorted(extra)[0], "unknown field")
+    ts = parse_timestamp(item.get("timestamp"), now)
+    mgdl, flag = parse_glucose_value(item.get("value"), item.get("unit"))
+    source = _opt_str(item, "source", 32) or "manual"
+    return {
+        "user_id": user.id,
+        "ts": ts.astimezone(dt.UTC),
+        "utc_offset_min": offset_minutes(ts),
+        "value_mgdl": mgdl,
+        "flag": flag,
+        "trend": _opt_str(item, "trend", 24),
+        "device": _opt_str(item, "device", 64),
+        "source": source,
+        "external_id": _opt_str(item, "external_id", 128),
+        "created_at": now,
+    }
+
+
+def glucose_to_row(body: GlucoseIn, user: User) -> dict[str, Any]:
+    try:
+        row = glucose_row(body.model_dump(exclude_none=True), user, utcnow())
+    except RowError as exc:
+        raise ValidationFailed(
+            f"Invalid {exc.field}: {exc.reason}.",
+            details=[{"field": exc.field, "reason": exc.reason}],
+        ) from exc
+    row.pop("user_id")
+    row.pop("created_at")
+    return row
+
+
+def glucose_to_out(row: GlucoseReading, user: User) -> GlucoseOut:
+    return GlucoseOut(
+        id=row.id,
+        timestamp=row.ts,
+        value=from_mgdl(row.value_mgdl, user.unit) or 0.0,
+        unit=user.unit,
+        value_mgdl=row.value_mgdl,
+        flag=row.flag,
+        trend=row.trend,
+        device=row.device,
+        source=row.source,
+        external_id=row.external_id,
+        utc_offset_min=row.utc_offset_min,
+        created_at=row.created_at,
+    )
+
+
+def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
+    aggregates.refresh_days(db, user, instants)
+    from glucolens.insights.service import notify_new_data
+
+    notify_new_data(user.id)
+
+
+def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
+    inserted = 0
+    cols = ["ts", "utc_offset_min", "value_mgdl", "flag", "trend", "device", "source", "external_id"]
+    types = ["timestamptz", "int", "float8", "text", "text", "text", "text", "text"]
+    unnest = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(cols, types, strict=True))
+    sql = text(
+        f"INSERT INTO glucose_readings (user_id, created_at, {', '.join(cols)}) "  # noqa: S608
+        f"SELECT CAST(:user_id AS uuid), CAST(:created_at AS timestamptz), t.* "
+        f"FROM unnest({unnest}) AS t({', '.join(cols)}) ON CONFLICT DO NOTHING"
+    )
+    for i in range(0, len(rows), 25_000):
+        chunk = rows[i : i + 25_000]
+        params: dict[str, Any] = {c: [r[c] for r in chunk] for c in cols}
+        params["user_id"] = str(chunk[0]["user_id"])
+        params["created_at"] = chunk[0]["created_at"]
+        inserted += db.execute(sql, params).rowcount  # type: ignore[attr-defined]
+    return inserted
+
+
+def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkReport:
+    if len(items) > BULK_MAX_GLUCOSE:
+        raise ValidationFailed(
+            f"At most {BULK_MAX_GLUCOSE} readings per request; got {len(items)}. Split the batch.",
+            details=[{"field": "items", "reason": f"more than {BULK_MAX_GLUCOSE} items"}],
+        )
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    rejected: list[Rejected] = []
+    for index, item in enumerate(items):
+        try:
+            rows.append(glucose_row(item, user, now))
+        except RowError as exc:
+            rejected.append(Rejected(index=index, field=exc.field or None, reason=exc.reason))
+    if db.get_bind().dialect.name == "postgresql" and rows:
+        inserted = _insert_glucose_pg(db, rows)
+    else:
+        inserted = insert_ignoring_duplicates(db, GlucoseReading, rows)
+    db.commit()
+    if inserted:
+        on_glucose_change(db, user, [r["ts"] for r in rows])
+    return BulkReport(inserted=inserted, duplicates=len(rows) - inserted, rejected=rejected)
+
+
+def insulin_to_row(body: InsulinIn, user: User) -> dict[str, Any]:
+    return {
+        "ts": body.timestamp.astimezone(dt.UTC),
+        "utc_offset_min": offset_minutes(body.timestamp),
+        "units": body.units,
+        "kind": body.kind,
+        "insulin_type": body.insulin_type,
+        "source": body.source,
+        "external_id": body.external_id,
+    }
+
+
+def insulin_to_out(row: InsulinDose, _user: User) -> InsulinOut:
+    return InsulinOut(
+        id=row.id,
+        timestamp=row.ts,
+        units=row.units,
+        kind=row.kind,
+        insulin_type=row.insulin_type,
+        source=row.source,
+        external_id=row.external_id,
+        utc_offset_min=row.utc_offset_min,
+        created_at=row.created_at,
+    )
