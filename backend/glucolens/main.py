@@ -16,7 +16,7 @@ from glucolens.core.db import get_engine
 from glucolens.core.errors import install_error_handlers
 from glucolens.core.logging import configure_logging, log_requests
 from glucolens.core.static import mount_static
-from glucolens.dashboard.endpoints import router as dashboard_router
+from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
 from glucolens.insights.endpoints import router as insights_router
 from glucolens.lifestyle.endpoints import routers as lifestyle_routers
@@ -59,9 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         auth_router,
         api_keys_router,
+        *dashboard_routers,
         *readings_routers,
         *lifestyle_routers,
-        dashboard_router,
         insights_router,
         demo_router,
     ):

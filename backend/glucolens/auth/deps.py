@@ -98,9 +98,7 @@ def authenticate(request: Request, db: Session) -> AuthSubject:
 
 
 def require(scope: str):  # noqa: ANN201 - returns a FastAPI dependency
-    def dependency(
-        request: Request, db: Annotated[Session, Depends(get_session)]
-    ) -> AuthSubject:
+    def dependency(request: Request, db: Annotated[Session, Depends(get_session)]) -> AuthSubject:
         subject = authenticate(request, db)
         if scope not in subject.scopes:
             raise Forbidden(f"This credential lacks the '{scope}' scope.")

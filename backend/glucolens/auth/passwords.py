@@ -13,7 +13,9 @@ from glucolens.core.config import get_settings
 @lru_cache
 def _hasher() -> PasswordHash:
     s = get_settings()
-    return PasswordHash((Argon2Hasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_cost_kib),))
+    return PasswordHash(
+        (Argon2Hasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_cost_kib),)
+    )
 
 
 def hash_password(password: str) -> str:

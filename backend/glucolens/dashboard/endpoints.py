@@ -1,5 +1,96 @@
-"""dashboard routes (being written)."""
+"""Dashboard routes: summary, daily statistics, AGP and the chart series (reads only)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from glucolens.auth.deps import DbSession, ReadAuth
+from glucolens.core.db import utcnow
+from glucolens.core.errors import ValidationFailed, responses
+from glucolens.core.timeutil import local_today
+from glucolens.dashboard import schemas, service
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+series_router = APIRouter(prefix="/api/v1/glucose", tags=["glucose"])
+ERRORS = responses(401, 403, 422, 429)
+ALLOWED_WINDOWS = {7, 14, 30, 90}
+
+
+@router.get(
+    "/summary", response_model=schemas.Summary, responses=ERRORS, summary="Consensus metrics"
+)
+def get_summary(
+    auth: ReadAuth,
+    db: DbSession,
+    days: Annotated[list[int] | None, Query(description="7, 14, 30 or 90; repeatable")] = None,
+) -> schemas.Summary:
+    """Mean, SD, CV, GMI, time in ranges, wear and data sufficiency per window."""
+    windows = days or [7, 30, 90]
+    bad = [d for d in windows if d not in ALLOWED_WINDOWS]
+    if bad:
+        raise ValidationFailed(
+            f"days must be one of 7, 14, 30, 90; got {bad[0]}.",
+            details=[{"field": "days", "reason": "unsupported window"}],
+        )
+    return service.summary(db, auth.user, windows)
+
+
+@router.get("/daily", response_model=schemas.Daily, responses=ERRORS, summary="Per-day statistics")
+def get_daily(
+    auth: ReadAuth,
+    db: DbSession,
+    days: Annotated[int | None, Query(ge=1, le=366)] = None,
+    start: Annotated[dt.date | None, Query(description="first local date")] = None,
+    end: Annotated[dt.date | None, Query(description="last local date (inclusive)")] = None,
+) -> schemas.Daily:
+    """Statistics for each local day (the user's time zone), oldest first."""
+    today = local_today(auth.user.timezone)
+    last = end or today
+    first = start or last - dt.timedelta(days=(days or 30) - 1)
+    if first > last:
+        raise ValidationFailed(
+            "'start' is after 'end'.", details=[{"field": "start", "reason": "after end"}]
+        )
+    if (last - first).days > 366:
+        raise ValidationFailed(
+            "At most 366 days per request.",
+            details=[{"field": "start", "reason": "range too long"}],
+        )
+    return service.daily(db, auth.user, first, last)
+
+
+@router.get(
+    "/agp", response_model=schemas.Agp, responses=ERRORS, summary="Ambulatory glucose profile"
+)
+def get_agp(
+    auth: ReadAuth, db: DbSession, days: Annotated[int, Query(ge=7, le=90)] = 14
+) -> schemas.Agp:
+    """5th/25th/50th/75th/95th percentiles in 288 five-minute bins of the local day."""
+    return service.agp(db, auth.user, days)
+
+
+@series_router.get(
+    "/series", response_model=schemas.Series, responses=ERRORS, summary="Readings for a chart"
+)
+def get_series(
+    auth: ReadAuth,
+    db: DbSession,
+    start: Annotated[dt.datetime | None, Query(description="default: end − 24 h")] = None,
+    end: Annotated[dt.datetime | None, Query(description="default: now")] = None,
+    points: Annotated[int, Query(ge=10, le=5000)] = 500,
+) -> schemas.Series:
+    """Raw readings when they fit in ``points``; otherwise min/mean/max per time bucket."""
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed(
+                f"'{name}' needs a UTC offset or Z.", details=[{"field": name, "reason": "naive"}]
+            )
+    end = end or utcnow()
+    start = start or end - dt.timedelta(hours=24)
+    return service.series(db, auth.user, start, end, points)
+
+
+routers = [series_router, router]

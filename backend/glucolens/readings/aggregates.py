@@ -55,6 +55,7 @@ def snap_interval(minutes: float) -> int:
 def compute_day_stats(ts: pd.DatetimeIndex, values: np.ndarray, tz: str) -> list[DayStats]:
     if len(ts) == 0:
         return []
+    ts = ts.as_unit("ns")
     order = np.argsort(ts.asi8, kind="stable")
     ts = ts[order]
     values = values[order]

@@ -12,7 +12,7 @@ from glucolens.core.schemas import PastTime, RowOut, StrictIn, UtcTime
 class GlucoseIn(StrictIn):
     timestamp: PastTime
     value: float | str = Field(
-        description="A number in `unit`, or the sensor sentinels \"Low\" / \"High\"."
+        description='A number in `unit`, or the sensor sentinels "Low" / "High".'
     )
     unit: str | None = Field(default=None, description="mg/dL (default) or mmol/L")
     trend: str | None = Field(default=None, max_length=24)

@@ -23,7 +23,12 @@ GLUCOSE_MIN_MGDL = 20.0
 GLUCOSE_MAX_MGDL = 600.0
 # Where sensors stop reporting numbers: Dexcom and Libre both show "Low" below 40 mg/dL;
 # "High" is above 400 (Dexcom) or 500 (Libre). The flag keeps the fact; the value is the bound.
-SENTINELS = {"low": ("low", 40.0), "lo": ("low", 40.0), "high": ("high", 400.0), "hi": ("high", 400.0)}
+SENTINELS = {
+    "low": ("low", 40.0),
+    "lo": ("low", 40.0),
+    "high": ("high", 400.0),
+    "hi": ("high", 400.0),
+}
 BULK_MAX_GLUCOSE = 100_000
 
 
@@ -159,7 +164,16 @@ def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> N
 
 def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
     inserted = 0
-    cols = ["ts", "utc_offset_min", "value_mgdl", "flag", "trend", "device", "source", "external_id"]
+    cols = [
+        "ts",
+        "utc_offset_min",
+        "value_mgdl",
+        "flag",
+        "trend",
+        "device",
+        "source",
+        "external_id",
+    ]
     types = ["timestamptz", "int", "float8", "text", "text", "text", "text", "text"]
     unnest = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(cols, types, strict=True))
     sql = text(

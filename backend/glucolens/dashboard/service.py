@@ -1,0 +1,245 @@
+"""Dashboard reads. Summaries and daily statistics come from the per-day aggregates, so their
+cost depends on the number of days, not readings; AGP reads one window of raw values and the
+series is bucketed in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Integer, cast, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from glucolens.auth.models import User
+from glucolens.core.db import utcnow
+from glucolens.core.errors import ValidationFailed
+from glucolens.core.timeutil import local_day_bounds, local_today
+from glucolens.core.units import from_mgdl
+from glucolens.dashboard import schemas, stats
+from glucolens.readings.models import GlucoseDaily, GlucoseReading
+
+
+def _conv(user: User, v: float | None) -> float | None:
+    return from_mgdl(v, user.unit)
+
+
+def _r(v: float | None, nd: int = 1) -> float | None:
+    return None if v is None else round(v, nd)
+
+
+def _days(db: Session, user: User, first: dt.date, last: dt.date) -> list[stats.DayAggregate]:
+    rows = db.execute(
+        select(GlucoseDaily)
+        .where(GlucoseDaily.user_id == user.id, GlucoseDaily.day >= first, GlucoseDaily.day <= last)
+        .order_by(GlucoseDaily.day)
+    ).scalars()
+    return [
+        stats.DayAggregate(
+            day=r.day,
+            n=r.n,
+            sum_mgdl=r.sum_mgdl,
+            sumsq_mgdl=r.sumsq_mgdl,
+            min_mgdl=r.min_mgdl,
+            max_mgdl=r.max_mgdl,
+            interval_min=r.interval_min,
+            hist=np.asarray(json.loads(r.hist), dtype=np.int64),
+        )
+        for r in rows
+    ]
+
+
+def _bands(b: dict[str, float | None]) -> schemas.Bands:
+    return schemas.Bands(**{k: _r(v) for k, v in b.items()})
+
+
+def summary(
+    db: Session, user: User, windows: list[int], now: dt.datetime | None = None
+) -> schemas.Summary:
+    now = now or utcnow()
+    today = local_today(user.timezone, now)
+    longest = max(windows)
+    all_days = _days(db, user, today - dt.timedelta(days=longest - 1), today)
+    out = []
+    for n_days in sorted(set(windows)):
+        first = today - dt.timedelta(days=n_days - 1)
+        days = [d for d in all_days if d.day >= first]
+        interval = stats.window_interval(days)
+        expected = stats.expected_readings(first, today, user.timezone, interval, now)
+        w = stats.combine(days, (user.target_low_mgdl, user.target_high_mgdl), expected)
+        start, _ = local_day_bounds(first, user.timezone)
+        out.append(
+            schemas.Window(
+                days=n_days,
+                start=start,
+                end=now,
+                mean=_conv(user, w.mean),
+                sd=_conv(user, w.sd),
+                cv_pct=_r(w.cv_pct),
+                gmi_pct=_r(w.gmi_pct, 2),
+                min=_conv(user, w.min_mgdl),
+                max=_conv(user, w.max_mgdl),
+                reading_count=w.reading_count,
+                expected_count=int(round(w.expected_count)),
+                wear_pct=_r(w.wear_pct),
+                days_with_data=w.days_with_data,
+                sufficient_data=w.sufficient_data,
+                bands=_bands(w.bands),
+                target_pct=_r(w.target_pct),
+            )
+        )
+    return schemas.Summary(
+        unit=user.unit,
+        timezone=user.timezone,
+        target_low=_conv(user, user.target_low_mgdl) or 0.0,
+        target_high=_conv(user, user.target_high_mgdl) or 0.0,
+        windows=out,
+    )
+
+
+def daily(
+    db: Session, user: User, first: dt.date, last: dt.date, now: dt.datetime | None = None
+) -> schemas.Daily:
+    now = now or utcnow()
+    target = (user.target_low_mgdl, user.target_high_mgdl)
+    out = []
+    for d in _days(db, user, first, last):
+        expected = stats.expected_readings(d.day, d.day, user.timezone, d.interval_min, now)
+        w = stats.combine([d], target, expected)
+        below = stats.pct_between(d.hist, None, user.target_low_mgdl - 1)
+        above = stats.pct_between(d.hist, user.target_high_mgdl + 1, None)
+        out.append(
+            schemas.Day(
+                date=d.day,
+                mean=_conv(user, w.mean),
+                sd=_conv(user, w.sd),
+                cv_pct=_r(w.cv_pct),
+                min=_conv(user, d.min_mgdl),
+                max=_conv(user, d.max_mgdl),
+                reading_count=d.n,
+                wear_pct=_r(w.wear_pct),
+                in_range_pct=_r(w.target_pct),
+                below_pct=_r(below),
+                above_pct=_r(above),
+                bands=_bands(w.bands),
+            )
+        )
+    return schemas.Daily(
+        unit=user.unit,
+        timezone=user.timezone,
+        target_low=_conv(user, user.target_low_mgdl) or 0.0,
+        target_high=_conv(user, user.target_high_mgdl) or 0.0,
+        days=out,
+    )
+
+
+def agp(db: Session, user: User, n_days: int, now: dt.datetime | None = None) -> schemas.Agp:
+    now = now or utcnow()
+    today = local_today(user.timezone, now)
+    start, _ = local_day_bounds(today - dt.timedelta(days=n_days - 1), user.timezone)
+    rows = db.execute(
+        select(GlucoseReading.ts, GlucoseReading.value_mgdl).where(
+            GlucoseReading.user_id == user.id,
+            GlucoseReading.ts >= start,
+            GlucoseReading.ts <= now,
+        )
+    ).all()
+    if rows:
+        ts = pd.DatetimeIndex([r[0] for r in rows]).tz_convert(user.timezone)
+        minute = (ts.hour * 60 + ts.minute).to_numpy()
+        values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+        bins = stats.agp_percentiles(minute, values)
+    else:
+        bins = [
+            {"minute": float(b * 5), **dict.fromkeys(("p5", "p25", "p50", "p75", "p95"))}
+            for b in range(stats.AGP_BINS)
+        ]
+    conv = [
+        schemas.AgpBin(
+            minute=b["minute"], **{k: _conv(user, v) for k, v in b.items() if k != "minute"}
+        )  # type: ignore[arg-type]
+        for b in bins
+    ]
+    return schemas.Agp(
+        unit=user.unit,
+        timezone=user.timezone,
+        days=n_days,
+        start=start,
+        end=now,
+        reading_count=len(rows),
+        bins=conv,
+    )
+
+
+def _epoch(db: Session) -> Any:
+    if db.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", GlucoseReading.ts)), Integer)
+    return cast(func.strftime("%s", GlucoseReading.ts), Integer)
+
+
+def series(
+    db: Session, user: User, start: dt.datetime, end: dt.datetime, points: int
+) -> schemas.Series:
+    if end <= start:
+        raise ValidationFailed(
+            "'end' must be after 'start'.", details=[{"field": "end", "reason": "not after start"}]
+        )
+    base = (
+        GlucoseReading.user_id == user.id,
+        GlucoseReading.ts >= start,
+        GlucoseReading.ts < end,
+    )
+    total = db.execute(select(func.count()).select_from(GlucoseReading).where(*base)).scalar_one()
+    if total <= points:
+        rows = db.execute(
+            select(GlucoseReading.ts, GlucoseReading.value_mgdl)
+            .where(*base)
+            .order_by(GlucoseReading.ts)
+        ).all()
+        pts = [schemas.SeriesPoint(t=t, v=_conv(user, v) or 0.0) for t, v in rows]
+        return schemas.Series(
+            unit=user.unit,
+            start=start,
+            end=end,
+            total=total,
+            downsampled=False,
+            bucket_s=None,
+            points=pts,
+        )
+    # Min/mean/max per time bucket (an M4-style reduction done by the database): peaks and
+    # nadirs survive as the bucket's min and max.
+    bucket_s = max(60, math.ceil((end - start).total_seconds() / points))
+    start_epoch = int(start.timestamp())
+    bucket = ((_epoch(db) - start_epoch) // bucket_s).label("b")
+    rows = db.execute(
+        select(
+            bucket,
+            func.avg(GlucoseReading.value_mgdl),
+            func.min(GlucoseReading.value_mgdl),
+            func.max(GlucoseReading.value_mgdl),
+        )
+        .where(*base)
+        .group_by(literal_column("b"))
+        .order_by(literal_column("b"))
+    ).all()
+    pts = [
+        schemas.SeriesPoint(
+            t=start + dt.timedelta(seconds=(int(b) + 0.5) * bucket_s),
+            v=_conv(user, float(avg)) or 0.0,
+            min=_conv(user, float(lo)),
+            max=_conv(user, float(hi)),
+        )
+        for b, avg, lo, hi in rows
+    ]
+    return schemas.Series(
+        unit=user.unit,
+        start=start,
+        end=end,
+        total=total,
+        downsampled=True,
+        bucket_s=bucket_s,
+        points=pts,
+    )

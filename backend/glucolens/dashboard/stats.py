@@ -1,0 +1,175 @@
+"""Pure calculations behind the dashboard (no database): combining per-day aggregates into
+consensus metrics, AGP percentiles, and expected-reading counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from glucolens.core.timeutil import local_day_bounds
+from glucolens.readings.aggregates import HIST_BINS, HIST_MIN_MGDL
+
+# 2019 international consensus bands (Battelino et al., Diabetes Care 2019), mg/dL.
+BANDS = {
+    "very_low_pct": (None, 53),  # < 54
+    "low_pct": (54, 69),
+    "in_range_pct": (70, 180),
+    "high_pct": (181, 250),
+    "very_high_pct": (251, None),  # > 250
+}
+MIN_DAYS_FOR_SUFFICIENCY = 14
+MIN_WEAR_PCT = 70.0
+
+
+def gmi_pct(mean_mgdl: float) -> float:
+    """Glucose Management Indicator (Bergenstal et al. 2018)."""
+    return 3.31 + 0.02392 * mean_mgdl
+
+
+@dataclass(frozen=True)
+class DayAggregate:
+    day: dt.date
+    n: int
+    sum_mgdl: float
+    sumsq_mgdl: float
+    min_mgdl: float
+    max_mgdl: float
+    interval_min: int
+    hist: np.ndarray
+
+
+def pct_between(hist: np.ndarray, lo_mgdl: float | None, hi_mgdl: float | None) -> float | None:
+    """Share (%) of readings with lo ≤ round(value) ≤ hi (None = unbounded)."""
+    total = int(hist.sum())
+    if total == 0:
+        return None
+    a = 0 if lo_mgdl is None else max(0, int(round(lo_mgdl)) - HIST_MIN_MGDL)
+    b = (
+        HIST_BINS - 1
+        if hi_mgdl is None
+        else min(HIST_BINS - 1, int(round(hi_mgdl)) - HIST_MIN_MGDL)
+    )
+    if b < a:
+        return 0.0
+    return 100.0 * float(hist[a : b + 1].sum()) / total
+
+
+def mean_sd(n: int, s: float, ss: float) -> tuple[float | None, float | None]:
+    """Mean and sample SD (n − 1, as iglu and Clarity) from count, sum and sum of squares."""
+    if n == 0:
+        return None, None
+    mean = s / n
+    if n < 2:
+        return mean, None
+    var = max(0.0, (ss - n * mean * mean) / (n - 1))
+    return mean, math.sqrt(var)
+
+
+def window_interval(days: Sequence[DayAggregate]) -> int:
+    """The sensor interval most readings in the window were taken at."""
+    if not days:
+        return 5
+    weights: Counter[int] = Counter()
+    for d in days:
+        weights[d.interval_min] += d.n
+    return weights.most_common(1)[0][0]
+
+
+def expected_readings(
+    first: dt.date, last: dt.date, tz: str, interval_min: int, now: dt.datetime
+) -> float:
+    """Readings a sensor would give over the local days first..last (up to ``now``)."""
+    start, _ = local_day_bounds(first, tz)
+    _, end = local_day_bounds(last, tz)
+    end = min(end, now)
+    minutes = max(0.0, (end - start).total_seconds() / 60)
+    return minutes / interval_min
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    reading_count: int
+    mean: float | None
+    sd: float | None
+    cv_pct: float | None
+    gmi_pct: float | None
+    bands: dict[str, float | None]
+    target_pct: float | None
+    days_with_data: int
+    expected_count: float
+    wear_pct: float | None
+    sufficient_data: bool
+    min_mgdl: float | None
+    max_mgdl: float | None
+
+
+def combine(
+    days: Sequence[DayAggregate], target: tuple[float, float], expected_count: float
+) -> WindowStats:
+    n = sum(d.n for d in days)
+    hist = np.zeros(HIST_BINS, dtype=np.int64)
+    for d in days:
+        hist += d.hist
+    mean, sd = mean_sd(n, sum(d.sum_mgdl for d in days), sum(d.sumsq_mgdl for d in days))
+    wear = None if expected_count <= 0 else min(100.0, 100.0 * n / expected_count)
+    with_data = sum(1 for d in days if d.n > 0)
+    return WindowStats(
+        reading_count=n,
+        mean=mean,
+        sd=sd,
+        cv_pct=None if mean is None or sd is None else 100.0 * sd / mean,
+        gmi_pct=None if mean is None else gmi_pct(mean),
+        bands={k: pct_between(hist, lo, hi) for k, (lo, hi) in BANDS.items()},
+        target_pct=pct_between(hist, target[0], target[1]),
+        days_with_data=with_data,
+        expected_count=expected_count,
+        wear_pct=wear,
+        sufficient_data=with_data >= MIN_DAYS_FOR_SUFFICIENCY
+        and wear is not None
+        and wear >= MIN_WEAR_PCT,
+        min_mgdl=min((d.min_mgdl for d in days if d.n), default=None),
+        max_mgdl=max((d.max_mgdl for d in days if d.n), default=None),
+    )
+
+
+AGP_BINS = 288
+AGP_POOL_BINS = 3  # pool readings within ±15 min of each 5-minute bin
+AGP_MIN_READINGS = 5
+AGP_PERCENTILES = (5, 25, 50, 75, 95)
+
+
+def agp_percentiles(minute_of_day: np.ndarray, values: np.ndarray) -> list[dict[str, float | None]]:
+    """AGP: percentiles for 288 five-minute bins of the day.
+
+    Each bin pools the readings within ±15 minutes (wrapping at midnight), then the five
+    percentile curves are smoothed with a circular [1, 2, 1] / 4 kernel, as the AGP's
+    smoothed percentile bands. Bins with fewer than 5 pooled readings are null.
+    """
+    bins = (minute_of_day // 5).astype(np.int64) % AGP_BINS
+    order = np.argsort(bins, kind="stable")
+    bins, values = bins[order], values[order]
+    edges = np.searchsorted(bins, np.arange(AGP_BINS + 1))
+    per_bin = [values[edges[b] : edges[b + 1]] for b in range(AGP_BINS)]
+    raw = np.full((AGP_BINS, len(AGP_PERCENTILES)), np.nan)
+    for b in range(AGP_BINS):
+        pooled = np.concatenate(
+            [per_bin[(b + k) % AGP_BINS] for k in range(-AGP_POOL_BINS, AGP_POOL_BINS + 1)]
+        )
+        if len(pooled) >= AGP_MIN_READINGS:
+            raw[b] = np.percentile(pooled, AGP_PERCENTILES)
+    smooth = 0.25 * np.roll(raw, 1, axis=0) + 0.5 * raw + 0.25 * np.roll(raw, -1, axis=0)
+    # Where a neighbour is missing, keep the bin's own value rather than losing it.
+    smooth = np.where(np.isnan(smooth), raw, smooth)
+    out = []
+    for b in range(AGP_BINS):
+        row: dict[str, float | None] = {"minute": float(b * 5)}
+        for j, p in enumerate(AGP_PERCENTILES):
+            v = smooth[b, j]
+            row[f"p{p}"] = None if np.isnan(v) else float(v)
+        out.append(row)
+    return out
