@@ -26,6 +26,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Last write to any of the user's health data; insights older than this are stale.
+    data_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class UserSession(Base):

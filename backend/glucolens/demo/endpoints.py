@@ -1,5 +1,32 @@
-"""demo routes (being written)."""
+"""Demo data for the signed-in user's own account (the dashboard's empty state)."""
+
+from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
+
+from glucolens.auth.deps import DbSession, ReadingsWrite
+from glucolens.core.errors import responses
+from glucolens.demo.service import load_demo
 
 router = APIRouter(prefix="/api/v1/demo", tags=["demo"])
+
+
+class DemoCounts(BaseModel):
+    glucose: int
+    sleep: int
+    meals: int
+    activities: int
+    insulin: int
+
+
+@router.post(
+    "/load",
+    status_code=201,
+    response_model=DemoCounts,
+    responses=responses(401, 403, 429),
+    summary="Load 90 days of demo data",
+)
+def load(auth: ReadingsWrite, db: DbSession) -> DemoCounts:
+    """Adds realistic demo data to your own account; loading twice adds nothing."""
+    return DemoCounts(**load_demo(db, auth.user))

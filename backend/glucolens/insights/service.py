@@ -1,10 +1,117 @@
-"""Insight orchestration (being written): debounced recomputation after new data."""
+"""Insight reads never block on computation: they return the stored result (with
+``computed_at`` and ``stale``) or 202 with a job to poll."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from glucolens.auth.models import User
+from glucolens.core.cache import get_cache
+from glucolens.core.config import get_settings
+from glucolens.core.db import utcnow
+from glucolens.core.errors import NotFound
+from glucolens.insights import runner
+from glucolens.insights.jobs import cache_key
+from glucolens.insights.models import InsightJob, InsightResult
+
+ACTIVE = ("queued", "running")
+# A job stuck longer than this (worker died) no longer blocks new ones.
+JOB_TIMEOUT = dt.timedelta(minutes=30)
 
 
-def notify_new_data(user_id: uuid.UUID) -> None:
-    """Schedule a debounced recomputation of the user's insights."""
-    return None
+def notify_new_data(db: Session, user: User, _instants: list[dt.datetime] | None = None) -> None:
+    """Mark the user's insights stale and schedule one debounced recomputation."""
+    now = utcnow()
+    db.execute(update(User).where(User.id == user.id).values(data_changed_at=now))
+    db.commit()
+    delay = get_settings().insights_debounce_s
+    if runner.claim_debounce(user.id, delay):
+        job = _new_job(db, user.id)
+        runner.dispatch(job.id, delay_s=delay)
+
+
+def _new_job(db: Session, user_id: uuid.UUID) -> InsightJob:
+    job = InsightJob(user_id=user_id, status="queued", progress=0.0)
+    db.add(job)
+    db.commit()
+    return job
+
+
+def active_job(db: Session, user_id: uuid.UUID) -> InsightJob | None:
+    return db.execute(
+        select(InsightJob)
+        .where(
+            InsightJob.user_id == user_id,
+            InsightJob.status.in_(ACTIVE),
+            InsightJob.created_at > utcnow() - JOB_TIMEOUT,
+        )
+        .order_by(InsightJob.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def request_refresh(db: Session, user: User) -> InsightJob:
+    job = active_job(db, user.id)
+    if job is not None and job.status == "queued" and job.started_at is None:
+        # A debounced job may be waiting; a user asking explicitly should not wait for it.
+        runner.dispatch(job.id)
+        return job
+    if job is not None:
+        return job
+    job = _new_job(db, user.id)
+    runner.dispatch(job.id)
+    return job
+
+
+def get_job(db: Session, user: User, job_id: uuid.UUID) -> InsightJob:
+    job = db.get(InsightJob, job_id)
+    if job is None or job.user_id != user.id:
+        raise NotFound(f"No insight job {job_id}.")
+    return job
+
+
+def get_insight(db: Session, user: User, kind: str) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, envelope)."""
+    cache = get_cache()
+    stored = cache.get(cache_key(user.id, kind))
+    if stored is None:
+        row = db.execute(
+            select(InsightResult).where(InsightResult.user_id == user.id, InsightResult.kind == kind)
+        ).scalar_one_or_none()
+        if row is not None:
+            stored = {
+                "status": row.status,
+                "computed_at": row.computed_at.isoformat(),
+                "data": row.data,
+            }
+            cache.set(cache_key(user.id, kind), stored, ttl_s=3600)
+    job = active_job(db, user.id)
+    if stored is None:
+        job = job or request_refresh(db, user)
+        return 202, {
+            "status": "pending",
+            "computed_at": None,
+            "stale": True,
+            "job_id": str(job.id),
+            "data": None,
+        }
+    computed_at = dt.datetime.fromisoformat(stored["computed_at"])
+    stale = user.data_changed_at is not None and user.data_changed_at > computed_at
+    if stale and job is None:
+        job = request_refresh(db, user)
+    return 200, {
+        "status": stored["status"],
+        "computed_at": computed_at,
+        "stale": stale,
+        "job_id": str(job.id) if job else None,
+        "data": stored["data"],
+    }
+
+
+def on_data_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
+    notify_new_data(db, user, instants)

@@ -87,7 +87,7 @@ def activity_to_out(row: Activity, _user: User) -> ActivityOut:
     )
 
 
-def on_lifestyle_change(_db: Session, user: User, _instants: list[dt.datetime]) -> None:
+def on_lifestyle_change(db: Session, user: User, _instants: list[dt.datetime]) -> None:
     from glucolens.insights.service import notify_new_data
 
-    notify_new_data(user.id)
+    notify_new_data(db, user)

@@ -36,6 +36,7 @@ insulin_resource = Resource(
     time_attr="ts",
     to_row=service.insulin_to_row,
     to_out=service.insulin_to_out,
+    on_change=service.on_insulin_change,
 )
 
 glucose_ingest = APIRouter(prefix="/api/v1/glucose", tags=["glucose"])

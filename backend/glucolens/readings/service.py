@@ -159,7 +159,13 @@ def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> N
     aggregates.refresh_days(db, user, instants)
     from glucolens.insights.service import notify_new_data
 
-    notify_new_data(user.id)
+    notify_new_data(db, user)
+
+
+def on_insulin_change(db: Session, user: User, _instants: list[dt.datetime]) -> None:
+    from glucolens.insights.service import notify_new_data
+
+    notify_new_data(db, user)
 
 
 def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:

@@ -1,0 +1,67 @@
+# GlucoLens: `make run` serves everything on embedded defaults; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/package.json frontend/next.config.ts
+
+.PHONY: run test lint typecheck test-sqlite test-postgres test-frontend test-e2e bench install frontend clean services
+
+run: $(VENV)/.installed frontend/out/index.html
+	$(BIN)/glucolens db upgrade
+	$(BIN)/glucolens serve
+
+install: $(VENV)/.installed frontend/node_modules/.installed
+
+$(VENV)/.installed: backend/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/pip install --quiet -e 'backend[dev]'
+	touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ and npm are needed"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend/out/index.html: frontend/node_modules/.installed $(FRONTEND_SRC)
+	cd frontend && npm run build
+	touch $@
+
+frontend: frontend/out/index.html
+
+lint: $(VENV)/.installed frontend/node_modules/.installed
+	$(BIN)/ruff check backend bench
+	$(BIN)/ruff format --check backend bench
+	cd backend && ../$(BIN)/mypy glucolens
+	cd frontend && npm run lint && npm run typecheck
+
+test-sqlite: $(VENV)/.installed
+	cd backend && ../$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: $(VENV)/.installed
+	cd backend && GLUCOLENS_TEST_DATABASE_URL=$(PG_TEST_URL) GLUCOLENS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
+		../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/analytics
+
+test-frontend: frontend/node_modules/.installed
+	cd frontend && npm test
+
+test-e2e: $(VENV)/.installed frontend/out/index.html
+	cd frontend && npm run test:e2e
+
+test: lint test-sqlite test-postgres test-frontend test-e2e
+	@echo "all checks passed"
+
+bench: $(VENV)/.installed
+	for b in ingest dashboard auth patterns forecast causal_recovery insights_e2e; do \
+		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
+
+services:
+	pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+
+clean:
+	rm -rf frontend/out frontend/.next var

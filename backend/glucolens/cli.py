@@ -1,0 +1,138 @@
+"""The ``glucolens`` command: serve, db upgrade, users create, demo, worker."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def db_upgrade(revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from glucolens.core.config import get_settings
+
+    settings = get_settings()
+    if settings.resolved_database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["url"] = settings.resolved_database_url
+    command.upgrade(cfg, revision)
+    print(f"database at revision {revision}")
+
+
+def serve(host: str | None, port: int | None, reload: bool) -> None:
+    import uvicorn
+
+    from glucolens.core.config import get_settings
+
+    settings = get_settings()
+    uvicorn.run(
+        "glucolens.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+def _create_user(email: str, password: str, timezone: str, unit: str) -> None:
+    from glucolens.auth.service import create_user
+    from glucolens.core.db import get_sessionmaker
+
+    with get_sessionmaker()() as db:
+        user = create_user(db, email=email, password=password, timezone=timezone, unit=unit)
+        print(f"created user {user.email} ({user.id})")
+
+
+def demo(email: str, days: int, timezone: str) -> None:
+    from sqlalchemy import select
+
+    from glucolens.auth.models import User
+    from glucolens.auth.passwords import hash_password
+    from glucolens.core.db import get_sessionmaker
+    from glucolens.demo.service import load_demo
+
+    password = "demo-" + secrets.token_urlsafe(9)
+    with get_sessionmaker()() as db:
+        user = db.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if user is None:
+            user = User(email=email, display_name="Demo", timezone=timezone, unit="mg/dL")
+            db.add(user)
+        user.password_hash = hash_password(password)
+        db.commit()
+        print(f"generating {days} days of demo data ...", flush=True)
+        counts = load_demo(db, user, days=days)
+    print("inserted: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(f"demo user: {email}\npassword:  {password}")
+
+
+def worker(concurrency: int, beat: bool) -> None:
+    from glucolens.worker import celery_app
+
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    if beat:
+        argv.append("--beat")
+    celery_app.worker_main(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="glucolens", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p_serve = sub.add_parser("serve", help="serve the API and the web app")
+    p_serve.add_argument("--host")
+    p_serve.add_argument("--port", type=int)
+    p_serve.add_argument("--reload", action="store_true")
+
+    p_db = sub.add_parser("db", help="database")
+    db_sub = p_db.add_subparsers(dest="db_cmd", required=True)
+    p_up = db_sub.add_parser("upgrade", help="apply migrations")
+    p_up.add_argument("revision", nargs="?", default="head")
+
+    p_users = sub.add_parser("users", help="accounts")
+    users_sub = p_users.add_subparsers(dest="users_cmd", required=True)
+    p_create = users_sub.add_parser("create", help="create an account")
+    p_create.add_argument("--email", required=True)
+    p_create.add_argument("--password", help="omit to be prompted")
+    p_create.add_argument("--timezone", default="UTC")
+    p_create.add_argument("--unit", default="mg/dL", choices=["mg/dL", "mmol/L"])
+
+    p_demo = sub.add_parser("demo", help="create the demo user with 90 days of data")
+    p_demo.add_argument("--email", default="demo@glucolens.local")
+    p_demo.add_argument("--days", type=int, default=90)
+    p_demo.add_argument("--timezone", default="Europe/London")
+
+    p_worker = sub.add_parser("worker", help="run a Celery worker (needs a broker)")
+    p_worker.add_argument("--concurrency", type=int, default=2)
+    p_worker.add_argument("--beat", action="store_true", help="also run the nightly schedule")
+
+    args = parser.parse_args(argv)
+    if args.cmd == "serve":
+        serve(args.host, args.port, args.reload)
+    elif args.cmd == "db":
+        db_upgrade(args.revision)
+    elif args.cmd == "users":
+        password = args.password or getpass.getpass("password: ")
+        try:
+            _create_user(args.email, password, args.timezone, args.unit)
+        except Exception as exc:  # noqa: BLE001 - print the reason, not a traceback
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+    elif args.cmd == "demo":
+        demo(args.email, args.days, args.timezone)
+    elif args.cmd == "worker":
+        worker(args.concurrency, args.beat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Load one user's health data as the DataFrames the analytics package takes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from glucolens.auth.models import User
+from glucolens.lifestyle.models import Activity, Meal, SleepSession
+from glucolens.readings.models import GlucoseReading, InsulinDose
+
+
+@dataclass
+class UserFrames:
+    tz: str
+    glucose: pd.DataFrame  # timestamp (UTC), value_mgdl
+    sleep: pd.DataFrame
+    meals: pd.DataFrame
+    activities: pd.DataFrame
+    insulin: pd.DataFrame
+
+
+def _frame(db: Session, stmt, columns: list[str], time_cols: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    rows = db.execute(stmt).all()
+    df = pd.DataFrame(rows, columns=columns)
+    for c in time_cols:
+        df[c] = pd.to_datetime(df[c], utc=True)
+    return df
+
+
+def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = None) -> UserFrames:
+    now = now or dt.datetime.now(dt.UTC)
+    since = now - dt.timedelta(days=days)
+    uid = user.id
+    g = GlucoseReading
+    glucose = _frame(
+        db,
+        select(g.ts, g.value_mgdl).where(g.user_id == uid, g.ts >= since).order_by(g.ts),
+        ["timestamp", "value_mgdl"],
+        ["timestamp"],
+    )
+    s = SleepSession
+    sleep = _frame(
+        db,
+        select(s.start, s.end, s.in_bed_min, s.asleep_min, s.awake_min, s.deep_min, s.core_min, s.rem_min)
+        .where(s.user_id == uid, s.end >= since)
+        .order_by(s.start),
+        ["start", "end", "in_bed_min", "asleep_min", "awake_min", "deep_min", "core_min", "rem_min"],
+        ["start", "end"],
+    )
+    m = Meal
+    meals = _frame(
+        db,
+        select(m.ts, m.carbs_g, m.protein_g, m.fat_g, m.kcal, m.meal_type)
+        .where(m.user_id == uid, m.ts >= since)
+        .order_by(m.ts),
+        ["timestamp", "carbs_g", "protein_g", "fat_g", "kcal", "meal_type"],
+        ["timestamp"],
+    )
+    a = Activity
+    activities = _frame(
+        db,
+        select(a.start, a.end, a.activity_type, a.intensity, a.kcal, a.steps, a.avg_hr)
+        .where(a.user_id == uid, a.start >= since)
+        .order_by(a.start),
+        ["start", "end", "activity_type", "intensity", "kcal", "steps", "avg_hr"],
+        ["start", "end"],
+    )
+    i = InsulinDose
+    insulin = _frame(
+        db,
+        select(i.ts, i.units, i.kind).where(i.user_id == uid, i.ts >= since).order_by(i.ts),
+        ["timestamp", "units", "kind"],
+        ["timestamp"],
+    )
+    return UserFrames(user.timezone, glucose, sleep, meals, activities, insulin)

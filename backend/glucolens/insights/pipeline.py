@@ -1,0 +1,113 @@
+"""The insight pipeline: one user's frames in, one JSON-ready result per insight kind out.
+
+Each step is independent: a failure in one is recorded as that kind's ``failed`` result
+and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from glucolens.insights.data import UserFrames
+
+log = logging.getLogger(__name__)
+
+KINDS = ("correlations", "causal_graph", "recurring_patterns", "anomalies", "predictions")
+
+
+@dataclass
+class StepResult:
+    kind: str
+    status: str  # ok | insufficient_data | failed
+    data: dict[str, Any]
+    duration_s: float
+
+
+def _daily(frames: UserFrames) -> Any:
+    from glucolens.analytics.features import daily_frame
+
+    return daily_frame(
+        frames.glucose,
+        frames.sleep,
+        frames.meals,
+        frames.activities,
+        frames.insulin,
+        tz=frames.tz,
+    )
+
+
+def correlations_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
+    from glucolens.analytics.correlations import lagged_correlations
+
+    daily = cache.setdefault("daily", _daily(frames))
+    have = int(daily.outcomes.notna().any(axis=1).sum())
+    if have < 14:
+        return {
+            "status": "insufficient_data",
+            "reason": f"Correlations need at least 14 days with glucose data; you have {have}.",
+        }
+    return {"status": "ok", **lagged_correlations(daily.features, daily.outcomes).to_dict()}
+
+
+def causal_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
+    from glucolens.analytics.causal import discover_daily
+
+    daily = cache.setdefault("daily", _daily(frames))
+    return discover_daily(daily).to_dict()
+
+
+def patterns_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
+    from glucolens.analytics.patterns import pattern_report
+
+    report = pattern_report(
+        frames.glucose["timestamp"], frames.glucose["value_mgdl"].to_numpy(), tz=frames.tz
+    ).to_dict()
+    cache["pattern_report"] = report
+    return report
+
+
+def anomalies_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
+    report = cache.get("pattern_report") or patterns_step(frames, cache)
+    return report
+
+
+def predictions_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
+    from glucolens.insights.predict import fit_and_forecast
+
+    return fit_and_forecast(frames)
+
+
+STEPS: list[tuple[str, Callable[[UserFrames, dict[str, Any]], dict[str, Any]], float]] = [
+    ("correlations", correlations_step, 0.1),
+    ("causal_graph", causal_step, 0.4),
+    ("recurring_patterns", patterns_step, 0.3),
+    ("anomalies", anomalies_step, 0.05),
+    ("predictions", predictions_step, 0.15),
+]
+
+
+def run_pipeline(
+    frames: UserFrames, progress: Callable[[float, str], None] | None = None
+) -> list[StepResult]:
+    cache: dict[str, Any] = {}
+    results: list[StepResult] = []
+    done = 0.0
+    for kind, step, weight in STEPS:
+        if progress:
+            progress(done, kind)
+        started = time.perf_counter()
+        try:
+            data = step(frames, cache)
+            status = str(data.pop("status", "ok")) if kind != "anomalies" else data.get("status", "ok")
+        except Exception:  # noqa: BLE001 - one failing analysis must not sink the others
+            log.exception("insight step failed", extra={"fields": {"kind": kind}})
+            data, status = {"reason": "This analysis failed; it will be retried."}, "failed"
+        results.append(StepResult(kind, status, data, time.perf_counter() - started))
+        done += weight
+    if progress:
+        progress(1.0, "done")
+    return results

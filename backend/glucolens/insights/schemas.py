@@ -1,0 +1,34 @@
+"""Insight envelopes and jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from glucolens.core.schemas import UtcTime
+
+
+class InsightEnvelope(BaseModel):
+    status: Literal["ok", "insufficient_data", "failed", "pending"]
+    computed_at: UtcTime | None
+    stale: bool
+    job_id: uuid.UUID | None
+    data: dict[str, Any] | None
+
+
+class JobOut(BaseModel):
+    id: uuid.UUID
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float
+    step: str | None
+    error: str | None
+    created_at: UtcTime
+    started_at: UtcTime | None
+    finished_at: UtcTime | None
+
+
+class JobRef(BaseModel):
+    job_id: uuid.UUID
+    status: str
