@@ -22,6 +22,9 @@ celery_app.conf.update(
     broker_connection_retry_on_startup=True,
     timezone="UTC",
     beat_schedule={
-        "nightly-insights": {"task": "glucolens.insights.nightly", "schedule": crontab(hour=3, minute=0)}
+        "nightly-insights": {
+            "task": "glucolens.insights.nightly",
+            "schedule": crontab(hour=3, minute=0),
+        }
     },
 )

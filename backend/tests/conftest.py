@@ -21,6 +21,7 @@ os.environ.setdefault("GLUCOLENS_ARGON2_MEMORY_COST_KIB", "8192")
 os.environ.setdefault("GLUCOLENS_API_RATE_LIMIT", "100000/minute")
 # Debounced background recomputation would outlive each test; insight tests trigger jobs explicitly.
 os.environ.setdefault("GLUCOLENS_INSIGHTS_DEBOUNCE_S", "3600")
+os.environ.setdefault("GLUCOLENS_DASHBOARD_CACHE_S", "60")
 os.environ.pop("GLUCOLENS_REDIS_URL", None)
 os.environ.pop("GLUCOLENS_CELERY_BROKER_URL", None)
 os.environ.pop("GLUCOLENS_SMTP_HOST", None)

@@ -237,6 +237,8 @@ def _run_pcmci(
     pc_alpha: float,
     test: Any,
     unit_min: int | None,
+    max_conds_py: int | None,
+    max_conds_px: int | None,
 ) -> list[CausalEdge]:
     names = drivers + targets
     values = data[names].to_numpy(dtype=float)
@@ -256,7 +258,12 @@ def _run_pcmci(
             hypotheses[j] = cross
     pcmci = PCMCI(dataframe=frame, cond_ind_test=test, verbosity=0)
     results = pcmci.run_pcmci(
-        link_assumptions=assumptions, tau_min=1, tau_max=tau_max, pc_alpha=pc_alpha
+        link_assumptions=assumptions,
+        tau_min=1,
+        tau_max=tau_max,
+        pc_alpha=pc_alpha,
+        max_conds_py=max_conds_py,
+        max_conds_px=max_conds_px,
     )
     p_matrix, val_matrix = results["p_matrix"], results["val_matrix"]
     # BH over the feature -> outcome hypotheses only: autocorrelation links are
@@ -306,12 +313,20 @@ def discover_daily(
     tau_max: int = 7,
     alpha: float = 0.05,
     min_days: int = 30,
-    pc_alpha: float = 0.2,
+    pc_alpha: float = 0.05,
+    max_conds_py: int | None = 3,
+    max_conds_px: int | None = 0,
 ) -> CausalGraph:
     """PCMCI on daily features -> outcomes (see the module docstring for the model).
 
-    ``alpha`` is the Benjamini-Hochberg FDR level; ``pc_alpha`` the liberal threshold of
-    the condition-selection step. Needs ``min_days`` days with at least one outcome.
+    ``alpha`` is the Benjamini-Hochberg FDR level; ``pc_alpha`` the threshold of the
+    condition-selection step. ``max_conds_py``/``max_conds_px`` cap the MCI conditions
+    taken from the outcome's (strongest first) and the feature's parents: every extra
+    condition is another lagged day that must be observed, and with ~10 % missing days
+    complete-case samples shrink geometrically. ``max_conds_px = 0`` is sound here
+    because features are exogenous under the model restriction: a spurious neighbour
+    lag of a feature is screened off by the true lag in the outcome's parent set.
+    Needs ``min_days`` days with at least one outcome.
     """
     if isinstance(daily, DailyFrame):
         features, outcomes = daily.features, daily.outcomes
@@ -345,6 +360,8 @@ def discover_daily(
         pc_alpha=pc_alpha,
         test=test,
         unit_min=None,
+        max_conds_py=max_conds_py,
+        max_conds_px=max_conds_px,
     )
     return CausalGraph(
         status="ok",
@@ -363,7 +380,8 @@ def discover_intraday(
     tau_max: int = 12,
     alpha: float = 0.05,
     min_days: int = 7,
-    pc_alpha: float = 0.2,
+    pc_alpha: float = 0.05,
+    max_conds_py: int | None = 4,
     target: str = "glucose_mgdl",
     drivers: tuple[str, ...] = ("carbs_g", "active_min", "insulin_u"),
 ) -> CausalGraph:
@@ -406,6 +424,8 @@ def discover_intraday(
         pc_alpha=pc_alpha,
         test=ParCorr(significance="analytic"),
         unit_min=unit_min,
+        max_conds_py=max_conds_py,
+        max_conds_px=0,
     )
     return CausalGraph(
         status="ok",

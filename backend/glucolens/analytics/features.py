@@ -48,8 +48,10 @@ class DailyFrame:
             out["date"] = [d.date().isoformat() for d in frame.index]
             return out.to_dict(orient="records")
 
-        return clean_json({"tz": self.tz, "features": rows(self.features),
-                           "outcomes": rows(self.outcomes)}, ndigits=2)
+        return clean_json(
+            {"tz": self.tz, "features": rows(self.features), "outcomes": rows(self.outcomes)},
+            ndigits=2,
+        )
 
 
 def _utc(values: pd.Series | pd.Index) -> pd.DatetimeIndex:
@@ -70,9 +72,7 @@ def _frame(df: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
 def _day_lengths_min(days: pd.DatetimeIndex, tz: str) -> np.ndarray:
     """Real length of each local day in minutes (1380 / 1440 / 1500 around DST)."""
     start = days.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-    end = (days + pd.Timedelta(days=1)).tz_localize(
-        tz, ambiguous=True, nonexistent="shift_forward"
-    )
+    end = (days + pd.Timedelta(days=1)).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
     return np.asarray((end - start).total_seconds() / 60.0, dtype=float)
 
 

@@ -73,7 +73,7 @@ class UserOut(BaseModel):
 
 class TokenPair(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name
     expires_in: int = Field(description="Seconds until the access token expires.")
     refresh_token: str
     user: UserOut

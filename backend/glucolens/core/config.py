@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     insights_debounce_s: float = 30.0
+    dashboard_cache_s: int = Field(
+        default=60, description="Cache dashboard reads this long (0 = off); any write refreshes."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from glucolens.auth.deps import DbSession, ReadAuth
+from glucolens.auth.models import User
+from glucolens.core.cache import get_cache
+from glucolens.core.config import get_settings
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed, responses
 from glucolens.core.timeutil import local_today
@@ -16,6 +22,25 @@ from glucolens.dashboard import schemas, service
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 series_router = APIRouter(prefix="/api/v1/glucose", tags=["glucose"])
 ERRORS = responses(401, 403, 422, 429)
+T = TypeVar("T", bound=BaseModel)
+
+
+def cached(user: User, name: str, params: object, compute: Callable[[], T]) -> T | Response:
+    """Serve a recent identical answer. The key holds the user's last data write and profile
+    change, so any new reading or a unit/time-zone/target change misses the cache."""
+    ttl = get_settings().dashboard_cache_s
+    if ttl <= 0:
+        return compute()
+    key = f"dash:{user.id}:{name}:{params}:{user.data_changed_at}:{user.updated_at}"
+    cache = get_cache()
+    hit = cache.get(key)
+    if hit is not None:
+        return JSONResponse(hit)
+    result = compute()
+    cache.set(key, result.model_dump(mode="json"), ttl_s=ttl)
+    return result
+
+
 ALLOWED_WINDOWS = {7, 14, 30, 90}
 
 
@@ -35,7 +60,9 @@ def get_summary(
             f"days must be one of 7, 14, 30, 90; got {bad[0]}.",
             details=[{"field": "days", "reason": "unsupported window"}],
         )
-    return service.summary(db, auth.user, windows)
+    return cached(
+        auth.user, "summary", sorted(set(windows)), lambda: service.summary(db, auth.user, windows)
+    )  # type: ignore[return-value]
 
 
 @router.get("/daily", response_model=schemas.Daily, responses=ERRORS, summary="Per-day statistics")
@@ -59,7 +86,9 @@ def get_daily(
             "At most 366 days per request.",
             details=[{"field": "start", "reason": "range too long"}],
         )
-    return service.daily(db, auth.user, first, last)
+    return cached(
+        auth.user, "daily", (first, last), lambda: service.daily(db, auth.user, first, last)
+    )  # type: ignore[return-value]
 
 
 @router.get(
@@ -69,7 +98,7 @@ def get_agp(
     auth: ReadAuth, db: DbSession, days: Annotated[int, Query(ge=7, le=90)] = 14
 ) -> schemas.Agp:
     """5th/25th/50th/75th/95th percentiles in 288 five-minute bins of the local day."""
-    return service.agp(db, auth.user, days)
+    return cached(auth.user, "agp", days, lambda: service.agp(db, auth.user, days))  # type: ignore[return-value]
 
 
 @series_router.get(

@@ -20,6 +20,7 @@ from glucolens.core.errors import ValidationFailed
 from glucolens.core.timeutil import local_day_bounds, local_today
 from glucolens.core.units import from_mgdl
 from glucolens.dashboard import schemas, stats
+from glucolens.readings.aggregates import fetch_values
 from glucolens.readings.models import GlucoseDaily, GlucoseReading
 
 
@@ -32,21 +33,36 @@ def _r(v: float | None, nd: int = 1) -> float | None:
 
 
 def _days(db: Session, user: User, first: dt.date, last: dt.date) -> list[stats.DayAggregate]:
-    rows = db.execute(
-        select(GlucoseDaily)
-        .where(GlucoseDaily.user_id == user.id, GlucoseDaily.day >= first, GlucoseDaily.day <= last)
-        .order_by(GlucoseDaily.day)
-    ).scalars()
+    rows = (
+        db.connection()
+        .execute(
+            select(
+                GlucoseDaily.day,
+                GlucoseDaily.n,
+                GlucoseDaily.sum_mgdl,
+                GlucoseDaily.sumsq_mgdl,
+                GlucoseDaily.min_mgdl,
+                GlucoseDaily.max_mgdl,
+                GlucoseDaily.interval_min,
+                GlucoseDaily.hist,
+            )
+            .where(
+                GlucoseDaily.user_id == user.id, GlucoseDaily.day >= first, GlucoseDaily.day <= last
+            )
+            .order_by(GlucoseDaily.day)
+        )
+        .fetchall()
+    )
     return [
         stats.DayAggregate(
-            day=r.day,
-            n=r.n,
-            sum_mgdl=r.sum_mgdl,
-            sumsq_mgdl=r.sumsq_mgdl,
-            min_mgdl=r.min_mgdl,
-            max_mgdl=r.max_mgdl,
-            interval_min=r.interval_min,
-            hist=np.asarray(json.loads(r.hist), dtype=np.int64),
+            day=r[0],
+            n=r[1],
+            sum_mgdl=r[2],
+            sumsq_mgdl=r[3],
+            min_mgdl=r[4],
+            max_mgdl=r[5],
+            interval_min=r[6],
+            hist=np.asarray(json.loads(r[7]), dtype=np.int64),
         )
         for r in rows
     ]
@@ -140,17 +156,11 @@ def agp(db: Session, user: User, n_days: int, now: dt.datetime | None = None) ->
     now = now or utcnow()
     today = local_today(user.timezone, now)
     start, _ = local_day_bounds(today - dt.timedelta(days=n_days - 1), user.timezone)
-    rows = db.execute(
-        select(GlucoseReading.ts, GlucoseReading.value_mgdl).where(
-            GlucoseReading.user_id == user.id,
-            GlucoseReading.ts >= start,
-            GlucoseReading.ts <= now,
-        )
-    ).all()
-    if rows:
-        ts = pd.DatetimeIndex([r[0] for r in rows]).tz_convert(user.timezone)
-        minute = (ts.hour * 60 + ts.minute).to_numpy()
-        values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    secs, values = fetch_values(db, user.id, start, now)
+    if len(secs):
+        local = pd.DatetimeIndex(np.rint(secs * 1e6).astype("datetime64[us]"), tz="UTC")
+        local = local.tz_convert(user.timezone)
+        minute = (local.hour * 60 + local.minute).to_numpy()
         bins = stats.agp_percentiles(minute, values)
     else:
         bins = [
@@ -169,7 +179,7 @@ def agp(db: Session, user: User, n_days: int, now: dt.datetime | None = None) ->
         days=n_days,
         start=start,
         end=now,
-        reading_count=len(rows),
+        reading_count=len(secs),
         bins=conv,
     )
 

@@ -151,17 +151,31 @@ def agp_percentiles(minute_of_day: np.ndarray, values: np.ndarray) -> list[dict[
     smoothed percentile bands. Bins with fewer than 5 pooled readings are null.
     """
     bins = (minute_of_day // 5).astype(np.int64) % AGP_BINS
-    order = np.argsort(bins, kind="stable")
-    bins, values = bins[order], values[order]
-    edges = np.searchsorted(bins, np.arange(AGP_BINS + 1))
-    per_bin = [values[edges[b] : edges[b + 1]] for b in range(AGP_BINS)]
+    counts = np.bincount(bins, minlength=AGP_BINS)
+    width = int(counts.max()) if len(bins) else 0
     raw = np.full((AGP_BINS, len(AGP_PERCENTILES)), np.nan)
-    for b in range(AGP_BINS):
+    if width:
+        # One row per bin, NaN-padded; pooling = stacking the row's ±3 neighbours side by side.
+        order = np.argsort(bins, kind="stable")
+        sorted_bins = bins[order]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        col = np.arange(len(bins)) - starts[sorted_bins]
+        grid = np.full((AGP_BINS, width), np.nan)
+        grid[sorted_bins, col] = values[order]
         pooled = np.concatenate(
-            [per_bin[(b + k) % AGP_BINS] for k in range(-AGP_POOL_BINS, AGP_POOL_BINS + 1)]
+            [np.roll(grid, -k, axis=0) for k in range(-AGP_POOL_BINS, AGP_POOL_BINS + 1)], axis=1
         )
-        if len(pooled) >= AGP_MIN_READINGS:
-            raw[b] = np.percentile(pooled, AGP_PERCENTILES)
+        n = (~np.isnan(pooled)).sum(axis=1)
+        ordered = np.sort(np.where(np.isnan(pooled), np.inf, pooled), axis=1)
+        # Linear interpolation between order statistics (numpy's default percentile method).
+        for j, q in enumerate(AGP_PERCENTILES):
+            pos = q / 100 * np.maximum(n - 1, 0)
+            lo = np.floor(pos).astype(np.int64)
+            hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+            frac = pos - lo
+            a = np.take_along_axis(ordered, lo[:, None], axis=1)[:, 0]
+            b = np.take_along_axis(ordered, hi[:, None], axis=1)[:, 0]
+            raw[:, j] = np.where(n >= AGP_MIN_READINGS, a + (b - a) * frac, np.nan)
     smooth = 0.25 * np.roll(raw, 1, axis=0) + 0.5 * raw + 0.25 * np.roll(raw, -1, axis=0)
     # Where a neighbour is missing, keep the bin's own value rather than losing it.
     smooth = np.where(np.isnan(smooth), raw, smooth)

@@ -46,10 +46,28 @@ def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = No
     s = SleepSession
     sleep = _frame(
         db,
-        select(s.start, s.end, s.in_bed_min, s.asleep_min, s.awake_min, s.deep_min, s.core_min, s.rem_min)
+        select(
+            s.start,
+            s.end,
+            s.in_bed_min,
+            s.asleep_min,
+            s.awake_min,
+            s.deep_min,
+            s.core_min,
+            s.rem_min,
+        )
         .where(s.user_id == uid, s.end >= since)
         .order_by(s.start),
-        ["start", "end", "in_bed_min", "asleep_min", "awake_min", "deep_min", "core_min", "rem_min"],
+        [
+            "start",
+            "end",
+            "in_bed_min",
+            "asleep_min",
+            "awake_min",
+            "deep_min",
+            "core_min",
+            "rem_min",
+        ],
         ["start", "end"],
     )
     m = Meal

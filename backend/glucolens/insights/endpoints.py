@@ -39,16 +39,36 @@ def _route(path: str, kind: str, summary: str, doc: str) -> None:
     )
 
 
-_route("/correlations", "correlations", "Lagged correlations (heatmap)",
-       "Pearson and Spearman correlations of daily features with outcomes, lags 0–7 days.")
-_route("/causal-graph", "causal_graph", "Causal graph (PCMCI)",
-       "What drives your glucose: PCMCI links with lag, sign, strength and effect.")
-_route("/recurring-patterns", "recurring_patterns", "Recurring patterns (motifs)",
-       "Recurring glucose shapes found with the matrix profile.")
-_route("/anomalies", "anomalies", "Anomalies (discords)",
-       "The most unusual stretches of your glucose trace.")
-_route("/predictions", "predictions", "Glucose forecast",
-       "Glucose 30 and 60 minutes ahead with 80% and 95% intervals, and time to low.")
+_route(
+    "/correlations",
+    "correlations",
+    "Lagged correlations (heatmap)",
+    "Pearson and Spearman correlations of daily features with outcomes, lags 0–7 days.",
+)
+_route(
+    "/causal-graph",
+    "causal_graph",
+    "Causal graph (PCMCI)",
+    "What drives your glucose: PCMCI links with lag, sign, strength and effect.",
+)
+_route(
+    "/recurring-patterns",
+    "recurring_patterns",
+    "Recurring patterns (motifs)",
+    "Recurring glucose shapes found with the matrix profile.",
+)
+_route(
+    "/anomalies",
+    "anomalies",
+    "Anomalies (discords)",
+    "The most unusual stretches of your glucose trace.",
+)
+_route(
+    "/predictions",
+    "predictions",
+    "Glucose forecast",
+    "Glucose 30 and 60 minutes ahead with 80% and 95% intervals, and time to low.",
+)
 
 
 @router.post(

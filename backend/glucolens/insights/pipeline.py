@@ -102,7 +102,9 @@ def run_pipeline(
         started = time.perf_counter()
         try:
             data = step(frames, cache)
-            status = str(data.pop("status", "ok")) if kind != "anomalies" else data.get("status", "ok")
+            status = (
+                str(data.pop("status", "ok")) if kind != "anomalies" else data.get("status", "ok")
+            )
         except Exception:  # noqa: BLE001 - one failing analysis must not sink the others
             log.exception("insight step failed", extra={"fields": {"kind": kind}})
             data, status = {"reason": "This analysis failed; it will be retried."}, "failed"

@@ -81,7 +81,9 @@ def get_insight(db: Session, user: User, kind: str) -> tuple[int, dict[str, Any]
     stored = cache.get(cache_key(user.id, kind))
     if stored is None:
         row = db.execute(
-            select(InsightResult).where(InsightResult.user_id == user.id, InsightResult.kind == kind)
+            select(InsightResult).where(
+                InsightResult.user_id == user.id, InsightResult.kind == kind
+            )
         ).scalar_one_or_none()
         if row is not None:
             stored = {

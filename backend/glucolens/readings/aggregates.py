@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Float, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -24,6 +26,33 @@ from glucolens.readings.models import GlucoseDaily, GlucoseReading
 HIST_MIN_MGDL = 20
 HIST_BINS = 581  # 20..600 mg/dL, one bin per whole mg/dL
 _INTERVALS = np.array([1, 5, 15])
+
+
+def epoch_seconds(db: Session) -> Any:
+    """UTC seconds since 1970 as a float, computed by the database (cheap to fetch)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", GlucoseReading.ts), Float)
+    return (func.julianday(GlucoseReading.ts) - 2440587.5) * 86400.0
+
+
+def fetch_values(
+    db: Session, user_id: uuid.UUID, start: dt.datetime, end: dt.datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC epoch seconds, mg/dL) of readings in [start, end), as arrays, via Core (no ORM)."""
+    rows = (
+        db.connection()
+        .execute(
+            select(epoch_seconds(db), GlucoseReading.value_mgdl).where(
+                GlucoseReading.user_id == user_id,
+                GlucoseReading.ts >= start,
+                GlucoseReading.ts < end,
+            )
+        )
+        .fetchall()
+    )
+    secs = np.fromiter((r[0] for r in rows), dtype=float, count=len(rows))
+    values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    return secs, values
 
 
 def hist_index(values_mgdl: np.ndarray) -> np.ndarray:
@@ -133,22 +162,15 @@ def _recompute_range(
     start: dt.datetime,
     end: dt.datetime,
 ) -> None:
-    rows = db.execute(
-        select(GlucoseReading.ts, GlucoseReading.value_mgdl).where(
-            GlucoseReading.user_id == user.id,
-            GlucoseReading.ts >= start,
-            GlucoseReading.ts < end,
-        )
-    ).all()
+    secs, values = fetch_values(db, user.id, start, end)
     db.execute(
         delete(GlucoseDaily).where(
             GlucoseDaily.user_id == user.id, GlucoseDaily.day >= first, GlucoseDaily.day <= last
         )
     )
-    if not rows:
+    if not len(secs):
         return
-    ts = pd.DatetimeIndex([r[0] for r in rows]).tz_convert("UTC")
-    values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    ts = pd.DatetimeIndex(np.rint(secs * 1e6).astype("datetime64[us]"), tz="UTC")
     now = utcnow()
     payload = [
         {

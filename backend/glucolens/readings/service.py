@@ -6,11 +6,10 @@ import datetime as dt
 import math
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.crud import BulkReport, Rejected, insert_ignoring_duplicates
+from glucolens.core.crud import BulkReport, Rejected
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed
 from glucolens.core.timeutil import FUTURE_TOLERANCE, offset_minutes
@@ -98,29 +97,32 @@ def _opt_str(item: dict[str, Any], key: str, max_len: int) -> str | None:
     return v or None
 
 
-_ALLOWED = {"timestamp", "value", "unit", "trend", "device", "source", "external_id"}
+_ALLOWED = frozenset({"timestamp", "value", "unit", "trend", "device", "source", "external_id"})
 
 
 def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
     """Validate one raw bulk item into a table row (fast path: no pydantic per row)."""
     if not isinstance(item, dict):
         raise RowError("", "each item must be an object")
-    extra = item.keys() - _ALLOWED
-    if extra:
-        raise RowError(sorted(extra)[0], "unknown field")
-    ts = parse_timestamp(item.get("timestamp"), now)
-    mgdl, flag = parse_glucose_value(item.get("value"), item.get("unit"))
-    source = _opt_str(item, "source", 32) or "manual"
+    if not _ALLOWED.issuperset(item):
+        raise RowError(sorted(item.keys() - _ALLOWED)[0], "unknown field")
+    get = item.get
+    ts = parse_timestamp(get("timestamp"), now)
+    value, unit = get("value"), get("unit")
+    if unit is None and type(value) in (int, float) and 20 <= value <= 600:
+        mgdl, flag = float(value), None  # the common case: a plausible number in mg/dL
+    else:
+        mgdl, flag = parse_glucose_value(value, unit)
     return {
         "user_id": user.id,
         "ts": ts.astimezone(dt.UTC),
         "utc_offset_min": offset_minutes(ts),
         "value_mgdl": mgdl,
         "flag": flag,
-        "trend": _opt_str(item, "trend", 24),
-        "device": _opt_str(item, "device", 64),
-        "source": source,
-        "external_id": _opt_str(item, "external_id", 128),
+        "trend": _opt_str(item, "trend", 24) if "trend" in item else None,
+        "device": _opt_str(item, "device", 64) if "device" in item else None,
+        "source": (_opt_str(item, "source", 32) if "source" in item else None) or "manual",
+        "external_id": _opt_str(item, "external_id", 128) if "external_id" in item else None,
         "created_at": now,
     }
 
@@ -168,32 +170,83 @@ def on_insulin_change(db: Session, user: User, _instants: list[dt.datetime]) -> 
     notify_new_data(db, user)
 
 
+_COPY_COLS = (
+    "ts",
+    "utc_offset_min",
+    "value_mgdl",
+    "flag",
+    "trend",
+    "device",
+    "source",
+    "external_id",
+)
+_COPY_TYPES = ["timestamptz", "int2", "float8", "text", "text", "text", "text", "text"]
+
+
 def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
-    inserted = 0
-    cols = [
-        "ts",
-        "utc_offset_min",
-        "value_mgdl",
-        "flag",
-        "trend",
-        "device",
-        "source",
-        "external_id",
-    ]
-    types = ["timestamptz", "int", "float8", "text", "text", "text", "text", "text"]
-    unnest = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(cols, types, strict=True))
-    sql = text(
-        f"INSERT INTO glucose_readings (user_id, created_at, {', '.join(cols)}) "  # noqa: S608
-        f"SELECT CAST(:user_id AS uuid), CAST(:created_at AS timestamptz), t.* "
-        f"FROM unnest({unnest}) AS t({', '.join(cols)}) ON CONFLICT DO NOTHING"
+    """Binary COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING."""
+    cols = ", ".join(_COPY_COLS)
+    cur = db.connection().connection.cursor()  # the DBAPI cursor, inside this transaction
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS glucose_incoming (ts timestamptz, utc_offset_min int2, "
+        "value_mgdl float8, flag text, trend text, device text, source text, external_id text) "
+        "ON COMMIT DELETE ROWS"
     )
-    for i in range(0, len(rows), 25_000):
-        chunk = rows[i : i + 25_000]
-        params: dict[str, Any] = {c: [r[c] for r in chunk] for c in cols}
-        params["user_id"] = str(chunk[0]["user_id"])
-        params["created_at"] = chunk[0]["created_at"]
-        inserted += db.execute(sql, params).rowcount  # type: ignore[attr-defined]
+    with cur.copy(f"COPY glucose_incoming ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_COPY_TYPES)
+        for r in rows:
+            copy.write_row(
+                (
+                    r["ts"],
+                    r["utc_offset_min"],
+                    r["value_mgdl"],
+                    r["flag"],
+                    r["trend"],
+                    r["device"],
+                    r["source"],
+                    r["external_id"],
+                )
+            )
+    cur.execute(
+        f"INSERT INTO glucose_readings (user_id, created_at, {cols}) "  # noqa: S608 - constants
+        f"SELECT %s, %s, {cols} FROM glucose_incoming ON CONFLICT DO NOTHING",
+        (rows[0]["user_id"], rows[0]["created_at"]),
+    )
+    inserted = int(cur.rowcount)
+    cur.execute("TRUNCATE glucose_incoming")
     return inserted
+
+
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DateTime on SQLite
+
+
+def _insert_glucose_sqlite(db: Session, rows: list[dict[str, Any]]) -> int:
+    """executemany through the DBAPI, values formatted exactly as the ORM stores them."""
+    uid = rows[0]["user_id"].hex
+    created = rows[0]["created_at"].astimezone(dt.UTC).strftime(_SQLITE_TIME)
+    params = [
+        (
+            uid,
+            created,
+            r["ts"].astimezone(dt.UTC).strftime(_SQLITE_TIME),
+            r["utc_offset_min"],
+            r["value_mgdl"],
+            r["flag"],
+            r["trend"],
+            r["device"],
+            r["source"],
+            r["external_id"],
+        )
+        for r in rows
+    ]
+    sql = (
+        f"INSERT INTO glucose_readings (user_id, created_at, {', '.join(_COPY_COLS)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' * 10)}) ON CONFLICT DO NOTHING"
+    )
+    raw = db.connection().connection
+    before = raw.total_changes  # type: ignore[attr-defined]
+    raw.cursor().executemany(sql, params)
+    return int(raw.total_changes - before)  # type: ignore[attr-defined]
 
 
 def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkReport:
@@ -210,10 +263,12 @@ def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkRepor
             rows.append(glucose_row(item, user, now))
         except RowError as exc:
             rejected.append(Rejected(index=index, field=exc.field or None, reason=exc.reason))
-    if db.get_bind().dialect.name == "postgresql" and rows:
-        inserted = _insert_glucose_pg(db, rows)
-    else:
-        inserted = insert_ignoring_duplicates(db, GlucoseReading, rows)
+    inserted = 0
+    if rows:
+        if db.get_bind().dialect.name == "postgresql":
+            inserted = _insert_glucose_pg(db, rows)
+        else:
+            inserted = _insert_glucose_sqlite(db, rows)
     db.commit()
     if inserted:
         on_glucose_change(db, user, [r["ts"] for r in rows])

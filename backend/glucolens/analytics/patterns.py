@@ -1,0 +1,401 @@
+"""Recurring glucose patterns (motifs) and anomalies (discords) with the matrix profile.
+
+The series is first put on a 5-minute grid (gaps of up to 15 minutes interpolated,
+longer gaps left NaN). STUMPY treats every subsequence that contains a NaN as
+non-matchable: its matrix-profile value is ``inf`` and it is never anyone's nearest
+neighbour, so a gap can never be reported as a motif or a discord.
+
+STUMPY (and numba) are imported lazily so that importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from glucolens.analytics.metrics import regular_grid
+
+INTERVAL_MIN = 5
+MAX_INTERP_GAP_MIN = 15
+WINDOW_3H = 36
+WINDOW_24H = 288
+MIN_DAYS_FOR_24H = 3
+
+
+def to_jsonable(obj: Any) -> Any:
+    """``obj`` with NaN/inf as ``None``, numpy scalars as Python ones and datetimes as
+    ISO-8601 UTC strings ending in ``Z``."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, bool | np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, dt.datetime):
+        ts = pd.Timestamp(obj)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return ts.strftime("%Y-%m-%dT%H:%M:%S") + "Z"
+    return obj
+
+
+def regularize(
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    interval_min: int = INTERVAL_MIN,
+    max_interp_gap_min: int = MAX_INTERP_GAP_MIN,
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Readings on a regular UTC grid; only gaps of ``max_interp_gap_min`` or less are
+    interpolated (the gap policy shared with ``metrics.regular_grid``)."""
+    idx = pd.DatetimeIndex(times)
+    idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+    grid = regular_grid(
+        idx,
+        np.asarray(values, dtype=float),
+        interval_min=interval_min,
+        max_gap_min=max_interp_gap_min,
+    )
+    return pd.DatetimeIndex(grid.index), grid.to_numpy(dtype=float)
+
+
+@dataclass
+class Motif:
+    id: int
+    window_minutes: int
+    occurrences: list[dt.datetime]
+    mean_shape: list[float]
+    typical_hour: float
+    label: str
+    distance: float
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(asdict(self))
+
+
+@dataclass
+class Anomaly:
+    start: dt.datetime
+    end: dt.datetime
+    window_minutes: int
+    score: float
+    z_score: float
+    shape: list[float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(asdict(self))
+
+
+@dataclass
+class WindowPatterns:
+    window_minutes: int
+    status: str
+    reason: str | None = None
+    motifs: list[Motif] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(asdict(self))
+
+
+@dataclass
+class PatternReport:
+    status: str
+    reason: str | None
+    tz: str
+    windows: list[WindowPatterns]
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(asdict(self))
+
+
+@dataclass
+class _Profile:
+    grid: pd.DatetimeIndex
+    series: np.ndarray
+    window: int
+    mp: np.ndarray  # matrix profile distances, inf where the window holds a NaN
+    neighbours: np.ndarray  # nearest-neighbour index, -1 where none
+
+
+def _compute_profile(times: pd.DatetimeIndex, values: np.ndarray, window: int) -> _Profile:
+    import stumpy
+
+    grid, series = regularize(times, values)
+    if _matchable_windows(series, window) < 2:
+        raise ValueError("fewer than two complete windows of data")
+    out = stumpy.stump(series, window)
+    mp = out[:, 0].astype(float)
+    return _Profile(grid, series, window, mp, out[:, 1].astype(np.int64))
+
+
+def _matchable_windows(series: np.ndarray, window: int) -> int:
+    """Number of non-overlapping windows without a NaN (an upper bound on occurrences)."""
+    if len(series) < window:
+        return 0
+    finite = np.isfinite(series).astype(np.int64)
+    full = np.convolve(finite, np.ones(window, dtype=np.int64), "valid") == window
+    count, i = 0, 0
+    while i < len(full):
+        if full[i]:
+            count += 1
+            i += window
+        else:
+            i += 1
+    return count
+
+
+def _local_hours(starts: pd.DatetimeIndex, tz: str) -> np.ndarray:
+    local = starts.tz_convert(tz)
+    return np.asarray(local.hour + local.minute / 60.0, dtype=float)
+
+
+def circular_mean_hour(hours: np.ndarray) -> float:
+    """Mean clock hour on the 24-hour circle (23:00 and 01:00 average to 00:00)."""
+    angles = np.asarray(hours, dtype=float) * 2 * np.pi / 24
+    mean = math.atan2(np.sin(angles).mean(), np.cos(angles).mean())
+    return round((mean * 24 / (2 * np.pi)) % 24, 2)
+
+
+def _is_spike(shape: np.ndarray, rise_mgdl: float = 50.0, within_points: int = 24) -> bool:
+    """A rise of ``rise_mgdl`` within ``within_points`` (2 h) followed by a fall of at
+    least half of that rise."""
+    n = len(shape)
+    for i in range(n):
+        stop = min(n, i + within_points + 1)
+        j = i + int(np.argmax(shape[i:stop]))
+        rise = shape[j] - shape[i]
+        if rise >= rise_mgdl and j < n - 1 and shape[j] - shape[j + 1 :].min() >= rise / 2:
+            return True
+    return False
+
+
+def label_shape(shape: np.ndarray, start_hour_local: float, interval_min: int = 5) -> str:
+    """Rule-based label of a mean motif shape (mg/dL) starting at a local clock hour."""
+    shape = np.asarray(shape, dtype=float)
+    clock = (start_hour_local + np.arange(len(shape)) * interval_min / 60.0) % 24
+    night = clock < 6
+    if np.any(night & (shape < 70)):
+        return "nocturnal low"
+    if _is_spike(shape):
+        return "post-meal spike"
+    dawn = (clock >= 3) & (clock <= 8)
+    if dawn.sum() >= 2:
+        seg = shape[dawn]
+        if np.max(seg - np.minimum.accumulate(seg)) >= 20:
+            return "dawn phenomenon"
+    return "recurring pattern"
+
+
+def _motifs_from(profile: _Profile, k: int, tz: str, max_occurrences: int) -> list[Motif]:
+    import stumpy
+
+    m = profile.window
+    if not np.isfinite(profile.mp).any():
+        return []
+    distances, indices = stumpy.motifs(
+        profile.series, profile.mp, max_motifs=k, max_matches=max_occurrences
+    )
+    motifs: list[Motif] = []
+    max_dist = 2 * math.sqrt(m)  # largest z-normalised Euclidean distance
+    for dist_row, idx_row in zip(distances, indices, strict=True):
+        keep = (idx_row >= 0) & np.isfinite(dist_row)
+        starts = np.sort(idx_row[keep].astype(np.int64))
+        if len(starts) < 2:
+            continue
+        shapes = np.stack([profile.series[s : s + m] for s in starts])
+        mean_shape = shapes.mean(axis=0)
+        start_times = profile.grid[starts]
+        hour = circular_mean_hour(_local_hours(start_times, tz))
+        nn_dist = float(profile.mp[idx_row[0]])
+        motifs.append(
+            Motif(
+                id=len(motifs) + 1,
+                window_minutes=m * INTERVAL_MIN,
+                occurrences=[t.to_pydatetime() for t in start_times],
+                mean_shape=[round(float(v), 1) for v in mean_shape],
+                typical_hour=hour,
+                label=label_shape(mean_shape, hour),
+                distance=round(nn_dist, 4),
+                similarity=round(max(0.0, 1 - nn_dist / max_dist), 4),
+            )
+        )
+    return motifs
+
+
+def _discords_from(profile: _Profile, k: int) -> list[Anomaly]:
+    m = profile.window
+    mp = profile.mp.copy()
+    finite = np.isfinite(mp)
+    if not finite.any():
+        return []
+    mean, sd = float(mp[finite].mean()), float(mp[finite].std())
+    mp[~finite] = -np.inf
+    out: list[Anomaly] = []
+    while len(out) < k:
+        i = int(np.argmax(mp))
+        if not np.isfinite(mp[i]):
+            break
+        start = profile.grid[i]
+        out.append(
+            Anomaly(
+                start=start.to_pydatetime(),
+                end=(start + pd.Timedelta(minutes=m * INTERVAL_MIN)).to_pydatetime(),
+                window_minutes=m * INTERVAL_MIN,
+                score=round(float(mp[i]), 4),
+                z_score=round((float(mp[i]) - mean) / sd, 3) if sd > 0 else 0.0,
+                shape=[round(float(v), 1) for v in profile.series[i : i + m]],
+            )
+        )
+        # Discords do not overlap each other.
+        mp[max(0, i - m + 1) : i + m] = -np.inf
+    return out
+
+
+def find_motifs(
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    window_points: int,
+    k: int = 3,
+    tz: str = "UTC",
+    max_occurrences: int = 10,
+) -> list[Motif]:
+    """Top ``k`` recurring shapes of ``window_points`` 5-minute points (z-normalised
+    matching), each with up to ``max_occurrences`` non-overlapping occurrences."""
+    return _motifs_from(_compute_profile(times, values, window_points), k, tz, max_occurrences)
+
+
+def find_discords(
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    window_points: int,
+    k: int = 5,
+    tz: str = "UTC",
+) -> list[Anomaly]:
+    """The ``k`` windows least like any other window (largest matrix-profile values).
+
+    ``tz`` is accepted for symmetry with ``find_motifs``; anomalies are reported in UTC.
+    """
+    return _discords_from(_compute_profile(times, values, window_points), k)
+
+
+def _min_points(window: int) -> int:
+    if window >= WINDOW_24H:
+        return MIN_DAYS_FOR_24H * 24 * 60 // INTERVAL_MIN
+    return 2 * window
+
+
+def pattern_report(
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    tz: str = "UTC",
+    windows: tuple[int, ...] = (WINDOW_3H, WINDOW_24H),
+    k_motifs: int = 3,
+    k_anomalies: int = 5,
+) -> PatternReport:
+    """Motifs and anomalies at each window (3 h and 24 h by default).
+
+    A window without enough data (fewer than 3 days of readings for 24 h, fewer than
+    two complete windows otherwise) gets ``status='insufficient_data'`` and a reason;
+    nothing raises for short or gappy input.
+    """
+    grid, series = regularize(times, values) if len(times) else (pd.DatetimeIndex([]), [])
+    series = np.asarray(series, dtype=float)
+    n_finite = int(np.isfinite(series).sum())
+    results: list[WindowPatterns] = []
+    for w in windows:
+        minutes = w * INTERVAL_MIN
+        need = _min_points(w)
+        if n_finite < need or _matchable_windows(series, w) < 2:
+            reason = (
+                f"{minutes}-minute patterns need at least {need} readings on the 5-minute"
+                f" grid and two complete windows; got {n_finite} readings"
+            )
+            results.append(WindowPatterns(minutes, "insufficient_data", reason))
+            continue
+        profile = _compute_profile(grid, series, w)
+        results.append(
+            WindowPatterns(
+                minutes,
+                "ok",
+                None,
+                _motifs_from(profile, k_motifs, tz, 10),
+                _discords_from(profile, k_anomalies),
+            )
+        )
+    n_ok = sum(r.status == "ok" for r in results)
+    if n_ok == len(results):
+        return PatternReport("ok", None, tz, results)
+    if n_ok == 0:
+        return PatternReport("insufficient_data", "not enough data for any window", tz, results)
+    return PatternReport("partial", "not enough data for some windows", tz, results)
+
+
+class IncrementalProfile:
+    """Streaming matrix profile over a sliding history (``stumpy.stumpi``, egress=True).
+
+    Feed one reading per 5-minute slot with ``update(value)``; ``None``/NaN marks a
+    missing reading, and every window containing it stays non-matchable (inf). With
+    ``update(value, at=timestamp)`` missed slots are filled by the same gap policy as
+    ``regularize``: linearly interpolated for gaps of up to 15 minutes, NaN beyond.
+    """
+
+    def __init__(
+        self,
+        times: pd.DatetimeIndex,
+        values: np.ndarray,
+        window_points: int = WINDOW_3H,
+    ) -> None:
+        import stumpy
+
+        grid, series = regularize(times, values)
+        if len(series) <= window_points:
+            raise ValueError("history must be longer than one window")
+        self.window = window_points
+        self.last_time: pd.Timestamp = grid[-1]
+        self._last_value = float(series[-1])
+        self._stream = stumpy.stumpi(series, window_points, egress=True)
+
+    def update(self, value: float | None, at: dt.datetime | None = None) -> None:
+        value = np.nan if value is None else float(value)
+        step = pd.Timedelta(minutes=INTERVAL_MIN)
+        missed = 0
+        if at is not None:
+            ts = pd.Timestamp(at)
+            ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+            slots = round((ts - self.last_time) / step)
+            if slots < 1:
+                return  # a duplicate or late reading: the profile only moves forward
+            missed = slots - 1
+        if missed:
+            bridge = missed * INTERVAL_MIN < MAX_INTERP_GAP_MIN and np.isfinite(value)
+            for j in range(1, missed + 1):
+                fill = self._last_value + (value - self._last_value) * j / (missed + 1)
+                self._stream.update(fill if bridge else np.nan)
+        self._stream.update(value)
+        self.last_time = self.last_time + step * (missed + 1)
+        self._last_value = value
+
+    @property
+    def profile(self) -> np.ndarray:
+        return np.asarray(self._stream.P_, dtype=float)
+
+    @property
+    def indices(self) -> np.ndarray:
+        return np.asarray(self._stream.I_)
+
+    @property
+    def left_profile(self) -> np.ndarray:
+        return np.asarray(self._stream.left_P_, dtype=float)
+
+    @property
+    def series(self) -> np.ndarray:
+        return np.asarray(self._stream.T_, dtype=float)

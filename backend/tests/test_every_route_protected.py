@@ -1,0 +1,291 @@
+"""Every route in the OpenAPI schema refuses bad credentials, and no user reaches another's data.
+
+The test walks ``app.openapi()``, so routes added later are covered without editing it.
+A new route with a path parameter fails here until FACTORIES says how to create the
+object it addresses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from glucolens.auth.models import User, UserSession
+from tests.auth.jwt_factory import bad_tokens
+from tests.conftest import TEST_PASSWORD
+
+PUBLIC = {
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/forgot-password"),
+    ("POST", "/api/v1/auth/reset-password"),
+    ("GET", "/healthz"),
+}
+METHODS = ("get", "post", "put", "patch", "delete")
+PARAM = re.compile(r"\{([^}]+)\}")
+
+
+def operations(app: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in app.openapi()["paths"].items():
+        for method, op in item.items():
+            if method in METHODS:
+                yield method.upper(), path, op
+
+
+def fill_path(path: str, op: dict[str, Any]) -> str:
+    """A syntactically valid value for each path parameter (the object need not exist)."""
+    types = {
+        p["name"]: p.get("schema", {}) for p in op.get("parameters", []) if p.get("in") == "path"
+    }
+
+    def value(match: re.Match[str]) -> str:
+        schema = types.get(match.group(1), {})
+        if schema.get("type") == "integer":
+            return "1"
+        return str(uuid.uuid4())
+
+    return PARAM.sub(value, path)
+
+
+# --- 1. credentials ---------------------------------------------------------------
+
+
+def test_every_non_public_route_refuses_bad_credentials(app, make_user, db: Session):
+    user = make_user()
+    session = UserSession(user_id=user.id, device="pytest")
+    db.add(session)
+    db.commit()
+    variants: dict[str, dict[str, str]] = {"no_token": {}}
+    for name, token in bad_tokens(user.id, session.id).items():
+        variants[name] = {"Authorization": f"Bearer {token}"}
+
+    failures: list[str] = []
+    checked = 0
+    with TestClient(app, base_url="https://testserver") as client:
+        for method, path, op in operations(app):
+            if (method, path) in PUBLIC:
+                continue
+            url = fill_path(path, op)
+            for name, headers in variants.items():
+                client.cookies.clear()
+                r = client.request(method, url, headers=headers)
+                checked += 1
+                if r.status_code != 401:
+                    failures.append(f"{method} {path} [{name}] -> {r.status_code}")
+    assert checked > 0
+    assert not failures, "routes that did not answer 401:\n" + "\n".join(failures)
+
+
+def test_public_allow_list_names_real_routes(app):
+    """A renamed public route must not silently leave the allow-list stale."""
+    present = {(m, p) for m, p, _ in operations(app)}
+    assert present >= PUBLIC, PUBLIC - present
+
+
+# --- 2. ownership -----------------------------------------------------------------
+
+
+@dataclass
+class Owner:
+    user: User
+    headers: dict[str, str]
+
+
+Create = Callable[[TestClient, Owner], str]
+_steps = itertools.count()
+
+
+def _at(step_min: int = 90) -> dt.datetime:
+    """Distinct past instants, so that no factory call collides with another."""
+    return dt.datetime(2025, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=next(_steps) * step_min)
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def _glucose() -> dict[str, Any]:
+    return {"timestamp": _iso(_at()), "value": 123}
+
+
+def _insulin() -> dict[str, Any]:
+    return {"timestamp": _iso(_at()), "units": 2.5, "kind": "bolus"}
+
+
+def _sleep() -> dict[str, Any]:
+    start = _at(step_min=24 * 60)
+    return {"start": _iso(start), "end": _iso(start + dt.timedelta(hours=7))}
+
+
+def _meal() -> dict[str, Any]:
+    return {
+        "timestamp": _iso(_at()),
+        "carbs_g": 40,
+        "description": "oats",
+        "meal_type": "breakfast",
+    }
+
+
+def _activity() -> dict[str, Any]:
+    start = _at()
+    end = start + dt.timedelta(minutes=45)
+    return {"start": _iso(start), "end": _iso(end), "activity_type": "walk"}
+
+
+def _api_key() -> dict[str, Any]:
+    return {"name": "factory key", "scopes": ["read"]}
+
+
+@dataclass
+class Factory:
+    create: Create
+    body: Callable[[], dict[str, Any]] | None = None  # for PUT/PATCH/POST on the id route
+    # Waits for background work the creation started, so none outlives the test.
+    settle: Callable[[TestClient, Owner, str], None] | None = None
+
+
+def post(path: str, body: Callable[[], dict[str, Any]], id_field: str = "id") -> Create:
+    def create(client: TestClient, owner: Owner) -> str:
+        r = client.post(path, json=body(), headers=owner.headers)
+        assert r.status_code in (200, 201, 202), f"factory POST {path}: {r.status_code} {r.text}"
+        return str(r.json()[id_field])
+
+    return create
+
+
+def new_session(client: TestClient, owner: Owner) -> str:
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"email": owner.user.email, "password": TEST_PASSWORD, "device": "factory"},
+    )
+    assert r.status_code == 200, r.text
+    client.cookies.clear()
+    token = r.json()["access_token"]
+    sessions = client.get("/api/v1/auth/sessions", headers={"Authorization": f"Bearer {token}"})
+    return str(next(s["id"] for s in sessions.json() if s["current"]))
+
+
+def job_finished(client: TestClient, owner: Owner, job_id: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        r = client.get(f"/api/v1/insights/jobs/{job_id}", headers=owner.headers)
+        if r.status_code != 200 or r.json().get("status") in ("done", "failed"):
+            return
+        time.sleep(0.2)
+
+
+# One entry per route with a path parameter (matched by shape, whatever the parameter is
+# called). Entries for routes not in the schema are harmless; a route missing from this
+# table fails test_every_id_route_has_a_factory.
+FACTORIES: dict[str, Factory] = {
+    "/api/v1/glucose/{id}": Factory(post("/api/v1/glucose", _glucose), _glucose),
+    "/api/v1/insulin/{id}": Factory(post("/api/v1/insulin", _insulin), _insulin),
+    "/api/v1/sleep/{id}": Factory(post("/api/v1/sleep", _sleep), _sleep),
+    "/api/v1/meals/{id}": Factory(post("/api/v1/meals", _meal), _meal),
+    "/api/v1/activities/{id}": Factory(post("/api/v1/activities", _activity), _activity),
+    "/api/v1/auth/api-keys/{id}": Factory(post("/api/v1/auth/api-keys", _api_key)),
+    "/api/v1/auth/sessions/{id}": Factory(new_session),
+    "/api/v1/insights/jobs/{id}": Factory(
+        post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
+    ),
+}
+
+
+def shape(path: str) -> str:
+    """A route's template with its parameter names erased: /a/{job_id} and /a/{id} match."""
+    return PARAM.sub("{}", path)
+
+
+FACTORY_BY_SHAPE = {shape(path): factory for path, factory in FACTORIES.items()}
+
+
+def id_routes(app: Any) -> dict[str, list[str]]:
+    routes: dict[str, list[str]] = {}
+    for method, path, _ in operations(app):
+        if PARAM.search(path):
+            routes.setdefault(path, []).append(method)
+    return routes
+
+
+def test_every_id_route_has_a_factory(app):
+    missing = sorted(p for p in id_routes(app) if shape(p) not in FACTORY_BY_SHAPE)
+    assert not missing, f"add a FACTORIES entry for: {missing}"
+    odd = [p for p in id_routes(app) if len(PARAM.findall(p)) != 1]
+    assert not odd, f"routes with several path parameters need test support: {odd}"
+
+
+def ids_in(payload: Any) -> Iterator[str]:
+    """Every value under an ``id``-like key, anywhere in a JSON document."""
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            if (key == "id" or key.endswith("_id")) and isinstance(value, str | int):
+                yield str(value)
+            else:
+                yield from ids_in(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            yield from ids_in(value)
+
+
+def test_users_cannot_reach_each_others_objects(app, make_user, auth_headers):
+    alice = Owner(make_user(), {})
+    alice.headers = auth_headers(alice.user)
+    bob = Owner(make_user(), {})
+    bob.headers = auth_headers(bob.user)
+    routes = id_routes(app)
+    failures: list[str] = []
+    alice_ids: set[str] = {str(alice.user.id)}
+
+    with TestClient(app, base_url="https://testserver") as client:
+        for path, methods in sorted(routes.items()):
+            factory = FACTORY_BY_SHAPE[shape(path)]
+            obj_id = factory.create(client, alice)
+            alice_ids.add(obj_id)
+            url = PARAM.sub(obj_id, path)
+            for method in sorted(methods, key=lambda m: m == "DELETE"):  # DELETE last
+                body = (
+                    factory.body() if factory.body and method in ("PUT", "PATCH", "POST") else None
+                )
+                r = client.request(method, url, json=body, headers=bob.headers)
+                if r.status_code != 404:
+                    failures.append(f"{method} {path} as another user -> {r.status_code}")
+            if "GET" in methods:
+                still = client.get(url, headers=alice.headers)
+                if still.status_code != 200:
+                    failures.append(
+                        f"GET {path} as owner after the attempts -> {still.status_code}"
+                    )
+
+        # Lists: nothing of Alice's may appear in anything Bob can list.
+        listed = 0
+        for method, path, _ in operations(app):
+            if method != "GET" or PARAM.search(path) or (method, path) in PUBLIC:
+                continue
+            r = client.get(path, headers=bob.headers)
+            if r.status_code not in (200, 202) or "json" not in r.headers.get("content-type", ""):
+                continue
+            listed += 1
+            payload = r.json()
+            leaked = alice_ids & set(ids_in(payload))
+            if leaked or alice.user.email in r.text:
+                failures.append(f"GET {path} as another user shows {leaked or alice.user.email}")
+            if r.status_code == 202 and isinstance(payload, dict) and payload.get("job_id"):
+                job_finished(client, bob, str(payload["job_id"]))  # a read started a job
+    assert listed > 0
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", sorted(FACTORIES))
+def test_factory_table_paths_look_like_routes(path):
+    assert path.startswith("/api/v1/") and path.endswith("/{id}")
