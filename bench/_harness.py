@@ -42,7 +42,12 @@ def database(kind: str) -> Iterator[tuple[str, Path]]:
             c.execute(text(f"CREATE DATABASE {name}"))
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     env = bench_env(url, data_dir)
-    subprocess.run([str(BIN / "glucolens"), "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "glucolens"), "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     try:
         yield url, data_dir
     finally:
@@ -64,11 +69,11 @@ def bench_env(url: str, data_dir: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def server(url: str, data_dir: Path) -> Iterator[str]:
+def server(url: str, data_dir: Path, **extra_env: str) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [str(BIN / "glucolens"), "serve", "--port", str(port)],
-        env=bench_env(url, data_dir),
+        env={**bench_env(url, data_dir), **extra_env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -104,7 +109,11 @@ def make_user_token(url: str, data_dir: Path, email: str = "bench@example.org") 
         "print(u.id, issue_access_token(u.id, s.id)[0])\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], env=bench_env(url, data_dir), check=True, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        env=bench_env(url, data_dir),
+        check=True,
+        capture_output=True,
+        text=True,
     )
     user_id, token = out.stdout.split()
     return user_id, token

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import database, make_user_token, pct, server, year_of_readings  # noqa: E402
+from _harness import database, make_user_token, pct, server, year_of_readings
 
 ENDPOINTS = {
     "summary 7/30/90": "/api/v1/dashboard/summary?days=7&days=30&days=90",
@@ -42,22 +42,31 @@ def main() -> None:
         "quarter_ago": quote((now - dt.timedelta(days=90)).isoformat()),
     }
     print(f"dashboard: {len(items)} readings (one year), {args.requests} requests per endpoint")
-    print(f"{'database':<10} {'endpoint':<17} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'database':<10} {'mode':<9} {'endpoint':<17} {'p50 ms':>8} {'p95 ms':>8}")
     for kind in ("sqlite", "postgres"):
         if args.only and kind != args.only:
             continue
         with database(kind) as (url, data_dir):
             _, token = make_user_token(url, data_dir)
-            with server(url, data_dir) as base:
-                headers = {"Authorization": f"Bearer {token}"}
-                with httpx2.Client(base_url=base, headers=headers, timeout=120) as client:
-                    for i in range(0, len(items), 52_560):
-                        body = json.dumps({"items": items[i : i + 52_560]})
-                        client.post(
-                            "/api/v1/glucose/bulk",
-                            content=body,
-                            headers={"Content-Type": "application/json"},
-                        ).raise_for_status()
+            headers = {"Authorization": f"Bearer {token}"}
+            with (
+                server(url, data_dir) as base,
+                httpx2.Client(base_url=base, headers=headers) as c,
+            ):
+                for i in range(0, len(items), 52_560):
+                    body = json.dumps({"items": items[i : i + 52_560]})
+                    c.post(
+                        "/api/v1/glucose/bulk",
+                        content=body,
+                        headers={"Content-Type": "application/json"},
+                        timeout=600,
+                    ).raise_for_status()
+            # "uncached": every request computes; "cached": repeated reads within 60 s.
+            for mode, ttl in (("uncached", "0"), ("cached", "60")):
+                with (
+                    server(url, data_dir, GLUCOLENS_DASHBOARD_CACHE_S=ttl) as base,
+                    httpx2.Client(base_url=base, headers=headers, timeout=120) as client,
+                ):
                     for name, path in ENDPOINTS.items():
                         path = path.format(**fill)
                         for _ in range(5):  # warm-up
@@ -68,7 +77,10 @@ def main() -> None:
                             r = client.get(path)
                             samples.append((time.perf_counter() - t0) * 1000)
                             r.raise_for_status()
-                        print(f"{kind:<10} {name:<17} {pct(samples, 50):8.1f} {pct(samples, 95):8.1f}")
+                        print(
+                            f"{kind:<10} {mode:<9} {name:<17} "
+                            f"{pct(samples, 50):8.1f} {pct(samples, 95):8.1f}"
+                        )
 
 
 if __name__ == "__main__":

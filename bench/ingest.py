@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import database, make_user_token, server, year_of_readings  # noqa: E402
+from _harness import database, make_user_token, server, year_of_readings
 
 
 def api_ingest(base: str, token: str, items: list[dict], batch: int) -> tuple[float, int]:
@@ -45,15 +45,25 @@ def raw_insert(url: str, items: list[dict]) -> float:
     uid = uuid.uuid4()
     now = dt.datetime.now(dt.UTC)
     rows = [
-        (uid, dt.datetime.fromisoformat(i["timestamp"]), i["value"], "raw", i["external_id"], now)
+        (
+            uid,
+            dt.datetime.fromisoformat(i["timestamp"]),
+            i["value"],
+            "raw",
+            i["external_id"],
+            now,
+        )
         for i in items
     ]
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO users (id, email, password_hash, timezone, unit, target_low_mgdl, "
             "target_high_mgdl, is_active, created_at, updated_at, password_changed_at) VALUES "
-            + ("(%s,%s,'x','UTC','mg/dL',70,180,true,%s,%s,%s)" if "postgresql" in url else
-               "(?,?,'x','UTC','mg/dL',70,180,1,?,?,?)"),
+            + (
+                "(%s,%s,'x','UTC','mg/dL',70,180,true,%s,%s,%s)"
+                if "postgresql" in url
+                else "(?,?,'x','UTC','mg/dL',70,180,1,?,?,?)"
+            ),
             (uid if "postgresql" in url else uid.hex, f"raw-{uid}@x", now, now, now),
         )
     raw = engine.raw_connection()
@@ -70,8 +80,17 @@ def raw_insert(url: str, items: list[dict]) -> float:
         cur.executemany(
             "INSERT INTO glucose_readings (user_id, ts, value_mgdl, source, external_id, "
             "created_at, utc_offset_min) VALUES (?,?,?,?,?,?,0)",
-            [(uid.hex, r[1].strftime("%Y-%m-%d %H:%M:%S.%f"), r[2], r[3], r[4],
-              now.strftime("%Y-%m-%d %H:%M:%S.%f")) for r in rows],
+            [
+                (
+                    uid.hex,
+                    r[1].strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    r[2],
+                    r[3],
+                    r[4],
+                    now.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                )
+                for r in rows
+            ],
         )
     raw.commit()
     elapsed = time.perf_counter() - t0
@@ -88,7 +107,9 @@ def main() -> None:
     items = year_of_readings()
     n = len(items)
     print(f"ingest: {n} readings (one year at 5 min), {args.batch} per request")
-    print(f"{'database':<10} {'API s':>7} {'API r/s':>10} {'raw s':>7} {'raw r/s':>10} {'API/raw':>8}")
+    print(
+        f"{'database':<10} {'API s':>7} {'API r/s':>10} {'raw s':>7} {'raw r/s':>10} {'API/raw':>8}"
+    )
     for kind in ("sqlite", "postgres"):
         if args.only and kind != args.only:
             continue

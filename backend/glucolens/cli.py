@@ -46,11 +46,13 @@ def serve(host: str | None, port: int | None, reload: bool) -> None:
 
 
 def _create_user(email: str, password: str, timezone: str, unit: str) -> None:
-    from glucolens.auth.service import create_user
+    from glucolens.auth.schemas import RegisterIn
+    from glucolens.auth.service import ClientInfo, register
     from glucolens.core.db import get_sessionmaker
 
+    body = RegisterIn(email=email, password=password, timezone=timezone, unit=unit)  # type: ignore[arg-type]
     with get_sessionmaker()() as db:
-        user = create_user(db, email=email, password=password, timezone=timezone, unit=unit)
+        user = register(db, body, ClientInfo(ip="cli", device="glucolens users create"))
         print(f"created user {user.email} ({user.id})")
 
 
@@ -126,7 +128,10 @@ def main(argv: list[str] | None = None) -> None:
         try:
             _create_user(args.email, password, args.timezone, args.unit)
         except Exception as exc:  # noqa: BLE001 - print the reason, not a traceback
-            print(f"error: {exc}", file=sys.stderr)
+            details = getattr(exc, "details", None) or getattr(exc, "errors", lambda: None)()
+            print(
+                f"error: {getattr(exc, 'message', exc)} {details or ''}".rstrip(), file=sys.stderr
+            )
             sys.exit(2)
     elif args.cmd == "demo":
         demo(args.email, args.days, args.timezone)

@@ -6,8 +6,8 @@ sensor noise, clipped to 40-400 mg/dL. Effects planted on purpose (see
 ``DemoData.planted_effects``):
 
 * sleep debt: each hour of sleep below 7.5 h on the night ending on day d raises mean
-  glucose on day d + 1 by ``SLEEP_EFFECT_MGDL_PER_H`` (lag 1 in the daily frame, where
-  sleep belongs to the day it ends);
+  glucose on day d + 1 by ``SLEEP_EFFECT_MGDL_PER_H`` (and each hour above lowers it by
+  as much; lag 1 in the daily frame, where sleep belongs to the day it ends);
 * an evening walk within 90 min after dinner cuts the dinner response by 35 %;
 * evening carbs (18:00-24:00) above 60 g raise the next morning's fasting glucose.
 """
@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 SLEEP_EFFECT_MGDL_PER_H = 9.0
-EVENING_CARB_EFFECT_MGDL_PER_G = 0.35
+EVENING_CARB_EFFECT_MGDL_PER_G = 0.5
 WALK_DINNER_REDUCTION = 0.35
-MEAL_PEAK_MGDL_PER_G = 1.7
+MEAL_PEAK_MGDL_PER_G = 1.9
+# Bolus insulin outlasts the carbs: a late dip (fraction of the peak) that causes lows.
+INSULIN_TAIL_FRACTION = 0.45
 
 
 @dataclass
@@ -66,7 +68,7 @@ def generate_demo(
     end_ts = end_ts.tz_localize("UTC") if end_ts.tzinfo is None else end_ts.tz_convert("UTC")
     end_ts = end_ts.floor("5min")
     start_ts = end_ts - pd.Timedelta(days=days)
-    times = pd.date_range(start_ts, end_ts, freq="5min", inclusive="left")
+    times = pd.date_range(start_ts, end_ts, freq="5min", inclusive="left").as_unit("ns")
     local = times.tz_convert(tz).tz_localize(None)
     local_hour = (local.hour + local.minute / 60.0).to_numpy()
     t_min = (times.asi8 - times.asi8[0]) / 60e9
@@ -85,7 +87,7 @@ def generate_demo(
     plan = [("breakfast", 7.5, 45, "Porridge with berries"), ("lunch", 12.75, 60, "Sandwich")]
     for day in day_list:
         # Night ending this morning: bedtime ~23:00 the previous evening.
-        asleep_h = float(np.clip(rng.normal(7.2, 1.0), 4.0, 9.5))
+        asleep_h = float(np.clip(rng.normal(7.2, 1.1), 4.0, 9.5))
         bed = at(day - pd.Timedelta(days=1), float(rng.normal(23.0, 0.6)))
         in_bed_min = asleep_h * 60 + float(rng.uniform(15, 50))
         deep = asleep_h * 60 * float(rng.uniform(0.13, 0.2))
@@ -176,7 +178,7 @@ def generate_demo(
     day_index = pd.DatetimeIndex(local.normalize())
     base = np.full(len(times), 128.0)
     for day in day_list:
-        debt = max(0.0, 7.5 - sleep_by_wake_day.get(day - pd.Timedelta(days=1), 7.5))
+        debt = 7.5 - sleep_by_wake_day.get(day - pd.Timedelta(days=1), 7.5)
         base[day_index == day] += SLEEP_EFFECT_MGDL_PER_H * debt
         carbs_prev = evening_carbs_by_day.get(day - pd.Timedelta(days=1), 60.0)
         morning = (day_index == day) & (local_hour < 10)
@@ -194,10 +196,12 @@ def generate_demo(
         scale = MEAL_PEAK_MGDL_PER_G * carbs * rng.uniform(0.8, 1.2)
         if meal_type == "dinner" and np.any((walks > ts) & (walks < ts + pd.Timedelta(minutes=90))):
             scale *= 1 - WALK_DINNER_REDUCTION
-        response[lo:hi] += scale * _gamma_curve(t_min[lo:hi] - t0)
+        since = t_min[lo:hi] - t0
+        tail = INSULIN_TAIL_FRACTION * _gamma_curve(since - 90.0, peak_min=100.0, shape=2.0)
+        response[lo:hi] += scale * (_gamma_curve(since) - tail)
 
     drift = np.zeros(len(times))
-    shocks = rng.normal(0, 2.2, len(times))
+    shocks = rng.normal(0, 2.8, len(times))
     for i in range(1, len(times)):
         drift[i] = 0.985 * drift[i - 1] + shocks[i]
     values = base + dawn + response + drift + rng.normal(0, 4.0, len(times))
@@ -219,7 +223,7 @@ def generate_demo(
             "target": "mean_glucose",
             "lag_days": 1,
             "effect": f"+{SLEEP_EFFECT_MGDL_PER_H:g} mg/dL mean glucose per hour of sleep below "
-            "7.5 h, on the day after the morning of waking",
+            "7.5 h (linear both ways), on the day after the morning of waking",
             "sign": "-",
         },
         {

@@ -47,7 +47,9 @@ def test_dockerfile_copies_existing_paths():
             parts = line.split()[1:-1]
             sources += parts
     assert sources
-    missing = [s for s in sources if not (ROOT / s).exists() and not (ROOT / "frontend" / s).exists()]
+    missing = [
+        s for s in sources if not (ROOT / s).exists() and not (ROOT / "frontend" / s).exists()
+    ]
     assert not missing, missing
 
 

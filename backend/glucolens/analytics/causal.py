@@ -384,10 +384,13 @@ def discover_intraday(
     max_conds_py: int | None = 4,
     target: str = "glucose_mgdl",
     drivers: tuple[str, ...] = ("carbs_g", "active_min", "insulin_u"),
+    min_strength: float = 0.05,
 ) -> CausalGraph:
     """PCMCI on 15-minute bins: carbs, activity and insulin -> glucose at lags up to
     ``tau_max`` bins (12 = 3 h). Always ParCorr: the event series are zero-inflated, so a
-    rank transform would mostly produce ties. Lags are reported in minutes."""
+    rank transform would mostly produce ties. Lags are reported in minutes. With
+    thousands of bins tiny partial correlations become significant, so links with
+    |partial r| < ``min_strength`` are not reported."""
     if len(frame15) < 2 or target not in frame15:
         return CausalGraph(
             status="insufficient_data",
@@ -427,6 +430,7 @@ def discover_intraday(
         max_conds_py=max_conds_py,
         max_conds_px=0,
     )
+    edges = [e for e in edges if abs(e.strength) >= min_strength]
     return CausalGraph(
         status="ok",
         level="intraday",

@@ -55,7 +55,7 @@ class DailyFrame:
 
 
 def _utc(values: pd.Series | pd.Index) -> pd.DatetimeIndex:
-    index = pd.DatetimeIndex(pd.to_datetime(values))
+    index = pd.DatetimeIndex(pd.to_datetime(values)).as_unit("ns")
     return index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
 
 

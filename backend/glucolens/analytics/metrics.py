@@ -71,7 +71,7 @@ def regular_grid(
     grid = pd.date_range(snapped.index[0], snapped.index[-1], freq=freq)
     on_grid = snapped.reindex(grid)
     filled = on_grid.interpolate(method="time", limit_area="inside")
-    known_time = pd.Series(np.where(on_grid.notna(), grid.asi8, np.nan), index=grid)
+    known_time = pd.Series(np.where(on_grid.notna(), grid.as_unit("ns").asi8, np.nan), index=grid)
     gap_ns = known_time.bfill() - known_time.ffill()
     too_long = gap_ns > pd.Timedelta(minutes=max_gap_min).value
     filled[too_long.to_numpy() & on_grid.isna().to_numpy()] = np.nan

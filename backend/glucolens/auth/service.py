@@ -327,12 +327,21 @@ def update_profile(db: Session, user: User, body: ProfileIn) -> User:
         )
     if "display_name" in body.model_fields_set:
         user.display_name = (body.display_name or "").strip() or None
+    tz_changed = body.timezone is not None and body.timezone != user.timezone
     if body.timezone is not None:
         user.timezone = body.timezone
     if body.unit is not None:
         user.unit = body.unit
     user.target_low_mgdl, user.target_high_mgdl = low, high
     db.commit()
+    if tz_changed:
+        # Local days moved: rebuild the per-day aggregates in the new zone, and let the
+        # insights (which also work on local days) recompute.
+        from glucolens.insights.service import notify_new_data
+        from glucolens.readings.aggregates import rebuild_all
+
+        rebuild_all(db, user)
+        notify_new_data(db, user)
     return user
 
 

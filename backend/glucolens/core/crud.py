@@ -73,7 +73,7 @@ def insert_ignoring_duplicates(db: Session, model: type[Base], rows: list[dict[s
         return 0
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
+    table: Any = model.__table__  # type: ignore[attr-defined]
     stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
     return len(db.execute(stmt, rows).all())
 
@@ -148,7 +148,7 @@ def list_rows(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, res.time_attr), last.id)
+        next_cursor = encode_cursor(getattr(last, res.time_attr), last.id)  # type: ignore[attr-defined]
     return rows, next_cursor
 
 

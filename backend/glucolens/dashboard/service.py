@@ -224,7 +224,7 @@ def series(
     bucket_s = max(60, math.ceil((end - start).total_seconds() / points))
     start_epoch = int(start.timestamp())
     bucket = ((_epoch(db) - start_epoch) // bucket_s).label("b")
-    rows = db.execute(
+    buckets = db.execute(
         select(
             bucket,
             func.avg(GlucoseReading.value_mgdl),
@@ -237,12 +237,12 @@ def series(
     ).all()
     pts = [
         schemas.SeriesPoint(
-            t=start + dt.timedelta(seconds=(int(b) + 0.5) * bucket_s),
-            v=_conv(user, float(avg)) or 0.0,
-            min=_conv(user, float(lo)),
-            max=_conv(user, float(hi)),
+            t=start + dt.timedelta(seconds=(int(r[0]) + 0.5) * bucket_s),
+            v=_conv(user, float(r[1])) or 0.0,
+            min=_conv(user, float(r[2])),
+            max=_conv(user, float(r[3])),
         )
-        for b, avg, lo, hi in rows
+        for r in buckets
     ]
     return schemas.Series(
         unit=user.unit,

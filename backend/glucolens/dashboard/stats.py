@@ -180,10 +180,10 @@ def agp_percentiles(minute_of_day: np.ndarray, values: np.ndarray) -> list[dict[
     # Where a neighbour is missing, keep the bin's own value rather than losing it.
     smooth = np.where(np.isnan(smooth), raw, smooth)
     out = []
-    for b in range(AGP_BINS):
-        row: dict[str, float | None] = {"minute": float(b * 5)}
+    for i in range(AGP_BINS):
+        row: dict[str, float | None] = {"minute": float(i * 5)}
         for j, p in enumerate(AGP_PERCENTILES):
-            v = smooth[b, j]
+            v = smooth[i, j]
             row[f"p{p}"] = None if np.isnan(v) else float(v)
         out.append(row)
     return out

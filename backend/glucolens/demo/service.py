@@ -21,7 +21,7 @@ SOURCE = "demo"
 def _records(df: pd.DataFrame, prefix: str, time_col: str, cols: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for rec in df.to_dict("records"):
-        when: dt.datetime = pd.Timestamp(rec[time_col]).to_pydatetime()
+        when: dt.datetime = pd.Timestamp(rec[time_col]).round("s").to_pydatetime()
         item: dict[str, Any] = {
             "source": SOURCE,
             "external_id": f"{prefix}-{int(when.timestamp())}",
@@ -31,7 +31,7 @@ def _records(df: pd.DataFrame, prefix: str, time_col: str, cols: list[str]) -> l
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue
             if isinstance(v, pd.Timestamp):
-                v = v.to_pydatetime()
+                v = v.round("s").to_pydatetime()
             elif hasattr(v, "item"):
                 v = v.item()
             item[c] = v

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -14,7 +15,9 @@ from glucolens.insights.schemas import InsightEnvelope, JobOut, JobRef
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
 ERRORS = responses(401, 403, 429)
-PENDING = {202: {"model": InsightEnvelope, "description": "Computing; poll the job"}}
+PENDING: dict[int | str, dict[str, Any]] = {
+    202: {"model": InsightEnvelope, "description": "Computing; poll the job"}
+}
 
 
 def _envelope(db: DbSession, auth: ReadAuth, kind: str) -> Response:

@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from glucolens.auth.models import User
 from glucolens.core.cache import get_cache
@@ -27,16 +27,23 @@ def run_job(job_id: uuid.UUID | str) -> str:
     job_id = uuid.UUID(str(job_id))
     Session = get_sessionmaker()
     with Session() as db:
-        job = db.get(InsightJob, job_id)
-        if job is None:
+        # Claim the job atomically: a job dispatched twice (debounce timer and an explicit
+        # refresh) runs once.
+        claimed = db.execute(
+            update(InsightJob)
+            .where(InsightJob.id == job_id, InsightJob.status == "queued")
+            .values(status="running", started_at=utcnow(), progress=0.0)
+        ).rowcount  # type: ignore[attr-defined]
+        db.commit()
+        found = db.get(InsightJob, job_id)
+        if found is None:
             return "missing"
-        if job.status in ("done", "failed"):
+        job: InsightJob = found
+        if not claimed:
             return job.status
         user = db.get(User, job.user_id)
         if user is None:
             return "missing"
-        job.status, job.started_at, job.progress = "running", utcnow(), 0.0
-        db.commit()
         started_at = utcnow()
 
         def progress(fraction: float, step: str) -> None:
@@ -65,7 +72,6 @@ def run_job(job_id: uuid.UUID | str) -> str:
         except Exception as exc:  # noqa: BLE001 - recorded on the job for the client
             log.exception("insight job failed")
             db.rollback()
-            job = db.get(InsightJob, job_id)  # type: ignore[assignment]
             job.status, job.error = "failed", type(exc).__name__
         job.finished_at = utcnow()
         db.commit()

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from glucolens.insights.data import UserFrames
 
 log = logging.getLogger(__name__)
@@ -60,19 +62,55 @@ def causal_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     return discover_daily(daily).to_dict()
 
 
-def patterns_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
-    from glucolens.analytics.patterns import pattern_report
+def _pattern_report(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
+    if "pattern_report" not in cache:
+        from glucolens.analytics.patterns import pattern_report
 
-    report = pattern_report(
-        frames.glucose["timestamp"], frames.glucose["value_mgdl"].to_numpy(), tz=frames.tz
-    ).to_dict()
-    cache["pattern_report"] = report
-    return report
+        times = pd.DatetimeIndex(frames.glucose["timestamp"])
+        values = frames.glucose["value_mgdl"].to_numpy(dtype=float)
+        cache["pattern_report"] = pattern_report(times, values, tz=frames.tz).to_dict()
+    return cache["pattern_report"]
+
+
+def _windows_summary(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"window_minutes": w["window_minutes"], "status": w["status"], "reason": w["reason"]}
+        for w in report["windows"]
+    ]
+
+
+def patterns_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
+    report = _pattern_report(frames, cache)
+    motifs = []
+    for w in report["windows"]:
+        for m in w["motifs"]:
+            motifs.append(
+                {
+                    **{k: v for k, v in m.items() if k != "occurrences"},
+                    "id": f"{w['window_minutes']}-{m['id']}",
+                    "occurrences": [{"start": t} for t in m["occurrences"]],
+                }
+            )
+    status = "ok" if motifs else "insufficient_data"
+    return {
+        "status": status,
+        "reason": None if motifs else (report.get("reason") or "No recurring patterns yet."),
+        "windows": _windows_summary(report),
+        "motifs": motifs,
+    }
 
 
 def anomalies_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
-    report = cache.get("pattern_report") or patterns_step(frames, cache)
-    return report
+    report = _pattern_report(frames, cache)
+    anomalies = [a for w in report["windows"] for a in w["anomalies"]]
+    anomalies.sort(key=lambda a: a.get("z_score") or 0, reverse=True)
+    status = "ok" if anomalies else "insufficient_data"
+    return {
+        "status": status,
+        "reason": None if anomalies else (report.get("reason") or "Not enough data yet."),
+        "windows": _windows_summary(report),
+        "anomalies": anomalies,
+    }
 
 
 def predictions_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:

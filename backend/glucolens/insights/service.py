@@ -94,7 +94,8 @@ def get_insight(db: Session, user: User, kind: str) -> tuple[int, dict[str, Any]
             cache.set(cache_key(user.id, kind), stored, ttl_s=3600)
     job = active_job(db, user.id)
     if stored is None:
-        job = job or request_refresh(db, user)
+        # Start now even if a debounced job is waiting: someone is looking at the page.
+        job = request_refresh(db, user)
         return 202, {
             "status": "pending",
             "computed_at": None,

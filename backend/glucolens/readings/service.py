@@ -109,7 +109,12 @@ def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
     get = item.get
     ts = parse_timestamp(get("timestamp"), now)
     value, unit = get("value"), get("unit")
-    if unit is None and type(value) in (int, float) and 20 <= value <= 600:
+    if (
+        unit is None
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (GLUCOSE_MIN_MGDL <= value <= GLUCOSE_MAX_MGDL)
+    ):
         mgdl, flag = float(value), None  # the common case: a plausible number in mg/dL
     else:
         mgdl, flag = parse_glucose_value(value, unit)

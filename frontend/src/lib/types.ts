@@ -127,7 +127,8 @@ export interface AgpResponse {
   bins: AgpBin[];
 }
 
-export type InsightStatus = "ok" | "insufficient_data" | "pending";
+/** `failed` is not in docs/api.md but the backend sends it when one analysis step crashed. */
+export type InsightStatus = "ok" | "insufficient_data" | "pending" | "failed";
 
 export interface InsightEnvelope<T> {
   status: InsightStatus;
@@ -141,6 +142,7 @@ export interface Job {
   id: string;
   status: "queued" | "running" | "done" | "failed";
   progress: number | null;
+  step?: string | null;
   error: string | null;
 }
 

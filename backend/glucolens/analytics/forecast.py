@@ -1,0 +1,350 @@
+"""Short-term glucose forecasts (5–60 min ahead) with prediction intervals and time-to-low.
+
+Model: one ridge regression per horizon (direct multi-horizon), predicting the change in
+glucose from the current reading. Features are the current value, its recent deltas,
+carbs-on-board and insulin-on-board with the amounts each is expected to absorb over
+the horizon (from events already logged; no future meals are assumed), and recent
+activity. Intervals come from out-of-fold residual quantiles on the user's own history
+(split-conformal style). With too little history a damped-trend model with wide normal
+intervals stands in. See docs/analytics-patterns-forecast.md for the reasoning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from glucolens.analytics.patterns import regularize, to_jsonable
+
+INTERVAL_MIN = 5
+HORIZONS_MIN = tuple(range(5, 65, 5))
+REPORTED_HORIZONS_MIN = (30, 60)
+LOW_MGDL = 70.0
+CLAMP_MGDL = (40.0, 400.0)
+CARB_PEAK_MIN = 45.0  # peak rate of appearance of a mixed meal
+INSULIN_PEAK_MIN = 65.0  # peak activity of rapid-acting analogues
+ACTIVITY_LOOKBACK_MIN = 60
+STEPS_PER_ACTIVE_MIN = 100.0  # ~100 steps/min is brisk walking (intensity 1)
+MIN_TRAIN_SAMPLES = 2 * 288  # two days of complete feature rows
+ALPHAS = (0.1, 1.0, 10.0, 100.0, 1000.0)
+QUANTILES = (0.025, 0.1, 0.9, 0.975)
+FALLBACK_PHI = 0.85  # damping of the trend per 5-minute step
+FALLBACK_SD_PER_MIN = 0.6  # mg/dL of error per minute of horizon (persistence-like)
+FALLBACK_WIDEN = 1.25
+FEATURES = ("glucose", "d5", "d15", "d30", "accel", "cob_g", "iob_u",
+            "carbs_next_g", "insulin_next_u", "activity_60")  # fmt: skip
+
+
+def absorbed_fraction(elapsed_min: np.ndarray, peak_min: float) -> np.ndarray:
+    """Share of a dose absorbed after ``elapsed_min``: the gamma(2) (equal-rate
+    biexponential) curve ``1 - (1 + t/τ)·e^(-t/τ)``, whose rate peaks at ``τ``."""
+    t = np.maximum(np.asarray(elapsed_min, dtype=float), 0.0) / peak_min
+    return 1.0 - (1.0 + t) * np.exp(-t)
+
+
+def _event_frame(df: pd.DataFrame | None, time_col: str, amount_col: str) -> pd.DataFrame:
+    if df is None or len(df) == 0:
+        return pd.DataFrame({"t": pd.Series([], dtype=float), "amount": pd.Series([], dtype=float)})
+    ts = pd.DatetimeIndex(pd.to_datetime(df[time_col], utc=True))
+    minutes = (ts.asi8 // 60_000_000_000).astype(float)
+    return pd.DataFrame({"t": minutes, "amount": np.asarray(df[amount_col], dtype=float)})
+
+
+def _on_board(
+    grid_min: np.ndarray, events: pd.DataFrame, peak_min: float, horizons: tuple[int, ...]
+):
+    """On-board amount at each grid time, and the amount to be absorbed over each horizon,
+    counting only events at or before that grid time."""
+    on_board = np.zeros(len(grid_min))
+    upcoming = {h: np.zeros(len(grid_min)) for h in horizons}
+    span = 10 * peak_min  # beyond this less than 0.05 % is left
+    for t0, amount in zip(events["t"].to_numpy(), events["amount"].to_numpy(), strict=True):
+        if not np.isfinite(amount) or amount <= 0:
+            continue
+        lo, hi = np.searchsorted(grid_min, [t0, t0 + span])
+        elapsed = grid_min[lo:hi] - t0
+        done = absorbed_fraction(elapsed, peak_min)
+        on_board[lo:hi] += amount * (1 - done)
+        for h in horizons:
+            upcoming[h][lo:hi] += amount * (absorbed_fraction(elapsed + h, peak_min) - done)
+    return on_board, upcoming
+
+
+def _activity_load(grid_min: np.ndarray, activity: pd.DataFrame | None) -> np.ndarray:
+    """Intensity-weighted active minutes in the last hour (steps count as 1 per 100)."""
+    load = np.zeros(len(grid_min))
+    if activity is None or len(activity) == 0:
+        return load
+    starts = pd.DatetimeIndex(pd.to_datetime(activity["start"], utc=True)).asi8 / 60e9
+    ends = pd.DatetimeIndex(pd.to_datetime(activity["end"], utc=True)).asi8 / 60e9
+    for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        duration = max(e - s, 1.0)
+        if "intensity" in activity and pd.notna(activity["intensity"].iloc[k]):
+            rate = float(activity["intensity"].iloc[k])
+        elif "steps" in activity and pd.notna(activity["steps"].iloc[k]):
+            rate = float(activity["steps"].iloc[k]) / STEPS_PER_ACTIVE_MIN / duration
+        else:
+            rate = 1.0
+        overlap = np.minimum(grid_min, e) - np.maximum(grid_min - ACTIVITY_LOOKBACK_MIN, s)
+        load += rate * np.clip(overlap, 0, None)
+    return load
+
+
+@dataclass
+class _Design:
+    grid: pd.DatetimeIndex
+    glucose: np.ndarray
+    base: np.ndarray  # (n, 7): glucose, deltas, accel, cob, iob (horizon-free)
+    carbs_next: dict[int, np.ndarray]
+    insulin_next: dict[int, np.ndarray]
+    activity: np.ndarray
+
+    def features(self, h: int) -> np.ndarray:
+        return np.column_stack([self.base, self.carbs_next[h], self.insulin_next[h], self.activity])
+
+
+def _design(times, values, carbs=None, insulin=None, activity=None) -> _Design:
+    grid, g = regularize(times, values)
+    grid_min = (grid.asi8 // 60_000_000_000).astype(float)
+
+    def lag(k: int) -> np.ndarray:
+        out = np.full(len(g), np.nan)
+        out[k:] = g[:-k] if k else g
+        return out
+
+    d5 = g - lag(1)
+    accel = d5 - (lag(1) - lag(2))
+    if insulin is not None and len(insulin) and "kind" in insulin:
+        # Scheduled basal is the steady state the model learns; only doses count.
+        insulin = insulin[insulin["kind"].astype(str).str.lower() != "basal"]
+    cob, carbs_next = _on_board(grid_min, _event_frame(carbs, "timestamp", "carbs_g"),
+                                CARB_PEAK_MIN, HORIZONS_MIN)  # fmt: skip
+    iob, insulin_next = _on_board(grid_min, _event_frame(insulin, "timestamp", "units"),
+                                  INSULIN_PEAK_MIN, HORIZONS_MIN)  # fmt: skip
+    base = np.column_stack([g, d5, g - lag(3), g - lag(6), accel, cob, iob])
+    return _Design(grid, g, base, carbs_next, insulin_next, _activity_load(grid_min, activity))
+
+
+def _ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    """Coefficients for standardised ``x`` (first column of ones is not penalised)."""
+    penalty = alpha * np.eye(x.shape[1])
+    penalty[0, 0] = 0.0
+    return np.linalg.solve(x.T @ x + penalty, x.T @ y)
+
+
+@dataclass
+class ForecastModel:
+    kind: str  # "ridge" or "damped_trend"
+    reason: str | None = None
+    n_train: int = 0
+    mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    coef: dict[int, np.ndarray] = field(default_factory=dict)
+    alpha: dict[int, float] = field(default_factory=dict)
+    residual_q: dict[int, dict[float, float]] = field(default_factory=dict)
+    cv_rmse: dict[int, float] = field(default_factory=dict)
+
+    @classmethod
+    def fit(cls, times, values, carbs=None, insulin=None, activity=None,
+            min_samples: int = MIN_TRAIN_SAMPLES, folds: int = 5) -> ForecastModel:  # fmt: skip
+        """Fit on a user's history. ``carbs``: timestamp, carbs_g; ``insulin``: timestamp,
+        units, kind (basal rows are ignored); ``activity``: start, end and intensity (0–1+)
+        or steps. Alpha and the residual quantiles come from blocked (time-ordered)
+        cross-validation, never from data after the history."""
+        d = _design(times, values, carbs, insulin, activity)
+        n_max = max(HORIZONS_MIN) // INTERVAL_MIN
+        rows = np.isfinite(d.base).all(axis=1)
+        rows[len(rows) - n_max :] = False
+        targets = {h: np.full(len(d.glucose), np.nan) for h in HORIZONS_MIN}
+        for h in HORIZONS_MIN:
+            k = h // INTERVAL_MIN
+            targets[h][:-k] = d.glucose[k:] - d.glucose[:-k]
+            rows &= np.isfinite(targets[h])
+        n = int(rows.sum())
+        if n < min_samples:
+            reason = f"{n} complete training rows, {min_samples} needed"
+            return cls(kind="damped_trend", reason=reason, n_train=n)
+        idx = np.flatnonzero(rows)
+        model = cls(kind="ridge", n_train=n)
+        x_all = d.features(HORIZONS_MIN[0])[idx]
+        model.mean = x_all.mean(axis=0)
+        model.scale = np.where(x_all.std(axis=0) > 1e-9, x_all.std(axis=0), 1.0)
+        fold_of = np.minimum(np.arange(n) * folds // n, folds - 1)
+        for h in HORIZONS_MIN:
+            x = model._standardise(d.features(h)[idx])
+            y = targets[h][idx]
+            best: tuple[float, float, np.ndarray] | None = None
+            for alpha in ALPHAS:
+                oof = np.empty(n)
+                for f in range(folds):
+                    test = fold_of == f
+                    oof[test] = x[test] @ _ridge(x[~test], y[~test], alpha)
+                mse = float(np.mean((y - oof) ** 2))
+                if best is None or mse < best[0]:
+                    best = (mse, alpha, y - oof)
+            assert best is not None
+            model.alpha[h] = best[1]
+            model.cv_rmse[h] = best[0] ** 0.5
+            model.residual_q[h] = {q: float(np.quantile(best[2], q)) for q in QUANTILES}
+            model.coef[h] = _ridge(x, y, best[1])
+        return model
+
+    def _standardise(self, x: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.ones(len(x)), (x - self.mean) / self.scale])
+
+    def predict_all(self, times, values, carbs=None, insulin=None, activity=None):
+        """Point forecasts made at every grid time: ``(grid, {horizon_min: mg/dL})``, NaN
+        where the features are incomplete. Used for back-testing."""
+        d = _design(times, values, carbs, insulin, activity)
+        out: dict[int, np.ndarray] = {}
+        for h in HORIZONS_MIN:
+            if self.kind == "ridge":
+                delta = self._standardise(d.features(h)) @ self.coef[h]
+            else:
+                delta = _damped_delta(linear_slope(d.glucose), h)
+            out[h] = np.clip(d.glucose + delta, *CLAMP_MGDL)
+        return d.grid, out
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({
+            "kind": self.kind, "reason": self.reason, "n_train": self.n_train,
+            "features": list(FEATURES) if self.kind == "ridge" else [],
+            "cv_rmse_mgdl": {str(h): v for h, v in self.cv_rmse.items()},
+        })  # fmt: skip
+
+
+def linear_slope(values: np.ndarray, lookback_min: int = 30) -> np.ndarray:
+    """Least-squares slope (mg/dL per minute) over the last ``lookback_min`` at every
+    grid index; NaN where a reading in that span is missing."""
+    v = np.asarray(values, dtype=float)
+    k = lookback_min // INTERVAL_MIN + 1
+    out = np.full(len(v), np.nan)
+    if len(v) < k:
+        return out
+    x = np.arange(k) * INTERVAL_MIN
+    x = x - x.mean()
+    windows = np.lib.stride_tricks.sliding_window_view(v, k)
+    out[k - 1 :] = windows @ x / (x @ x)
+    return out
+
+
+def persistence(values: np.ndarray, horizon_min: int) -> np.ndarray:
+    """Baseline: the glucose in ``horizon_min`` equals the current glucose."""
+    return np.asarray(values, dtype=float).copy()
+
+
+def linear_extrapolation(
+    values: np.ndarray, horizon_min: int, lookback_min: int = 30
+) -> np.ndarray:
+    """Baseline: the current value plus the last ``lookback_min`` slope times the horizon."""
+    v = np.asarray(values, dtype=float)
+    return np.clip(v + linear_slope(v, lookback_min) * horizon_min, *CLAMP_MGDL)
+
+
+def _damped_delta(slope_per_min: np.ndarray | float, horizon_min: int) -> Any:
+    steps = horizon_min // INTERVAL_MIN
+    gain = sum(FALLBACK_PHI**k for k in range(1, steps + 1)) * INTERVAL_MIN
+    return np.nan_to_num(slope_per_min, nan=0.0) * gain
+
+
+@dataclass
+class Forecast:
+    last_reading_at: dt.datetime | None
+    last_value: float | None
+    model: str
+    horizons: list[dict[str, Any]]
+    path: list[dict[str, Any]]
+    time_to_low_min: float | None
+    low_threshold: float = LOW_MGDL
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(asdict(self))
+
+
+def _interval(model: ForecastModel, h: int, value: float) -> dict[str, float]:
+    if model.kind == "ridge":
+        q = model.residual_q[h]
+        lo80, hi80 = value + min(q[0.1], 0.0), value + max(q[0.9], 0.0)
+        lo95, hi95 = min(value + q[0.025], lo80), max(value + q[0.975], hi80)
+    else:
+        sd = FALLBACK_SD_PER_MIN * h * FALLBACK_WIDEN
+        lo80, hi80 = value - 1.2816 * sd, value + 1.2816 * sd
+        lo95, hi95 = value - 1.96 * sd, value + 1.96 * sd
+    lo, hi = CLAMP_MGDL
+    return {
+        "minutes": h,
+        "value": round(float(np.clip(value, lo, hi)), 1),
+        "lo80": round(float(np.clip(lo80, lo, hi)), 1),
+        "hi80": round(float(np.clip(hi80, lo, hi)), 1),
+        "lo95": round(float(np.clip(lo95, lo, hi)), 1),
+        "hi95": round(float(np.clip(hi95, lo, hi)), 1),
+    }
+
+
+def time_to_low(last_value: float, path: list[tuple[int, float]], threshold: float = LOW_MGDL):
+    """First minute (linearly interpolated) at which the predicted path reaches
+    ``threshold``; 0 if already below, None if it stays above over the path."""
+    if last_value < threshold:
+        return 0.0
+    prev_m, prev_v = 0, last_value
+    for minutes, value in path:
+        if value <= threshold:
+            frac = (prev_v - threshold) / (prev_v - value) if prev_v != value else 1.0
+            return round(prev_m + frac * (minutes - prev_m), 1)
+        prev_m, prev_v = minutes, value
+    return None
+
+
+def forecast(
+    model: ForecastModel, times, values, carbs=None, insulin=None, activity=None
+) -> Forecast:
+    """Forecast from the latest reading of ``times``/``values`` (5-min CGM, UTC). The
+    model's damped-trend fallback is used when the recent features are incomplete."""
+    grid, preds = model.predict_all(times, values, carbs, insulin, activity)
+    glucose = regularize(times, values)[1] if len(grid) else np.zeros(0)
+    finite = np.flatnonzero(np.isfinite(glucose))
+    if len(finite) == 0:
+        return Forecast(None, None, "none", [], [], None)
+    i = int(finite[-1])
+    used = model
+    if not all(np.isfinite(preds[h][i]) for h in HORIZONS_MIN):
+        used = ForecastModel(kind="damped_trend", reason="incomplete recent readings")
+        slope = linear_slope(glucose)[i] if i >= 6 else np.nan
+        if not np.isfinite(slope) and i >= 1 and np.isfinite(glucose[i - 1]):
+            slope = (glucose[i] - glucose[i - 1]) / INTERVAL_MIN
+        preds = {
+            h: np.full(len(glucose), glucose[i] + _damped_delta(slope, h)) for h in HORIZONS_MIN
+        }
+    path_full = [_interval(used, h, float(preds[h][i])) for h in HORIZONS_MIN]
+    last_value = float(glucose[i])
+    return Forecast(
+        last_reading_at=grid[i].to_pydatetime(),
+        last_value=round(last_value, 1),
+        model=used.kind,
+        horizons=[p for p in path_full if p["minutes"] in REPORTED_HORIZONS_MIN],
+        path=[{k: p[k] for k in ("minutes", "value", "lo80", "hi80")} for p in path_full],
+        time_to_low_min=time_to_low(last_value, [(p["minutes"], p["value"]) for p in path_full]),
+    )
+
+
+def clarke_zones(reference: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Clarke error grid zone ('A'–'E') of each (reference, predicted) pair in mg/dL
+    (Clarke et al., Diabetes Care 1987). Zone A: within 20 % or both below 70; E:
+    opposite extremes; C: overcorrection; D: failure to detect; B: the rest."""
+    x = np.asarray(reference, dtype=float)
+    y = np.asarray(predicted, dtype=float)
+    zone_a = ((y >= 0.8 * x) & (y <= 1.2 * x)) | ((x < 70) & (y < 70))
+    zone_e = ((x >= 180) & (y <= 70)) | ((x <= 70) & (y >= 180))
+    zone_c = ((x >= 70) & (x <= 290) & (y >= x + 110)) | (
+        (x >= 130) & (x <= 180) & (y <= 1.4 * x - 182)
+    )
+    zone_d = (
+        ((x >= 240) & (y >= 70) & (y <= 180))
+        | ((x <= 175 / 3) & (y >= 70) & (y <= 180))
+        | ((x >= 175 / 3) & (x <= 70) & (y >= 1.2 * x))
+    )
+    return np.select([zone_a, zone_e, zone_c, zone_d], ["A", "E", "C", "D"], default="B")

@@ -1,0 +1,144 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glucolens.analytics.forecast import (
+    CARB_PEAK_MIN,
+    ForecastModel,
+    absorbed_fraction,
+    clarke_zones,
+    forecast,
+    linear_extrapolation,
+    persistence,
+    time_to_low,
+)
+
+
+def _times(n: int, start: str = "2024-05-01") -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=n, freq="5min", tz="UTC")
+
+
+def _piecewise_linear(days: int = 4, seed: int = 0) -> np.ndarray:
+    """Random straight segments of 1–3 hours with slopes of up to ±2 mg/dL/min."""
+    rng = np.random.default_rng(seed)
+    n = days * 288
+    out, g = [], 140.0
+    while len(out) < n:
+        slope = rng.uniform(-2, 2)
+        for _ in range(rng.integers(12, 37)):
+            g = float(np.clip(g + 5 * slope, 60, 300))
+            out.append(g)
+    return np.asarray(out[:n]) + rng.normal(0, 0.5, n)
+
+
+@pytest.fixture(scope="module")
+def trend_model() -> ForecastModel:
+    values = _piecewise_linear()
+    return ForecastModel.fit(_times(len(values)), values)
+
+
+def test_linear_trend_is_extrapolated(trend_model):
+    assert trend_model.kind == "ridge"
+    recent = 150 + 5 * 1.0 * np.arange(24)  # +1 mg/dL/min
+    fc = forecast(trend_model, _times(24, "2024-06-01"), recent)
+    h = {x["minutes"]: x["value"] for x in fc.horizons}
+    assert h[30] == pytest.approx(recent[-1] + 30, abs=6)
+    assert h[60] == pytest.approx(recent[-1] + 60, abs=12)
+
+
+def test_intervals_are_ordered_and_clamped(trend_model):
+    recent = 300 + 5 * 2.0 * np.arange(24)
+    recent = np.clip(recent, None, 390)
+    fc = forecast(trend_model, _times(24, "2024-06-01"), recent)
+    for x in fc.horizons:
+        assert 40 <= x["lo95"] <= x["lo80"] <= x["value"] <= x["hi80"] <= x["hi95"] <= 400
+    assert [p["minutes"] for p in fc.path] == list(range(5, 65, 5))
+
+
+def test_time_to_low_matches_analytic_crossing(trend_model):
+    recent = 160 - 5 * 1.0 * np.arange(13)  # -1 mg/dL/min, last value 100
+    fc = forecast(trend_model, _times(13, "2024-06-01"), recent)
+    assert fc.time_to_low_min == pytest.approx(30, abs=4)
+
+
+def test_time_to_low_none_when_stable_and_zero_when_already_low():
+    assert time_to_low(120, [(m, 120.0) for m in range(5, 65, 5)]) is None
+    assert time_to_low(65, [(5, 70.0)]) == 0.0
+    assert time_to_low(80, [(5, 75.0), (10, 65.0)]) == pytest.approx(7.5)
+
+
+def test_short_history_falls_back_to_damped_trend_with_wider_intervals(trend_model):
+    values = 150 - 5 * 0.5 * np.arange(100)
+    model = ForecastModel.fit(_times(100), values)
+    assert model.kind == "damped_trend" and "needed" in model.reason
+    fc = forecast(model, _times(100), values)
+    ridge = forecast(trend_model, _times(100), values)
+    width = {x["minutes"]: x["hi95"] - x["lo95"] for x in fc.horizons}
+    ridge_width = {x["minutes"]: x["hi95"] - x["lo95"] for x in ridge.horizons}
+    assert fc.model == "damped_trend"
+    assert width[30] > ridge_width[30]
+    assert fc.horizons[0]["value"] < values[-1]  # the downward trend carries on
+
+
+def test_logged_carbs_raise_the_forecast_before_glucose_moves():
+    rng = np.random.default_rng(1)
+    n = 6 * 288
+    minutes = np.arange(n) * 5.0
+    meals = np.arange(60, n * 5 - 300, 317.0)  # a meal every ~5 h, at varying clock times
+    grams = rng.uniform(20, 80, len(meals))
+    effect = sum(3.0 * g * absorbed_fraction(minutes - t, CARB_PEAK_MIN) for t, g in zip(meals, grams, strict=True))
+    decay = 120 + effect - np.cumsum(np.r_[0, np.diff(effect)] * 0)  # carbs only
+    values = decay - 0.02 * (decay - 120) * 0 + rng.normal(0, 1, n)
+    times = _times(n)
+    carbs = pd.DataFrame({"timestamp": times[0] + pd.to_timedelta(meals, unit="min"), "carbs_g": grams})
+    model = ForecastModel.fit(times, values, carbs=carbs)
+    now = _times(12, "2024-07-01")
+    flat = np.full(12, 120.0)
+    meal = pd.DataFrame({"timestamp": [now[-1]], "carbs_g": [50.0]})
+    with_meal = forecast(model, now, flat, carbs=meal).horizons[1]["value"]
+    without = forecast(model, now, flat).horizons[1]["value"]
+    expected_rise = 3.0 * 50 * absorbed_fraction(np.array([60.0]), CARB_PEAK_MIN)[0]
+    assert with_meal - without == pytest.approx(expected_rise, rel=0.2)
+
+
+def test_baselines():
+    values = np.arange(10, dtype=float) * 5 + 100  # +1 mg/dL/min
+    assert persistence(values, 30)[-1] == values[-1]
+    assert linear_extrapolation(values, 30)[-1] == pytest.approx(values[-1] + 30)
+    assert np.isnan(linear_extrapolation(values, 30)[:6]).all()
+
+
+@pytest.mark.parametrize(
+    ("reference", "predicted", "zone"),
+    [
+        (100, 110, "A"),
+        (60, 50, "A"),
+        (100, 130, "B"),
+        (300, 200, "B"),
+        (100, 215, "C"),
+        (150, 25, "C"),
+        (50, 100, "D"),
+        (250, 120, "D"),
+        (200, 50, "E"),
+        (50, 200, "E"),
+    ],
+)
+def test_clarke_zones(reference, predicted, zone):
+    assert clarke_zones(np.array([reference]), np.array([predicted]))[0] == zone
+
+
+def test_forecast_to_dict_is_json_with_utc_z(trend_model):
+    fc = forecast(trend_model, _times(24), np.full(24, 120.0))
+    d = fc.to_dict()
+    assert d["last_reading_at"].endswith("Z")
+    assert {"minutes", "value", "lo80", "hi80", "lo95", "hi95"} <= set(d["horizons"][0])
+    assert d["time_to_low_min"] is None and d["low_threshold"] == 70
+    json.dumps(d, allow_nan=False)
+    json.dumps(trend_model.to_dict(), allow_nan=False)
+
+
+def test_forecast_without_readings_returns_empty():
+    fc = forecast(ForecastModel(kind="damped_trend"), pd.DatetimeIndex([], tz="UTC"), np.array([]))
+    assert fc.last_value is None and fc.horizons == []

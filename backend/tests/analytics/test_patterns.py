@@ -1,0 +1,165 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from glucolens.analytics import patterns
+from glucolens.analytics.patterns import (
+    IncrementalProfile,
+    find_discords,
+    find_motifs,
+    label_shape,
+    pattern_report,
+    regularize,
+)
+
+M = 24  # 2-hour window keeps the series (and the tests) small
+
+
+def _times(n: int, start: str = "2024-03-01") -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=n, freq="5min", tz="UTC")
+
+
+def _noisy(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.normal(0, 2, n))
+    return 130 + walk - np.linspace(0, walk[-1], n) + rng.normal(0, 3, n)
+
+
+def _spike() -> np.ndarray:
+    x = np.arange(M)
+    return 60 * np.sin(np.pi * x / (M - 1)) ** 2 * np.exp(-x / M)
+
+
+def test_regularize_interpolates_short_gaps_only():
+    times = _times(20).delete([5, 6, 12, 13, 14, 15])  # 15-min gap, then 25-min gap
+    values = np.arange(20, dtype=float)[np.isin(np.arange(20), [5, 6, 12, 13, 14, 15], invert=True)]
+    grid, series = regularize(times, values)
+    assert len(grid) == 20
+    assert series[5] == pytest.approx(5.0) and series[6] == pytest.approx(6.0)
+    assert np.isnan(series[12:16]).all()
+
+
+def test_nan_window_is_never_motif_discord_or_neighbour():
+    n = 600
+    values = _noisy(n)
+    values[300:330] = 400.0  # would be the top discord if it were matchable
+    values[300:330] = np.nan
+    times = _times(n)
+    profile = patterns._compute_profile(times, values, M)
+    bad = np.arange(300 - M + 1, 330)
+    assert np.isinf(profile.mp[bad]).all()
+    assert (profile.neighbours[bad] == -1).all()
+    assert not np.isin(profile.neighbours, bad).any()
+    for a in find_discords(times, values, M, k=5):
+        start = times.get_loc(pd.Timestamp(a.start))
+        assert start not in bad
+    for motif in find_motifs(times, values, M, k=3):
+        for occ in motif.occurrences:
+            assert times.get_loc(pd.Timestamp(occ)) not in bad
+
+
+def test_planted_motif_is_found_with_raw_mean_shape():
+    n = 800
+    values = _noisy(n, seed=1)
+    starts = [100, 300, 520, 700]
+    for s in starts:
+        values[s : s + M] += _spike() * 1.5
+    times = _times(n)
+    motifs = find_motifs(times, values, M, k=1)
+    found = {times.get_loc(pd.Timestamp(t)) for t in motifs[0].occurrences}
+    assert sum(any(abs(f - s) <= M // 2 for f in found) for s in starts) >= 3
+    assert max(motifs[0].mean_shape) - min(motifs[0].mean_shape) > 35  # planted peak: 54
+
+
+def test_planted_anomaly_is_top_discord():
+    n = 800
+    values = 130 + 40 * np.sin(2 * np.pi * np.arange(n) / 96)
+    values += np.random.default_rng(2).normal(0, 2, n)
+    values[400:412] = 60.0
+    anomaly = find_discords(_times(n), values, M, k=1)[0]
+    start = _times(n).get_loc(pd.Timestamp(anomaly.start))
+    assert 400 - M < start < 412
+    assert anomaly.z_score > 2
+
+
+def test_incremental_profile_matches_batch_recomputation():
+    n, history, m = 420, 250, M
+    values = _noisy(n, seed=3)
+    values[150:158] = np.nan
+    times = _times(n)
+    inc = IncrementalProfile(times[:history], values[:history], m)
+    for v in values[history:]:
+        inc.update(v)
+    # Brute force: z-normalised distance to every window held at the same time.
+    w = np.lib.stride_tricks.sliding_window_view(values, m)
+    finite = np.isfinite(w).all(axis=1)
+    z = (w - w.mean(axis=1, keepdims=True)) / w.std(axis=1, keepdims=True)
+    d = np.sqrt(np.maximum(0.0, 2 * m * (1 - (z @ z.T) / m)))
+    d[~finite, :] = np.inf
+    d[:, ~finite] = np.inf
+    lag = np.abs(np.subtract.outer(np.arange(len(w)), np.arange(len(w))))
+    windows_held = history - m + 1
+    d[(lag <= int(np.ceil(m / 4))) | (lag > windows_held - 1)] = np.inf
+    expected = d.min(axis=1)[-windows_held:]
+    got = inc.profile
+    assert (np.isfinite(got) == np.isfinite(expected)).all()
+    assert np.allclose(got[np.isfinite(got)], expected[np.isfinite(expected)], atol=1e-6)
+    assert inc.left_profile[-1] == pytest.approx(got[-1])
+
+
+def test_incremental_update_bridges_short_gaps_and_marks_long_ones():
+    values = _noisy(200, seed=4)
+    times = _times(200)
+    inc = IncrementalProfile(times, values, M)
+    inc.update(100.0, at=times[-1] + pd.Timedelta(minutes=15))  # two slots missed
+    assert inc.series[-3:] == pytest.approx(
+        [values[-1] + (100 - values[-1]) * f for f in (1 / 3, 2 / 3, 1)]
+    )
+    assert np.isfinite(inc.profile[-1])
+    inc.update(100.0, at=inc.last_time + pd.Timedelta(minutes=30))  # five slots missed
+    assert inc.last_time == times[-1] + pd.Timedelta(minutes=45)
+    assert np.isinf(inc.profile[-6:]).all()  # every window holding a missed slot
+    assert np.isfinite(inc.profile[-7])
+
+
+@pytest.mark.parametrize(
+    ("shape", "start_hour", "label"),
+    [
+        (
+            np.r_[np.full(12, 100.0), np.linspace(100, 170, 12), np.linspace(170, 110, 12)],
+            12.0,
+            "post-meal spike",
+        ),
+        (np.r_[np.full(12, 90.0), np.full(12, 62.0), np.full(12, 85.0)], 1.0, "nocturnal low"),
+        (np.linspace(100, 135, 36), 3.0, "dawn phenomenon"),
+        (np.linspace(100, 135, 36), 14.0, "recurring pattern"),
+    ],
+)
+def test_label_shape_rules(shape, start_hour, label):
+    assert label_shape(shape, start_hour) == label
+
+
+def test_pattern_report_short_history_is_insufficient_not_an_error():
+    times = _times(288)
+    report = pattern_report(times, _noisy(288), tz="Europe/London")
+    by_window = {w.window_minutes: w for w in report.windows}
+    assert report.status == "partial"
+    assert by_window[1440].status == "insufficient_data"
+    assert "readings" in by_window[1440].reason
+    assert by_window[180].status == "ok"
+    json.dumps(report.to_dict())
+
+
+def test_pattern_report_empty_input():
+    report = pattern_report(pd.DatetimeIndex([], tz="UTC"), np.array([]))
+    assert report.status == "insufficient_data"
+
+
+def test_to_dict_has_utc_z_times_and_no_nan():
+    times = _times(500)
+    values = _noisy(500, seed=5)
+    d = find_discords(times, values, M, k=1)[0].to_dict()
+    assert d["start"].endswith("Z") and "+" not in d["start"]
+    json.dumps(d, allow_nan=False)

@@ -1,0 +1,489 @@
+#!/usr/bin/env node
+// End-to-end walk of the web app against a real backend and headless Chromium.
+// Starts `glucolens serve` on a free port with a fresh SQLite database, serves frontend/out,
+// and drives /usr/bin/chromium through playwright-core. Screenshots and perf.json go to
+// e2e/artifacts/. Exits non-zero on any failed step or when a perf budget is exceeded.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const frontend = resolve(here, "..");
+const repo = resolve(frontend, "..");
+const outDir = join(frontend, "out");
+const artifacts = join(here, "artifacts");
+const venvBin = process.env.GLUCOLENS_VENV_BIN ?? join(repo, ".venv", "bin");
+const glucolens = join(venvBin, "glucolens");
+const chromePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const BUDGET_JS_GZIP_BYTES = 250 * 1024;
+const BUDGET_RENDER_MS = 1000;
+const STEP_TIMEOUT = 30_000;
+const INSIGHT_TIMEOUT = 300_000;
+
+const results = [];
+let server = null;
+let context = null;
+let work = null;
+let baseUrl = "";
+
+function log(...args) {
+  console.log("[e2e]", ...args);
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitForHealth(url, ms) {
+  const deadline = Date.now() + ms;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (server?.exitCode !== null && server?.exitCode !== undefined) throw new Error(`backend exited with ${server.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return await res.json();
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`backend not healthy after ${ms} ms: ${last}`);
+}
+
+function formatGlucose(v, unit) {
+  if (v === null || v === undefined) return "—";
+  return unit === "mmol/L" ? v.toFixed(1) : String(Math.round(v));
+}
+
+function pct(v, digits = 0) {
+  return v === null || v === undefined ? "—" : `${v.toFixed(digits)}%`;
+}
+
+/** A few days of 5-minute readings ending now, plus two bad rows to exercise the rejection report. */
+function makeCsv(days = 3) {
+  const rows = ["timestamp,value,unit"];
+  const end = Math.floor(Date.now() / 300000) * 300000;
+  const n = days * 288;
+  for (let i = n - 1; i >= 0; i--) {
+    const t = new Date(end - i * 300000);
+    const hour = t.getUTCHours() + t.getUTCMinutes() / 60;
+    const v = Math.round(130 + 45 * Math.sin(((hour - 8) / 24) * 2 * Math.PI) + 20 * Math.sin(i / 7));
+    rows.push(`${t.toISOString().replace(".000Z", "Z")},${v},mg/dL`);
+  }
+  rows.push("not-a-time,120,mg/dL");
+  rows.push(`${new Date(end - 86400000 * 10).toISOString()},abc,mg/dL`);
+  return { text: rows.join("\n") + "\n", good: n, bad: 2 };
+}
+
+async function apiLogin(email, password) {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password, device: "e2e-runner" }),
+  });
+  if (!res.ok) throw new Error(`API login failed: ${res.status} ${await res.text()}`);
+  return (await res.json()).access_token;
+}
+
+async function apiGet(token, path) {
+  const res = await fetch(`${baseUrl}/api/v1${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** Run one named step. A failing step stops the walk unless `soft` (later steps can still run). */
+async function step(name, fn, { soft = false } = {}) {
+  const t0 = Date.now();
+  try {
+    const detail = await fn();
+    results.push({ name, ok: true, ms: Date.now() - t0 });
+    log(`PASS ${name} (${Date.now() - t0} ms)${detail ? ` — ${detail}` : ""}`);
+    return detail;
+  } catch (e) {
+    results.push({ name, ok: false, ms: Date.now() - t0, error: e.message });
+    log(`FAIL ${name}: ${e.stack ?? e.message}`);
+    if (soft) {
+      try {
+        const p = context?.pages()[0];
+        if (p) await p.screenshot({ path: join(artifacts, `failure-${name.replace(/[^a-z0-9]+/gi, "-")}.png`), fullPage: true });
+      } catch {
+        /* best effort */
+      }
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+function expectEqual(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: page shows "${actual}", API says "${expected}"`);
+}
+
+async function text(page, testId) {
+  return (await page.getByTestId(testId).first().textContent({ timeout: STEP_TIMEOUT }))?.trim();
+}
+
+/** Wait for one of several selectors; returns the index of the first that appears. */
+async function waitForAny(page, selectors, timeout) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (let i = 0; i < selectors.length; i++) {
+      if ((await page.locator(selectors[i]).count()) > 0 && (await page.locator(selectors[i]).first().isVisible())) return i;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`none of ${selectors.join(" | ")} appeared within ${timeout} ms`);
+}
+
+async function gotoApp(page, path) {
+  await page.goto(`${baseUrl}${path}`, { waitUntil: "domcontentloaded" });
+}
+
+async function measureDashboard(page) {
+  await gotoApp(page, "/dashboard/");
+  await page.waitForFunction(() => performance.getEntriesByName("dashboard-rendered").length > 0, null, { timeout: STEP_TIMEOUT });
+  const perf = await page.evaluate(() => {
+    const mark = performance.getEntriesByName("dashboard-rendered")[0];
+    const nav = performance.getEntriesByType("navigation")[0];
+    const scripts = performance
+      .getEntriesByType("resource")
+      .filter((e) => e.initiatorType === "script" || /\.js(\?|$)/.test(e.name))
+      .map((e) => e.name);
+    return { renderMs: mark.startTime - (nav?.startTime ?? 0), scripts: [...new Set(scripts)] };
+  });
+  let gzip = 0;
+  let raw = 0;
+  const files = [];
+  for (const url of perf.scripts) {
+    const res = await fetch(url);
+    const body = Buffer.from(await res.arrayBuffer());
+    const gz = gzipSync(body).length;
+    raw += body.length;
+    gzip += gz;
+    files.push({ url: url.replace(baseUrl, ""), bytes: body.length, gzip: gz });
+  }
+  return { renderMs: perf.renderMs, gzip, raw, files };
+}
+
+async function main() {
+  mkdirSync(artifacts, { recursive: true });
+  if (!existsSync(glucolens)) throw new Error(`backend CLI not found at ${glucolens}; install the backend into ${venvBin}`);
+  if (!existsSync(chromePath)) throw new Error(`Chromium not found at ${chromePath} (apt-get install -y chromium)`);
+  if (!existsSync(join(outDir, "index.html"))) {
+    log("frontend/out missing: running npm run build");
+    const b = spawnSync("npm", ["run", "build"], { cwd: frontend, stdio: "inherit" });
+    if (b.status !== 0) throw new Error("npm run build failed");
+  }
+
+  work = mkdtempSync(join(tmpdir(), "glucolens-e2e-"));
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    GLUCOLENS_DATABASE_URL: `sqlite:///${join(work, "e2e.db")}`,
+    GLUCOLENS_STATIC_DIR: outDir,
+    GLUCOLENS_DATA_DIR: work,
+  };
+
+  await step("backend: db upgrade", async () => {
+    const r = spawnSync(glucolens, ["db", "upgrade"], { env, encoding: "utf8", timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`db upgrade failed (${r.status}): ${r.stderr || r.stdout}`);
+  });
+
+  const serverLog = join(artifacts, "backend.log");
+  await step("backend: serve and /healthz", async () => {
+    const logStream = createWriteStream(serverLog);
+    server = spawn(glucolens, ["serve", "--host", "127.0.0.1", "--port", String(port)], { env, detached: true });
+    server.stdout.pipe(logStream);
+    server.stderr.pipe(logStream);
+    const health = await waitForHealth(`${baseUrl}/healthz`, 60_000);
+    return JSON.stringify(health);
+  });
+
+  const userDataDir = join(work, "chromium-profile");
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromePath,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+    viewport: { width: 1280, height: 900 },
+    timezoneId: "Europe/Berlin",
+    locale: "en-GB",
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(e.message));
+
+  const email = `e2e-${Date.now()}@example.org`;
+  const password = "correct-horse-battery-staple-42";
+
+  await step("register", async () => {
+    await gotoApp(page, "/register/");
+    await shot(page, "01-register");
+    await page.getByLabel("Name (optional)").fill("E2E Tester");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/dashboard\/?$/);
+  });
+
+  await step("log in", async () => {
+    await gotoApp(page, "/login/");
+    await shot(page, "02-login");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/dashboard\/?$/);
+    await page.getByTestId("load-demo").waitFor();
+    await shot(page, "03-dashboard-empty");
+    return "empty state offers demo data";
+  });
+
+  await step("session survives a reload (refresh cookie)", async () => {
+    await page.reload({ waitUntil: "domcontentloaded" });
+    await page.getByTestId("load-demo").waitFor();
+    if (!/\/dashboard\/?$/.test(page.url())) throw new Error(`reload left the dashboard: ${page.url()}`);
+  });
+
+  const csv = makeCsv(3);
+  await step("upload CSV and see the report", async () => {
+    const csvPath = join(work, "readings.csv");
+    writeFileSync(csvPath, csv.text);
+    await gotoApp(page, "/data/glucose/");
+    await page.getByLabel("CSV file").setInputFiles(csvPath);
+    await page.getByRole("button", { name: "Upload CSV" }).click();
+    await page.getByTestId("import-report").waitFor({ timeout: 60_000 });
+    const inserted = Number((await text(page, "report-inserted")).replace(/,/g, ""));
+    const rejected = Number((await text(page, "report-rejected")).replace(/,/g, ""));
+    await shot(page, "04-glucose-import");
+    if (inserted !== csv.good) throw new Error(`inserted ${inserted}, expected ${csv.good}`);
+    if (rejected !== csv.bad) throw new Error(`rejected ${rejected}, expected ${csv.bad}`);
+    return `inserted ${inserted}, rejected ${rejected}`;
+  });
+
+  const apiToken = await apiLogin(email, password);
+
+  async function compareDashboard(label) {
+    await gotoApp(page, "/dashboard/");
+    await page.getByTestId("avg-7").waitFor();
+    const s = await apiGet(apiToken, "/dashboard/summary?days=7&days=14&days=30&days=90");
+    const by = (d) => s.windows.find((w) => w.days === d);
+    for (const d of [7, 30, 90]) expectEqual(await text(page, `avg-${d}`), formatGlucose(by(d).mean, s.unit), `${label} mean ${d}d`);
+    const w14 = by(14);
+    expectEqual(await text(page, "stat-gmi"), pct(w14.gmi_pct, 1), `${label} GMI 14d`);
+    expectEqual(await text(page, "stat-tir"), pct(w14.bands.in_range_pct), `${label} TIR 14d`);
+    expectEqual(await text(page, "stat-cv"), pct(w14.cv_pct, 1), `${label} CV 14d`);
+    await page.locator('[data-testid="series-line"]').first().waitFor();
+    await page.locator('[data-testid="agp-median"]').first().waitFor();
+    return { unit: s.unit, mean7: by(7).mean };
+  }
+
+  let mgdl;
+  await step("dashboard numbers equal the API's (CSV data)", async () => {
+    mgdl = await compareDashboard("csv");
+    await shot(page, "05-dashboard-csv");
+    return `unit ${mgdl.unit}, 7-day mean ${formatGlucose(mgdl.mean7, mgdl.unit)}`;
+  });
+
+  await step("load demo data", async () => {
+    await gotoApp(page, "/data/glucose/");
+    await page.getByTestId("load-demo").click();
+    const idx = await waitForAny(page, ['[data-testid="demo-loaded"]', 'main [role="alert"]'], 180_000);
+    if (idx === 1) throw new Error(`demo load failed: ${await page.locator('main [role="alert"]').first().textContent()}`);
+    return await text(page, "demo-loaded");
+  });
+
+  await step("dashboard numbers equal the API's (demo data)", async () => {
+    mgdl = await compareDashboard("demo");
+    await shot(page, "06-dashboard-demo");
+  });
+
+  let perf;
+  await step("perf: dashboard JS and render time (90 days demo)", async () => {
+    // One warm-up load, then three measured loads; report the median render time.
+    await measureDashboard(page);
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await measureDashboard(page));
+    const sorted = [...runs].sort((a, b) => a.renderMs - b.renderMs);
+    const median = sorted[1];
+    perf = {
+      dashboard_first_load_js_gzip_bytes: median.gzip,
+      dashboard_first_load_js_gzip_kb: Math.round((median.gzip / 1024) * 10) / 10,
+      dashboard_first_load_js_raw_bytes: median.raw,
+      dashboard_render_ms_median: Math.round(median.renderMs),
+      dashboard_render_ms_runs: runs.map((r) => Math.round(r.renderMs)),
+      budget_js_gzip_kb: BUDGET_JS_GZIP_BYTES / 1024,
+      budget_render_ms: BUDGET_RENDER_MS,
+      js_files: median.files,
+      measured_at: new Date().toISOString(),
+      data: "90 days of demo data + 3 days CSV; headless Chromium; render = navigation start → performance.mark('dashboard-rendered')",
+    };
+    writeFileSync(join(artifacts, "perf.json"), JSON.stringify(perf, null, 2));
+    return `JS ${perf.dashboard_first_load_js_gzip_kb} kB gzip, render ${perf.dashboard_render_ms_median} ms (runs ${perf.dashboard_render_ms_runs.join(", ")})`;
+  });
+
+  const insightPages = [
+    { path: "/insights/correlations/", name: "07-correlations", ok: ['[data-testid="correlation-heatmap"]'] },
+    { path: "/insights/patterns/", name: "08-patterns", ok: ['[data-testid="motif"]', "text=No recurring patterns found yet."] },
+    { path: "/insights/causal-graph/", name: "09-causal-graph", ok: [".react-flow__edge", "text=No links were found"] },
+    { path: "/insights/predictions/", name: "10-predictions", ok: ['[data-testid="forecast-chart"] svg'] },
+  ];
+  for (const p of insightPages) {
+    await step(`insights: ${p.path}`, async () => {
+      await gotoApp(page, p.path);
+      const idx = await waitForAny(page, [...p.ok, '[data-testid="insufficient-data"]', 'main [role="alert"]'], INSIGHT_TIMEOUT);
+      if (idx === p.ok.length + 1) throw new Error(`error state: ${await page.locator('main [role="alert"]').first().textContent()}`);
+      await page.waitForTimeout(400);
+      await shot(page, p.name);
+      if (idx === p.ok.length) return `insufficient data: ${(await page.getByTestId("insufficient-data").first().textContent())?.trim()}`;
+      if (p.path.includes("causal")) {
+        const edges = await page.locator(".react-flow__edge").count();
+        await page.locator(".react-flow__edge").first().click({ force: true });
+        await page.getByTestId("edge-panel").waitFor();
+        if (!/[?&]edge=/.test(page.url())) throw new Error("edge selection is not in the URL");
+        await page.waitForTimeout(500);
+        await shot(page, "09b-causal-edge-panel");
+        await page.keyboard.press("Escape");
+        return `${edges} edges rendered; edge panel opens`;
+      }
+      return "rendered";
+    }, { soft: true });
+  }
+
+  await step("data pages render", async () => {
+    for (const [path, name] of [
+      ["/data/sleep/", "11-sleep"],
+      ["/data/meals/", "12-meals"],
+      ["/data/activities/", "13-activities"],
+    ]) {
+      await gotoApp(page, path);
+      await page.locator("table tbody tr").first().waitFor();
+      await shot(page, name);
+    }
+  });
+
+  await step("settings: integrations creates a key shown once", async () => {
+    await gotoApp(page, "/settings/integrations/");
+    await page.getByLabel("Name").fill("e2e key");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = await text(page, "new-api-key");
+    if (!key?.startsWith("glk_")) throw new Error(`unexpected key ${key}`);
+    await shot(page, "14-integrations");
+  });
+
+  await step("settings: alerts page", async () => {
+    await gotoApp(page, "/settings/alerts/");
+    await page.getByText("Coming soon").waitFor();
+    await shot(page, "15-alerts");
+  });
+
+  await step("switch unit to mmol/L and see the dashboard convert", async () => {
+    await gotoApp(page, "/settings/profile/");
+    await page.getByTestId("unit-select").selectOption("mmol/L");
+    await page.getByTestId("save-profile").click();
+    await page.getByText("Profile saved.").waitFor();
+    await shot(page, "16-profile");
+    const mmol = await compareDashboard("mmol");
+    if (mmol.unit !== "mmol/L") throw new Error(`API still answers in ${mmol.unit}`);
+    const expected = mgdl.mean7 / 18.0182;
+    if (Math.abs(mmol.mean7 - expected) > 0.1) throw new Error(`7-day mean ${mmol.mean7} mmol/L vs ${expected.toFixed(2)} converted`);
+    await shot(page, "17-dashboard-mmol");
+    return `7-day mean ${formatGlucose(mmol.mean7, "mmol/L")} mmol/L`;
+  });
+
+  await step("log out; /dashboard redirects to /login", async () => {
+    await page.getByRole("button", { name: /Account menu/ }).click();
+    await page.getByTestId("logout").click();
+    await page.waitForURL(/\/login\/?(\?.*)?$/);
+    await gotoApp(page, "/dashboard/");
+    await page.waitForURL(/\/login\/?(\?.*)?$/);
+    await shot(page, "18-logged-out");
+  });
+
+  if (consoleErrors.length) log(`page errors seen: ${consoleErrors.slice(0, 5).join(" | ")}`);
+
+  console.log("\n[e2e] perf:", JSON.stringify({
+    dashboard_first_load_js_gzip_kb: perf.dashboard_first_load_js_gzip_kb,
+    dashboard_render_ms_median: perf.dashboard_render_ms_median,
+    dashboard_render_ms_runs: perf.dashboard_render_ms_runs,
+  }));
+  await step("perf budgets", async () => {
+    const over = [];
+    if (perf.dashboard_first_load_js_gzip_bytes > BUDGET_JS_GZIP_BYTES) over.push(`JS ${perf.dashboard_first_load_js_gzip_kb} kB > 250 kB`);
+    if (perf.dashboard_render_ms_median > BUDGET_RENDER_MS) over.push(`render ${perf.dashboard_render_ms_median} ms > ${BUDGET_RENDER_MS} ms`);
+    if (over.length) throw new Error(over.join("; "));
+  });
+}
+
+async function cleanup() {
+  try {
+    await context?.close();
+  } catch {
+    /* already closed */
+  }
+  if (server && server.exitCode === null) {
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (work && !process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
+}
+
+let failed = false;
+try {
+  await main();
+} catch (e) {
+  failed = true;
+  if (!results.some((r) => !r.ok)) {
+    results.push({ name: "setup", ok: false, error: e.message });
+    log(`FAIL setup: ${e.message}`);
+  }
+  try {
+    const p = context?.pages()[0];
+    if (p) await p.screenshot({ path: join(artifacts, "failure.png"), fullPage: true });
+  } catch {
+    /* best effort */
+  }
+  const logPath = join(artifacts, "backend.log");
+  if (existsSync(logPath)) {
+    const tail = readFileSync(logPath, "utf8").split("\n").slice(-30).join("\n");
+    log(`backend log tail:\n${tail}`);
+  }
+} finally {
+  await cleanup();
+}
+const passed = results.filter((r) => r.ok).length;
+const failedCount = results.filter((r) => !r.ok).length;
+console.log(`\n${passed} passed, ${failedCount} failed`);
+process.exit(failed || failedCount ? 1 : 0);

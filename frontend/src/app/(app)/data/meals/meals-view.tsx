@@ -1,0 +1,60 @@
+"use client";
+import type { FieldDef } from "@/components/resource/fields";
+import { ResourcePage, type Column } from "@/components/resource/resource-page";
+import { formatDateTime } from "@/lib/time";
+
+interface Meal {
+  id: string;
+  timestamp: string;
+  carbs_g: number | null;
+  protein_g: number | null;
+  fat_g: number | null;
+  kcal: number | null;
+  description: string | null;
+  meal_type: string | null;
+}
+
+const grams = { kind: "number" as const, min: 0, max: 1000, step: "1" };
+
+const FIELDS: FieldDef[] = [
+  { name: "timestamp", label: "Time", kind: "datetime", required: true },
+  {
+    name: "meal_type",
+    label: "Meal",
+    kind: "select",
+    options: [
+      { value: "breakfast", label: "Breakfast" },
+      { value: "lunch", label: "Lunch" },
+      { value: "dinner", label: "Dinner" },
+      { value: "snack", label: "Snack" },
+    ],
+  },
+  { name: "carbs_g", label: "Carbohydrates (g)", ...grams },
+  { name: "protein_g", label: "Protein (g)", ...grams },
+  { name: "fat_g", label: "Fat (g)", ...grams },
+  { name: "kcal", label: "Energy (kcal)", kind: "number", min: 0, max: 10000, step: "1" },
+  { name: "description", label: "Description", kind: "text", wide: true },
+];
+
+const cap = (s: string | null) => (s ? s[0].toUpperCase() + s.slice(1) : "—");
+
+const COLUMNS: Column<Meal>[] = [
+  { header: "Time", render: (m, zone) => formatDateTime(m.timestamp, zone) },
+  { header: "Meal", render: (m) => cap(m.meal_type) },
+  { header: "Carbs", render: (m) => (m.carbs_g != null ? `${m.carbs_g} g` : "—") },
+  { header: "kcal", className: "hidden sm:table-cell", render: (m) => m.kcal ?? "—" },
+  { header: "Description", className: "hidden md:table-cell max-w-60 truncate", render: (m) => m.description ?? "" },
+];
+
+export function MealsView() {
+  return (
+    <ResourcePage<Meal>
+      resource="meals"
+      title="Meals"
+      singular="meal"
+      description="What and when you ate. Carbohydrates matter most for glucose."
+      fields={FIELDS}
+      columns={COLUMNS}
+    />
+  );
+}

@@ -1,0 +1,106 @@
+"use client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input, NativeSelect } from "@/components/ui/input";
+import { useUser } from "@/hooks/use-user";
+import { api } from "@/lib/api";
+import { useAuthStore } from "@/lib/auth-store";
+import { listTimeZones } from "@/lib/time";
+import type { Unit, User } from "@/lib/types";
+import { formatGlucose, glucoseInputProps, mgdlToUnit, unitToMgdl } from "@/lib/units";
+import { errorMessage } from "@/lib/utils";
+
+const show = (mgdl: number, unit: Unit) => formatGlucose(mgdlToUnit(mgdl, unit), unit);
+
+export function ProfileForm() {
+  const user = useUser();
+  const queryClient = useQueryClient();
+  const zones = useMemo(() => {
+    const all = listTimeZones();
+    return all.includes(user.timezone) ? all : [user.timezone, ...all];
+  }, [user.timezone]);
+  const [displayName, setDisplayName] = useState(user.display_name ?? "");
+  const [unit, setUnit] = useState<Unit>(user.unit);
+  const [timezone, setTimezone] = useState(user.timezone);
+  const [low, setLow] = useState(show(user.target_low_mgdl, user.unit));
+  const [high, setHigh] = useState(show(user.target_high_mgdl, user.unit));
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  function changeUnit(next: Unit) {
+    // Keep the entered targets, converted into the newly chosen unit.
+    const conv = (v: string) => (Number.isFinite(Number(v)) && v !== "" ? formatGlucose(mgdlToUnit(unitToMgdl(Number(v), unit), next), next) : v);
+    setLow(conv(low));
+    setHigh(conv(high));
+    setUnit(next);
+  }
+
+  async function onSubmit(e: React.FormEvent) {
+    e.preventDefault();
+    setSaved(false);
+    const lowMgdl = Math.round(unitToMgdl(Number(low), unit));
+    const highMgdl = Math.round(unitToMgdl(Number(high), unit));
+    if (!Number.isFinite(lowMgdl) || !Number.isFinite(highMgdl) || low === "" || high === "") return setError("Enter both target values.");
+    if (lowMgdl >= highMgdl) return setError("The lower target must be below the upper target.");
+    setBusy(true);
+    setError(null);
+    try {
+      const updated = await api<User>("/auth/profile", {
+        method: "PUT",
+        body: { display_name: displayName.trim() || null, unit, timezone, target_low_mgdl: lowMgdl, target_high_mgdl: highMgdl },
+      });
+      useAuthStore.getState().setUser(updated);
+      // Every glucose answer depends on the unit and targets: refetch everything.
+      await queryClient.invalidateQueries();
+      setSaved(true);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const bounds = glucoseInputProps(unit);
+  return (
+    <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field id="display-name" label="Display name">
+          <Input autoComplete="name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+        </Field>
+        <Field id="email" label="Email" hint="Contact your administrator to change it.">
+          <Input value={user.email} disabled readOnly />
+        </Field>
+        <Field id="unit" label="Glucose unit">
+          <NativeSelect value={unit} onChange={(e) => changeUnit(e.target.value as Unit)} data-testid="unit-select">
+            <option value="mg/dL">mg/dL</option>
+            <option value="mmol/L">mmol/L</option>
+          </NativeSelect>
+        </Field>
+        <Field id="timezone" label="Time zone" hint="Used for daily summaries and all times shown.">
+          <NativeSelect value={timezone} onChange={(e) => setTimezone(e.target.value)}>
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z.replace(/_/g, " ")}
+              </option>
+            ))}
+          </NativeSelect>
+        </Field>
+        <Field id="target-low" label={`Target range low (${unit})`} hint={`Consensus default ${show(70, unit)} ${unit}`}>
+          <Input type="number" inputMode="decimal" step={bounds.step} min={bounds.min} max={bounds.max} value={low} onChange={(e) => setLow(e.target.value)} />
+        </Field>
+        <Field id="target-high" label={`Target range high (${unit})`} hint={`Consensus default ${show(180, unit)} ${unit}`}>
+          <Input type="number" inputMode="decimal" step={bounds.step} min={bounds.min} max={bounds.max} value={high} onChange={(e) => setHigh(e.target.value)} />
+        </Field>
+      </div>
+      {error ? <Alert variant="error">{error}</Alert> : null}
+      {saved ? <Alert variant="success">Profile saved.</Alert> : null}
+      <Button type="submit" disabled={busy} data-testid="save-profile">
+        {busy ? "Saving…" : "Save profile"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,61 @@
+"use client";
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { safeNext } from "@/hooks/use-safe-next";
+import { signIn } from "@/lib/session";
+import { errorMessage } from "@/lib/utils";
+
+export function LoginForm() {
+  const router = useRouter();
+  const params = useSearchParams();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: React.FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+      router.replace(safeNext(params.get("next")));
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4" noValidate={false}>
+      <div>
+        <h1 className="text-xl font-semibold">Sign in</h1>
+        <p className="text-sm text-slate-500">Welcome back to GlucoLens.</p>
+      </div>
+      {params.get("reset") === "1" ? <Alert variant="success">Your password was changed. Sign in with the new one.</Alert> : null}
+      {error ? <Alert variant="error">{error}</Alert> : null}
+      <Field id="email" label="Email">
+        <Input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+      </Field>
+      <Field id="password" label="Password">
+        <Input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+      </Field>
+      <Button type="submit" className="w-full" disabled={busy}>
+        {busy ? "Signing in…" : "Sign in"}
+      </Button>
+      <div className="flex justify-between text-sm">
+        <Link href="/forgot-password/" className="text-brand-700 hover:underline">
+          Forgot password?
+        </Link>
+        <Link href="/register/" className="text-brand-700 hover:underline">
+          Create an account
+        </Link>
+      </div>
+    </form>
+  );
+}

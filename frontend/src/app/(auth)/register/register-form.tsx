@@ -1,0 +1,79 @@
+"use client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input, NativeSelect } from "@/components/ui/input";
+import { api } from "@/lib/api";
+import { browserTimeZone } from "@/lib/time";
+import type { Unit, User } from "@/lib/types";
+import { errorMessage } from "@/lib/utils";
+import { signIn } from "@/lib/session";
+
+export function RegisterForm() {
+  const router = useRouter();
+  const [displayName, setDisplayName] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [unit, setUnit] = useState<Unit>("mg/dL");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: React.FormEvent) {
+    e.preventDefault();
+    if (password.length < 8) {
+      setError("Use a password of at least 8 characters.");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api<User>("/auth/register", {
+        method: "POST",
+        auth: false,
+        body: { email: email.trim(), password, display_name: displayName.trim() || undefined, timezone: browserTimeZone(), unit },
+      });
+      await signIn(email.trim(), password);
+      router.replace("/dashboard/");
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4">
+      <div>
+        <h1 className="text-xl font-semibold">Create your account</h1>
+        <p className="text-sm text-slate-500">Your data stays on this server.</p>
+      </div>
+      {error ? <Alert variant="error">{error}</Alert> : null}
+      <Field id="display_name" label="Name (optional)">
+        <Input autoComplete="name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+      </Field>
+      <Field id="email" label="Email">
+        <Input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+      </Field>
+      <Field id="password" label="Password" hint="At least 8 characters.">
+        <Input type="password" autoComplete="new-password" required minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} />
+      </Field>
+      <Field id="unit" label="Glucose unit">
+        <NativeSelect value={unit} onChange={(e) => setUnit(e.target.value as Unit)}>
+          <option value="mg/dL">mg/dL</option>
+          <option value="mmol/L">mmol/L</option>
+        </NativeSelect>
+      </Field>
+      <Button type="submit" className="w-full" disabled={busy}>
+        {busy ? "Creating account…" : "Create account"}
+      </Button>
+      <p className="text-center text-sm text-slate-600">
+        Already have an account?{" "}
+        <Link href="/login/" className="text-brand-700 hover:underline">
+          Sign in
+        </Link>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+"use client";
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { api } from "@/lib/api";
+import { errorMessage } from "@/lib/utils";
+
+export function ResetForm() {
+  const router = useRouter();
+  const token = useSearchParams().get("token") ?? "";
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: React.FormEvent) {
+    e.preventDefault();
+    if (password.length < 8) return setError("Use a password of at least 8 characters.");
+    if (password !== confirm) return setError("The two passwords do not match.");
+    setBusy(true);
+    setError(null);
+    try {
+      await api("/auth/reset-password", { method: "POST", auth: false, body: { token, new_password: password } });
+      router.replace("/login/?reset=1");
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  }
+
+  if (!token) {
+    return (
+      <div className="space-y-4">
+        <h1 className="text-xl font-semibold">Link incomplete</h1>
+        <Alert variant="warning">This reset link has no token. Open the link from your email again, or ask for a new one.</Alert>
+        <Link href="/forgot-password/" className="text-sm text-brand-700 hover:underline">
+          Request a new link
+        </Link>
+      </div>
+    );
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4">
+      <h1 className="text-xl font-semibold">Choose a new password</h1>
+      {error ? <Alert variant="error">{error}</Alert> : null}
+      <Field id="new_password" label="New password" hint="At least 8 characters.">
+        <Input type="password" autoComplete="new-password" required minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} />
+      </Field>
+      <Field id="confirm_password" label="Repeat new password">
+        <Input type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+      </Field>
+      <Button type="submit" className="w-full" disabled={busy}>
+        {busy ? "Saving…" : "Set new password"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,125 @@
+"use client";
+import { useMemo, useState } from "react";
+import { formatGlucose } from "@/lib/units";
+import { formatDateTime, formatShortDate, formatTime } from "@/lib/time";
+import type { Unit } from "@/lib/types";
+import { linePath, linearScale, nearestIndex, niceTicks, timeTicks } from "./scale";
+import { useWidth } from "./use-width";
+
+const HEIGHT = 240;
+const M = { top: 12, right: 16, bottom: 28, left: 44 };
+
+export interface SeriesChartProps {
+  points: { t: string; v: number }[];
+  unit: Unit;
+  targetLow: number;
+  targetHigh: number;
+  startMs: number;
+  endMs: number;
+  timeZone: string;
+  label: string;
+}
+
+/** Glucose over time with the target band shaded; a light SVG chart (no chart library on the dashboard). */
+export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endMs, timeZone, label }: SeriesChartProps) {
+  const [ref, width] = useWidth<HTMLDivElement>();
+  const [hover, setHover] = useState<number | null>(null);
+
+  const model = useMemo(() => {
+    const ts = points.map((p) => Date.parse(p.t));
+    const vs = points.map((p) => p.v);
+    const floor = unit === "mmol/L" ? 2 : 40;
+    const ceil = unit === "mmol/L" ? 16.7 : 300;
+    const yMin = Math.min(floor, ...vs);
+    const yMax = Math.max(ceil, ...vs);
+    const x = linearScale([startMs, endMs], [M.left, width - M.right]);
+    const y = linearScale([yMin, yMax], [HEIGHT - M.bottom, M.top]);
+    const spanH = (endMs - startMs) / 3600000;
+    const stepMin = spanH <= 30 ? 180 : spanH <= 24 * 8 ? 1440 : 1440 * 7;
+    const xTicks = timeTicks(startMs, endMs, timeZone, stepMin);
+    const yTicks = niceTicks(yMin, yMax, 5);
+    const path = linePath(
+      points.map((p, i) => [x(ts[i]), y(p.v)]),
+      ts,
+      20 * 60000,
+    );
+    return { ts, x, y, xTicks, yTicks, path, stepMin };
+  }, [points, unit, startMs, endMs, width, timeZone]);
+
+  const { ts, x, y, xTicks, yTicks, path, stepMin } = model;
+  const hp = hover !== null ? points[hover] : null;
+
+  function onMove(e: React.PointerEvent<SVGRectElement>) {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const px = e.clientX - rect.left + M.left;
+    const t = startMs + ((px - M.left) / (width - M.left - M.right)) * (endMs - startMs);
+    const i = nearestIndex(ts, t);
+    setHover(i >= 0 ? i : null);
+  }
+
+  const inRange = points.filter((p) => p.v >= targetLow && p.v <= targetHigh).length;
+  const latest = points[points.length - 1];
+  const summary =
+    points.length === 0
+      ? "No readings in this period."
+      : `${points.length} points. Latest ${formatGlucose(latest.v, unit, true)} at ${formatDateTime(latest.t, timeZone)}. ` +
+        `${Math.round((inRange / points.length) * 100)}% of shown points within the target ${formatGlucose(targetLow, unit)}–${formatGlucose(targetHigh, unit)} ${unit}.`;
+
+  return (
+    <figure className="space-y-2">
+      <div ref={ref} className="relative w-full">
+        <svg width={width} height={HEIGHT} role="img" aria-label={`${label}. ${summary}`} className="block">
+          <rect
+            x={M.left}
+            width={Math.max(0, width - M.left - M.right)}
+            y={y(targetHigh)}
+            height={Math.max(0, y(targetLow) - y(targetHigh))}
+            fill="#2E9E4F"
+            opacity={0.1}
+          />
+          <line x1={M.left} x2={width - M.right} y1={y(targetLow)} y2={y(targetLow)} stroke="#2E9E4F" strokeDasharray="4 3" strokeWidth={1} />
+          <line x1={M.left} x2={width - M.right} y1={y(targetHigh)} y2={y(targetHigh)} stroke="#2E9E4F" strokeDasharray="4 3" strokeWidth={1} />
+          {yTicks.map((v) => (
+            <g key={v}>
+              <line x1={M.left} x2={width - M.right} y1={y(v)} y2={y(v)} stroke="#e2e8f0" strokeWidth={1} />
+              <text x={M.left - 6} y={y(v)} dy="0.32em" textAnchor="end" className="fill-slate-500 text-[10px]">
+                {formatGlucose(v, unit)}
+              </text>
+            </g>
+          ))}
+          {xTicks.map((t) => (
+            <text key={t} x={x(t)} y={HEIGHT - 8} textAnchor="middle" className="fill-slate-500 text-[10px]">
+              {stepMin >= 1440 ? formatShortDate(t, timeZone) : formatTime(t, timeZone)}
+            </text>
+          ))}
+          <path d={path} fill="none" stroke="#1f7491" strokeWidth={1.6} strokeLinejoin="round" data-testid="series-line" />
+          {hp && hover !== null ? (
+            <g pointerEvents="none">
+              <line x1={x(ts[hover])} x2={x(ts[hover])} y1={M.top} y2={HEIGHT - M.bottom} stroke="#94a3b8" />
+              <circle cx={x(ts[hover])} cy={y(hp.v)} r={3.5} fill="#1f7491" stroke="white" strokeWidth={1.5} />
+            </g>
+          ) : null}
+          <rect
+            x={M.left}
+            y={M.top}
+            width={Math.max(0, width - M.left - M.right)}
+            height={HEIGHT - M.top - M.bottom}
+            fill="transparent"
+            onPointerMove={onMove}
+            onPointerLeave={() => setHover(null)}
+          />
+        </svg>
+        {hp && hover !== null ? (
+          <div
+            className="pointer-events-none absolute top-2 rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow"
+            style={{ left: Math.min(Math.max(x(ts[hover]) - 60, 0), width - 130) }}
+          >
+            <span className="font-semibold">{formatGlucose(hp.v, unit, true)}</span>
+            <span className="ml-2 text-slate-500">{formatDateTime(hp.t, timeZone)}</span>
+          </div>
+        ) : null}
+      </div>
+      <figcaption className="text-xs text-slate-500">{summary}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,54 @@
+import { screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { useInsight } from "@/hooks/use-insight";
+import { jsonResponse, renderWithClient, routeFetch, signInTestUser } from "@/test/render";
+import { InsightFrame } from "./insight-frame";
+
+function Probe() {
+  const { insight, job } = useInsight<{ value: number }>("predictions");
+  return (
+    <InsightFrame insight={insight} job={job}>
+      {(d) => <p>value {d.value}</p>}
+    </InsightFrame>
+  );
+}
+
+describe("InsightFrame", () => {
+  beforeEach(() => signInTestUser());
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("shows the reason for insufficient data", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        routeFetch({
+          "/insights/predictions": { status: "insufficient_data", computed_at: null, stale: false, job_id: null, data: { reason: "Need 3 days of readings." } },
+        }),
+      ),
+    );
+    renderWithClient(<Probe />);
+    expect(await screen.findByTestId("insufficient-data")).toHaveTextContent("Need 3 days of readings.");
+  });
+
+  it("polls a pending job and then shows the result", async () => {
+    let done = false;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        routeFetch({
+          "/insights/predictions": () =>
+            done
+              ? jsonResponse(200, { status: "ok", computed_at: "2026-01-01T00:00:00Z", stale: false, job_id: null, data: { value: 42 } })
+              : jsonResponse(202, { status: "pending", computed_at: null, stale: false, job_id: "j1", data: null }),
+          "/insights/jobs/j1": () => {
+            done = true;
+            return jsonResponse(200, { id: "j1", status: "done", progress: 1, error: null });
+          },
+        }),
+      ),
+    );
+    renderWithClient(<Probe />);
+    expect(await screen.findByText(/Crunching your data/)).toBeInTheDocument();
+    expect(await screen.findByText("value 42", {}, { timeout: 3000 })).toBeInTheDocument();
+  });
+});

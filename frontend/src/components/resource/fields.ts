@@ -1,0 +1,83 @@
+import { ApiError } from "@/lib/api";
+import { isoToZonedLocal, zonedLocalToIso } from "@/lib/time";
+
+export type FieldKind = "datetime" | "number" | "text" | "select";
+
+export interface FieldDef {
+  name: string;
+  label: string;
+  kind: FieldKind;
+  required?: boolean;
+  options?: { value: string; label: string }[];
+  min?: number;
+  max?: number;
+  step?: string;
+  hint?: string;
+  suggestions?: string[];
+  /** Span both columns of the form grid. */
+  wide?: boolean;
+}
+
+export type FormValues = Record<string, string>;
+
+export function emptyValues(fields: FieldDef[], nowLocal: string): FormValues {
+  const values: FormValues = {};
+  for (const f of fields) values[f.name] = f.kind === "datetime" && f.required ? nowLocal : "";
+  return values;
+}
+
+export function valuesFromItem(fields: FieldDef[], item: Record<string, unknown>, zone: string): FormValues {
+  const values: FormValues = {};
+  for (const f of fields) {
+    const v = item[f.name];
+    if (v === null || v === undefined) values[f.name] = "";
+    else if (f.kind === "datetime") values[f.name] = isoToZonedLocal(String(v), zone);
+    else values[f.name] = String(v);
+  }
+  return values;
+}
+
+/**
+ * Form strings → API body. Date-times get the offset of the user's zone; empty optional fields
+ * are left out when creating and sent as null when updating (so a cleared field is cleared).
+ */
+export function bodyFromValues(fields: FieldDef[], values: FormValues, zone: string, mode: "create" | "update") {
+  const body: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const f of fields) {
+    const raw = (values[f.name] ?? "").trim();
+    if (!raw) {
+      if (f.required) errors[f.name] = `${f.label} is required.`;
+      else if (mode === "update") body[f.name] = null;
+      continue;
+    }
+    if (f.kind === "datetime") {
+      try {
+        body[f.name] = zonedLocalToIso(raw, zone);
+      } catch {
+        errors[f.name] = "Enter a valid date and time.";
+      }
+    } else if (f.kind === "number") {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) errors[f.name] = "Enter a number.";
+      else if (f.min !== undefined && n < f.min) errors[f.name] = `Must be at least ${f.min}.`;
+      else if (f.max !== undefined && n > f.max) errors[f.name] = `Must be at most ${f.max}.`;
+      else body[f.name] = n;
+    } else {
+      body[f.name] = raw;
+    }
+  }
+  return { body, errors };
+}
+
+/** Map an API validation error's details onto form fields ("body.end" → "end"). */
+export function fieldErrorsFromApi(err: unknown, fields: FieldDef[]): Record<string, string> {
+  if (!(err instanceof ApiError)) return {};
+  const names = new Set(fields.map((f) => f.name));
+  const out: Record<string, string> = {};
+  for (const d of err.details) {
+    const key = d.field?.split(".").pop()?.replace(/\[\d+\]$/, "");
+    if (key && names.has(key)) out[key] = d.reason;
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { api, apiRequest } from "@/lib/api";
+import type { InsightEnvelope, Job } from "@/lib/types";
+
+const POLL_MS = 1500;
+
+/** Poll a background job until it is done or failed; calls `onFinished` once when it ends. */
+export function useJob(jobId: string | null, onFinished: (job: Job) => void) {
+  const query = useQuery({
+    queryKey: ["insight-job", jobId],
+    enabled: Boolean(jobId),
+    queryFn: ({ signal }) => api<Job>(`/insights/jobs/${encodeURIComponent(jobId!)}`, { signal }),
+    refetchInterval: (q) => {
+      const s = q.state.data?.status;
+      return s === "done" || s === "failed" ? false : POLL_MS;
+    },
+    staleTime: 0,
+    gcTime: 0,
+  });
+  const status = query.data?.status;
+  useEffect(() => {
+    if (query.data && (status === "done" || status === "failed")) onFinished(query.data);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- fire once per terminal status
+  }, [status, query.data?.id]);
+  return query;
+}
+
+export function jobPercent(job: Job | undefined): number | null {
+  if (!job || job.progress === null || job.progress === undefined) return null;
+  return job.progress <= 1 ? job.progress * 100 : job.progress;
+}
+
+/**
+ * Fetch an insight. `pending` answers (HTTP 202) carry a job id that we poll, then refetch.
+ */
+export function useInsight<T>(path: string, query?: Record<string, string | number>) {
+  const queryClient = useQueryClient();
+  const key = ["insights", path, query ?? {}];
+  const insight = useQuery({
+    queryKey: key,
+    queryFn: async ({ signal }) => (await apiRequest<InsightEnvelope<T>>(`/insights/${path}`, { query, signal })).data,
+    // A pending answer without a job id still needs to be polled.
+    refetchInterval: (q) => (q.state.data?.status === "pending" && !q.state.data.job_id ? POLL_MS * 2 : false),
+  });
+  const jobId = insight.data?.status === "pending" ? insight.data.job_id : null;
+  const job = useJob(jobId, (j) => {
+    queryClient.removeQueries({ queryKey: ["insight-job", j.id] });
+    void queryClient.invalidateQueries({ queryKey: ["insights", path] });
+  });
+  return { insight, job };
+}
+
+/** POST /insights/refresh and follow the job; all insight queries refetch when it ends. */
+export function useRecompute() {
+  const queryClient = useQueryClient();
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const start = useMutation({
+    mutationFn: () => api<{ job_id: string; status: string }>("/insights/refresh", { method: "POST" }),
+    onSuccess: (r) => {
+      setFailure(null);
+      if (r?.job_id) setJobId(r.job_id);
+      else void queryClient.invalidateQueries({ queryKey: ["insights"] });
+    },
+  });
+  const job = useJob(jobId, (j) => {
+    if (j.status === "failed") setFailure(j.error || "Recomputing failed.");
+    setJobId(null);
+    queryClient.removeQueries({ queryKey: ["insight-job", j.id] });
+    void queryClient.invalidateQueries({ queryKey: ["insights"] });
+  });
+  return { start, job, running: start.isPending || jobId !== null, failure };
+}
