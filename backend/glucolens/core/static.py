@@ -11,7 +11,7 @@ from glucolens.core.errors import error_json
 
 
 def mount_static(app: FastAPI, root: Path | None) -> None:
-    @app.get("/{full_path:path}", include_in_schema=False)
+    @app.api_route("/{full_path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def web_app(full_path: str, request: Request) -> Response:
         if full_path.startswith(("api/", "ws/")) or full_path in {"api", "ws"}:
             return error_json(404, "not_found", f"No route {request.url.path}.")

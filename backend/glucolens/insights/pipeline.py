@@ -18,6 +18,9 @@ from glucolens.insights.data import UserFrames
 
 log = logging.getLogger(__name__)
 
+# Stored insights keep glucose in mg/dL (a unit change must not need a recomputation);
+# every payload names it and clients convert for display.
+GLUCOSE_UNIT = "mg/dL"
 KINDS = ("correlations", "causal_graph", "recurring_patterns", "anomalies", "predictions")
 
 
@@ -29,23 +32,25 @@ class StepResult:
     duration_s: float
 
 
-def _daily(frames: UserFrames) -> Any:
-    from glucolens.analytics.features import daily_frame
+def _daily(frames: UserFrames, cache: dict[str, Any]) -> Any:
+    if "daily" not in cache:
+        from glucolens.analytics.features import daily_frame
 
-    return daily_frame(
-        frames.glucose,
-        frames.sleep,
-        frames.meals,
-        frames.activities,
-        frames.insulin,
-        tz=frames.tz,
-    )
+        cache["daily"] = daily_frame(
+            frames.glucose,
+            frames.sleep,
+            frames.meals,
+            frames.activities,
+            frames.insulin,
+            tz=frames.tz,
+        )
+    return cache["daily"]
 
 
 def correlations_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     from glucolens.analytics.correlations import lagged_correlations
 
-    daily = cache.setdefault("daily", _daily(frames))
+    daily = _daily(frames, cache)
     have = int(daily.outcomes.notna().any(axis=1).sum())
     if have < 14:
         return {
@@ -58,8 +63,8 @@ def correlations_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, An
 def causal_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     from glucolens.analytics.causal import discover_daily
 
-    daily = cache.setdefault("daily", _daily(frames))
-    return discover_daily(daily).to_dict()
+    daily = _daily(frames, cache)
+    return {**discover_daily(daily).to_dict(), "unit": GLUCOSE_UNIT}
 
 
 def _pattern_report(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +100,7 @@ def patterns_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     return {
         "status": status,
         "reason": None if motifs else (report.get("reason") or "No recurring patterns yet."),
+        "unit": GLUCOSE_UNIT,
         "windows": _windows_summary(report),
         "motifs": motifs,
     }
@@ -108,6 +114,7 @@ def anomalies_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     return {
         "status": status,
         "reason": None if anomalies else (report.get("reason") or "Not enough data yet."),
+        "unit": GLUCOSE_UNIT,
         "windows": _windows_summary(report),
         "anomalies": anomalies,
     }

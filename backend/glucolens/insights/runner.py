@@ -31,7 +31,9 @@ def dispatch(job_id: uuid.UUID, delay_s: float = 0.0) -> None:
     """Start (or schedule) the job with this id."""
     if uses_celery():
         from glucolens.insights.tasks import recompute_insights
+        from glucolens.worker import celery_app
 
+        celery_app.conf.broker_url = get_settings().celery_broker_url
         recompute_insights.apply_async(args=[str(job_id)], countdown=max(0.0, delay_s))
         return
     from glucolens.insights.jobs import run_job

@@ -15,7 +15,7 @@ from glucolens.core.cache import get_cache
 from glucolens.core.config import get_settings
 from glucolens.core.db import utcnow
 from glucolens.core.errors import NotFound
-from glucolens.insights import runner
+from glucolens.insights import predict, runner
 from glucolens.insights.jobs import cache_key
 from glucolens.insights.models import InsightJob, InsightResult
 
@@ -105,6 +105,13 @@ def get_insight(db: Session, user: User, kind: str) -> tuple[int, dict[str, Any]
         }
     computed_at = dt.datetime.fromisoformat(stored["computed_at"])
     stale = user.data_changed_at is not None and user.data_changed_at > computed_at
+    data = stored["data"]
+    if kind == "predictions" and stored["status"] == "ok":
+        # The model is refitted by jobs; the forecast itself is made now, from the latest
+        # readings, so it is never stale.
+        live = predict.live_forecast(db, user, data)
+        if live is not None:
+            data, stale = live, False
     if stale and job is None:
         job = request_refresh(db, user)
     return 200, {
@@ -112,7 +119,7 @@ def get_insight(db: Session, user: User, kind: str) -> tuple[int, dict[str, Any]
         "computed_at": computed_at,
         "stale": stale,
         "job_id": str(job.id) if job else None,
-        "data": stored["data"],
+        "data": {k: v for k, v in data.items() if not k.startswith("_")},
     }
 
 

@@ -96,3 +96,33 @@ def test_jobs_are_private(client, make_user, auth_headers):
     assert (
         client.get(f"/api/v1/insights/jobs/{missing}", headers=auth_headers(a)).status_code == 404
     )
+
+
+def test_predictions_are_made_from_the_latest_reading(client, make_user, auth_headers):
+    headers = auth_headers(make_user())
+    client.post("/api/v1/glucose/bulk", json={"items": cgm_days(4)}, headers=headers)
+    job_id = client.post("/api/v1/insights/refresh", headers=headers).json()["job_id"]
+    assert wait_for_job(client, headers, job_id)["status"] == "done"
+    body = client.get("/api/v1/insights/predictions", headers=headers).json()
+    assert body["status"] == "ok", body
+    data = body["data"]
+    assert [h["minutes"] for h in data["horizons"]] == [30, 60]
+    for h in data["horizons"]:
+        assert h["lo95"] <= h["lo80"] <= h["value"] <= h["hi80"] <= h["hi95"]
+    assert data["unit"] == "mg/dL" and data["current"] is True
+    assert "_model" not in data
+    # A new, much lower reading moves the forecast at once, without a recomputation.
+    # cgm_days() ends 5 minutes before the current minute: add the next 5-minute reading.
+    now = dt.datetime.now(UTC).replace(second=0, microsecond=0)
+    drop = [{"timestamp": now.isoformat(), "value": 72, "source": "cgm"}]
+    assert (
+        client.post("/api/v1/glucose/bulk", json={"items": drop}, headers=headers).json()[
+            "inserted"
+        ]
+        == 1
+    )
+    after = client.get("/api/v1/insights/predictions", headers=headers).json()
+    assert after["stale"] is False
+    assert after["data"]["last_value"] == 72
+    assert after["data"]["last_reading_at"] != data["last_reading_at"]
+    assert after["data"]["horizons"][0]["value"] != data["horizons"][0]["value"]

@@ -23,8 +23,8 @@ export function RegisterForm() {
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
-    if (password.length < 8) {
-      setError("Use a password of at least 8 characters.");
+    if (password.length < 10) {
+      setError("Use a password of at least 10 characters.");
       return;
     }
     setBusy(true);
@@ -56,8 +56,8 @@ export function RegisterForm() {
       <Field id="email" label="Email">
         <Input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
       </Field>
-      <Field id="password" label="Password" hint="At least 8 characters.">
-        <Input type="password" autoComplete="new-password" required minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} />
+      <Field id="password" label="Password" hint="At least 10 characters; not a common password.">
+        <Input type="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} />
       </Field>
       <Field id="unit" label="Glucose unit">
         <NativeSelect value={unit} onChange={(e) => setUnit(e.target.value as Unit)}>

@@ -19,7 +19,7 @@ export function ResetForm() {
 
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
-    if (password.length < 8) return setError("Use a password of at least 8 characters.");
+    if (password.length < 10) return setError("Use a password of at least 10 characters.");
     if (password !== confirm) return setError("The two passwords do not match.");
     setBusy(true);
     setError(null);
@@ -48,8 +48,8 @@ export function ResetForm() {
     <form onSubmit={onSubmit} className="space-y-4">
       <h1 className="text-xl font-semibold">Choose a new password</h1>
       {error ? <Alert variant="error">{error}</Alert> : null}
-      <Field id="new_password" label="New password" hint="At least 8 characters.">
-        <Input type="password" autoComplete="new-password" required minLength={8} value={password} onChange={(e) => setPassword(e.target.value)} />
+      <Field id="new_password" label="New password" hint="At least 10 characters; not a common password.">
+        <Input type="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} />
       </Field>
       <Field id="confirm_password" label="Repeat new password">
         <Input type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />

@@ -29,7 +29,7 @@ export function PasswordForm() {
   async function onSubmit(e: React.FormEvent) {
     e.preventDefault();
     setDone(false);
-    if (next.length < 8) return setError("Use a new password of at least 8 characters.");
+    if (next.length < 10) return setError("Use a new password of at least 10 characters.");
     if (next !== confirm) return setError("The new passwords do not match.");
     setBusy(true);
     setError(null);
