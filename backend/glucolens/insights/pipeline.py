@@ -64,7 +64,30 @@ def causal_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     from glucolens.analytics.causal import discover_daily
 
     daily = _daily(frames, cache)
-    return {**discover_daily(daily).to_dict(), "unit": GLUCOSE_UNIT}
+    graph = discover_daily(daily).to_dict()
+    return {**graph, "unit": GLUCOSE_UNIT, "intraday": _intraday(frames)}
+
+
+INTRADAY_DAYS = 60
+
+
+def _intraday(frames: UserFrames) -> dict[str, Any]:
+    """15-minute PCMCI (carbs, activity, insulin → glucose, lags up to 3 h) on the last
+    60 days; reported beside the daily graph."""
+    from glucolens.analytics.causal import discover_intraday
+    from glucolens.analytics.features import intraday_frame
+
+    g = frames.glucose
+    if g.empty:
+        return {"status": "insufficient_data", "reason": "No glucose readings yet."}
+    since = g["timestamp"].max() - pd.Timedelta(days=INTRADAY_DAYS)
+    frame = intraday_frame(
+        g[g["timestamp"] >= since],
+        frames.meals[frames.meals["timestamp"] >= since],
+        frames.activities[frames.activities["start"] >= since],
+        frames.insulin[frames.insulin["timestamp"] >= since],
+    )
+    return discover_intraday(frame).to_dict()
 
 
 def _pattern_report(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
@@ -146,10 +169,8 @@ def run_pipeline(
             progress(done, kind)
         started = time.perf_counter()
         try:
-            data = step(frames, cache)
-            status = (
-                str(data.pop("status", "ok")) if kind != "anomalies" else data.get("status", "ok")
-            )
+            data = dict(step(frames, cache))
+            status = str(data.pop("status", "ok"))
         except Exception:  # noqa: BLE001 - one failing analysis must not sink the others
             log.exception("insight step failed", extra={"fields": {"kind": kind}})
             data, status = {"reason": "This analysis failed; it will be retried."}, "failed"
