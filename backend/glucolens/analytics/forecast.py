@@ -35,8 +35,26 @@ QUANTILES = (0.025, 0.1, 0.9, 0.975)
 FALLBACK_PHI = 0.85  # damping of the trend per 5-minute step
 FALLBACK_SD_PER_MIN = 0.6  # mg/dL of error per minute of horizon (persistence-like)
 FALLBACK_WIDEN = 1.25
-FEATURES = ("glucose", "d5", "d15", "d30", "accel", "cob_g", "iob_u",
-            "carbs_next_g", "insulin_next_u", "activity_60")  # fmt: skip
+FEATURES = (
+    "glucose",
+    "d5",
+    "d15",
+    "d30",
+    "accel",
+    "cob_g",
+    "iob_u",
+    "carbs_next_g",
+    "insulin_next_u",
+    "activity_60",
+)
+
+
+_EPOCH = pd.Timestamp(0, tz="UTC")
+
+
+def _minutes(ts: pd.DatetimeIndex) -> np.ndarray:
+    """Minutes since the epoch (independent of the index's storage unit)."""
+    return np.asarray((ts - _EPOCH) / pd.Timedelta(minutes=1), dtype=float)
 
 
 def absorbed_fraction(elapsed_min: np.ndarray, peak_min: float) -> np.ndarray:
@@ -50,8 +68,7 @@ def _event_frame(df: pd.DataFrame | None, time_col: str, amount_col: str) -> pd.
     if df is None or len(df) == 0:
         return pd.DataFrame({"t": pd.Series([], dtype=float), "amount": pd.Series([], dtype=float)})
     ts = pd.DatetimeIndex(pd.to_datetime(df[time_col], utc=True))
-    minutes = (ts.asi8 // 60_000_000_000).astype(float)
-    return pd.DataFrame({"t": minutes, "amount": np.asarray(df[amount_col], dtype=float)})
+    return pd.DataFrame({"t": _minutes(ts), "amount": np.asarray(df[amount_col], dtype=float)})
 
 
 def _on_board(
@@ -79,8 +96,8 @@ def _activity_load(grid_min: np.ndarray, activity: pd.DataFrame | None) -> np.nd
     load = np.zeros(len(grid_min))
     if activity is None or len(activity) == 0:
         return load
-    starts = pd.DatetimeIndex(pd.to_datetime(activity["start"], utc=True)).asi8 / 60e9
-    ends = pd.DatetimeIndex(pd.to_datetime(activity["end"], utc=True)).asi8 / 60e9
+    starts = _minutes(pd.DatetimeIndex(pd.to_datetime(activity["start"], utc=True)))
+    ends = _minutes(pd.DatetimeIndex(pd.to_datetime(activity["end"], utc=True)))
     for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
         duration = max(e - s, 1.0)
         if "intensity" in activity and pd.notna(activity["intensity"].iloc[k]):
@@ -109,7 +126,7 @@ class _Design:
 
 def _design(times, values, carbs=None, insulin=None, activity=None) -> _Design:
     grid, g = regularize(times, values)
-    grid_min = (grid.asi8 // 60_000_000_000).astype(float)
+    grid_min = _minutes(grid)
 
     def lag(k: int) -> np.ndarray:
         out = np.full(len(g), np.nan)
@@ -121,10 +138,12 @@ def _design(times, values, carbs=None, insulin=None, activity=None) -> _Design:
     if insulin is not None and len(insulin) and "kind" in insulin:
         # Scheduled basal is the steady state the model learns; only doses count.
         insulin = insulin[insulin["kind"].astype(str).str.lower() != "basal"]
-    cob, carbs_next = _on_board(grid_min, _event_frame(carbs, "timestamp", "carbs_g"),
-                                CARB_PEAK_MIN, HORIZONS_MIN)  # fmt: skip
-    iob, insulin_next = _on_board(grid_min, _event_frame(insulin, "timestamp", "units"),
-                                  INSULIN_PEAK_MIN, HORIZONS_MIN)  # fmt: skip
+    cob, carbs_next = _on_board(
+        grid_min, _event_frame(carbs, "timestamp", "carbs_g"), CARB_PEAK_MIN, HORIZONS_MIN
+    )
+    iob, insulin_next = _on_board(
+        grid_min, _event_frame(insulin, "timestamp", "units"), INSULIN_PEAK_MIN, HORIZONS_MIN
+    )
     base = np.column_stack([g, d5, g - lag(3), g - lag(6), accel, cob, iob])
     return _Design(grid, g, base, carbs_next, insulin_next, _activity_load(grid_min, activity))
 
@@ -141,16 +160,24 @@ class ForecastModel:
     kind: str  # "ridge" or "damped_trend"
     reason: str | None = None
     n_train: int = 0
-    mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    mean: dict[int, np.ndarray] = field(default_factory=dict)
+    scale: dict[int, np.ndarray] = field(default_factory=dict)
     coef: dict[int, np.ndarray] = field(default_factory=dict)
     alpha: dict[int, float] = field(default_factory=dict)
     residual_q: dict[int, dict[float, float]] = field(default_factory=dict)
     cv_rmse: dict[int, float] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, times, values, carbs=None, insulin=None, activity=None,
-            min_samples: int = MIN_TRAIN_SAMPLES, folds: int = 5) -> ForecastModel:  # fmt: skip
+    def fit(
+        cls,
+        times,
+        values,
+        carbs=None,
+        insulin=None,
+        activity=None,
+        min_samples: int = MIN_TRAIN_SAMPLES,
+        folds: int = 5,
+    ) -> ForecastModel:
         """Fit on a user's history. ``carbs``: timestamp, carbs_g; ``insulin``: timestamp,
         units, kind (basal rows are ignored); ``activity``: start, end and intensity (0–1+)
         or steps. Alpha and the residual quantiles come from blocked (time-ordered)
@@ -170,12 +197,12 @@ class ForecastModel:
             return cls(kind="damped_trend", reason=reason, n_train=n)
         idx = np.flatnonzero(rows)
         model = cls(kind="ridge", n_train=n)
-        x_all = d.features(HORIZONS_MIN[0])[idx]
-        model.mean = x_all.mean(axis=0)
-        model.scale = np.where(x_all.std(axis=0) > 1e-9, x_all.std(axis=0), 1.0)
         fold_of = np.minimum(np.arange(n) * folds // n, folds - 1)
         for h in HORIZONS_MIN:
-            x = model._standardise(d.features(h)[idx])
+            raw = d.features(h)[idx]
+            sd = raw.std(axis=0)
+            model.mean[h], model.scale[h] = raw.mean(axis=0), np.where(sd > 1e-9, sd, 1.0)
+            x = model._standardise(raw, h)
             y = targets[h][idx]
             best: tuple[float, float, np.ndarray] | None = None
             for alpha in ALPHAS:
@@ -193,8 +220,8 @@ class ForecastModel:
             model.coef[h] = _ridge(x, y, best[1])
         return model
 
-    def _standardise(self, x: np.ndarray) -> np.ndarray:
-        return np.column_stack([np.ones(len(x)), (x - self.mean) / self.scale])
+    def _standardise(self, x: np.ndarray, h: int) -> np.ndarray:
+        return np.column_stack([np.ones(len(x)), (x - self.mean[h]) / self.scale[h]])
 
     def predict_all(self, times, values, carbs=None, insulin=None, activity=None):
         """Point forecasts made at every grid time: ``(grid, {horizon_min: mg/dL})``, NaN
@@ -203,18 +230,22 @@ class ForecastModel:
         out: dict[int, np.ndarray] = {}
         for h in HORIZONS_MIN:
             if self.kind == "ridge":
-                delta = self._standardise(d.features(h)) @ self.coef[h]
+                delta = self._standardise(d.features(h), h) @ self.coef[h]
             else:
                 delta = _damped_delta(linear_slope(d.glucose), h)
             out[h] = np.clip(d.glucose + delta, *CLAMP_MGDL)
         return d.grid, out
 
     def to_dict(self) -> dict[str, Any]:
-        return to_jsonable({
-            "kind": self.kind, "reason": self.reason, "n_train": self.n_train,
-            "features": list(FEATURES) if self.kind == "ridge" else [],
-            "cv_rmse_mgdl": {str(h): v for h, v in self.cv_rmse.items()},
-        })  # fmt: skip
+        return to_jsonable(
+            {
+                "kind": self.kind,
+                "reason": self.reason,
+                "n_train": self.n_train,
+                "features": list(FEATURES) if self.kind == "ridge" else [],
+                "cv_rmse_mgdl": {str(h): v for h, v in self.cv_rmse.items()},
+            }
+        )
 
 
 def linear_slope(values: np.ndarray, lookback_min: int = 30) -> np.ndarray:
@@ -285,12 +316,14 @@ def _interval(model: ForecastModel, h: int, value: float) -> dict[str, float]:
     }
 
 
-def time_to_low(last_value: float, path: list[tuple[int, float]], threshold: float = LOW_MGDL):
+def time_to_low(
+    last_value: float, path: list[tuple[float, float]], threshold: float = LOW_MGDL
+) -> float | None:
     """First minute (linearly interpolated) at which the predicted path reaches
     ``threshold``; 0 if already below, None if it stays above over the path."""
     if last_value < threshold:
         return 0.0
-    prev_m, prev_v = 0, last_value
+    prev_m, prev_v = 0.0, float(last_value)
     for minutes, value in path:
         if value <= threshold:
             frac = (prev_v - threshold) / (prev_v - value) if prev_v != value else 1.0

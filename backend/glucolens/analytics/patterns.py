@@ -31,6 +31,11 @@ MAX_INTERP_GAP_MIN = 15
 WINDOW_3H = 36
 WINDOW_24H = 288
 MIN_DAYS_FOR_24H = 3
+MIN_MOTIF_SD_MGDL = 10.0
+# Windows quieter than this are "flat": z-normalising them would magnify sensor noise
+# into unique-looking shapes (false discords). STUMPY matches flat windows to each
+# other at distance 0 and to any other window at sqrt(m).
+FLAT_SD_MGDL = 8.0
 
 
 @functools.cache
@@ -150,9 +155,17 @@ def _compute_profile(times: pd.DatetimeIndex, values: np.ndarray, window: int) -
         raise ValueError("fewer than two complete windows of data")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 1/σ of NaN windows
-        out = _stumpy().stump(series, window)
+        out = _stumpy().stump(series, window, T_A_subseq_isconstant=_is_flat)
     mp = out[:, 0].astype(float)
     return _Profile(grid, series, window, mp, out[:, 1].astype(np.int64))
+
+
+def _is_flat(a: np.ndarray, w: int) -> np.ndarray:
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(a, dtype=float), w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = windows.std(axis=1)
+    return np.isfinite(sd) & (sd < FLAT_SD_MGDL)
 
 
 def _matchable_windows(series: np.ndarray, window: int) -> int:
@@ -219,7 +232,10 @@ def _occurrences(profile: _Profile, seed: int, max_occurrences: int) -> np.ndarr
     m, series = profile.window, profile.series
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        dist = np.asarray(_stumpy().mass(series[seed : seed + m], series), dtype=float)
+        dist = _stumpy().mass(
+            series[seed : seed + m], series, T_subseq_isconstant=_is_flat(series, m)
+        )
+    dist = np.asarray(dist, dtype=float)
     dist[~np.isfinite(profile.mp)] = np.inf
     finite = dist[np.isfinite(dist)]
     radius = max(float(finite.mean() - 2 * finite.std()), float(profile.mp[seed])) + 1e-8
@@ -238,10 +254,19 @@ def _motifs_from(profile: _Profile, k: int, tz: str, max_occurrences: int) -> li
     from seeding later motifs, so that motifs are distinct rather than shifted copies."""
     m = profile.window
     candidates = profile.mp.copy()
+    # z-normalisation makes a 5 mg/dL wobble look like a 100 mg/dL spike; a seed must
+    # have a shape one can see on a chart.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanstd(np.lib.stride_tricks.sliding_window_view(profile.series, m), axis=1)
+    candidates[~(spread >= MIN_MOTIF_SD_MGDL)] = np.inf
     finite = candidates[np.isfinite(candidates)]
     if len(finite) == 0:
         return []
-    cutoff = max(float(finite.mean() - 2 * finite.std()), float(finite.min()))
+    # A seed must be more alike its nearest neighbour than the typical visible window.
+    # (stumpy.motifs' default, mean - 2 sd, stops after one motif when daily meals
+    # already form a tight family of near-identical windows.)
+    cutoff = float(np.median(finite))
     max_dist = 2 * math.sqrt(m)  # largest z-normalised Euclidean distance
     motifs: list[Motif] = []
     while len(motifs) < k:
@@ -414,7 +439,9 @@ class IncrementalProfile:
         self._last_value = float(series[-1])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            self._stream = _stumpy().stumpi(series, window_points, egress=True)
+            self._stream = _stumpy().stumpi(
+                series, window_points, egress=True, T_subseq_isconstant_func=_is_flat
+            )
 
     def update(self, value: float | None, at: dt.datetime | None = None) -> None:
         value = np.nan if value is None else float(value)

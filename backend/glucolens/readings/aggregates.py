@@ -136,6 +136,28 @@ def refresh_days(db: Session, user: User, instants: Iterable[dt.datetime]) -> No
     db.commit()
 
 
+def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[float]) -> bool:
+    """Fast path for a batch that was inserted whole into days with no readings yet (a first
+    import): their aggregates come from the batch itself, without reading it back.
+    Returns False (and does nothing) when any touched day already has readings."""
+    if not ts:
+        return True
+    index = pd.DatetimeIndex(pd.to_datetime(ts, utc=True))
+    days = np.unique(local_days(index, user.timezone)).astype(dt.date).tolist()
+    existing = db.execute(
+        select(func.count())
+        .select_from(GlucoseDaily)
+        .where(GlucoseDaily.user_id == user.id, GlucoseDaily.day.in_(days))
+    ).scalar_one()
+    if existing:
+        return False
+    _insert_stats(
+        db, user, compute_day_stats(index, np.asarray(values, dtype=float), user.timezone)
+    )
+    db.commit()
+    return True
+
+
 def rebuild_all(db: Session, user: User) -> None:
     """Recompute every day, e.g. after the user's time zone changed."""
     db.execute(delete(GlucoseDaily).where(GlucoseDaily.user_id == user.id))
@@ -171,6 +193,12 @@ def _recompute_range(
     if not len(secs):
         return
     ts = pd.DatetimeIndex(np.rint(secs * 1e6).astype("datetime64[us]"), tz="UTC")
+    _insert_stats(db, user, compute_day_stats(ts, values, user.timezone))
+
+
+def _insert_stats(db: Session, user: User, stats: list[DayStats]) -> None:
+    if not stats:
+        return
     now = utcnow()
     payload = [
         {
@@ -185,6 +213,6 @@ def _recompute_range(
             "hist": json.dumps(s.hist.tolist(), separators=(",", ":")),
             "updated_at": now,
         }
-        for s in compute_day_stats(ts, values, user.timezone)
+        for s in stats
     ]
     db.execute(insert(GlucoseDaily), payload)

@@ -102,31 +102,37 @@ _ALLOWED = frozenset({"timestamp", "value", "unit", "trend", "device", "source",
 
 def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
     """Validate one raw bulk item into a table row (fast path: no pydantic per row)."""
-    if not isinstance(item, dict):
+    if type(item) is not dict:
         raise RowError("", "each item must be an object")
     if not _ALLOWED.issuperset(item):
         raise RowError(sorted(item.keys() - _ALLOWED)[0], "unknown field")
     get = item.get
-    ts = parse_timestamp(get("timestamp"), now)
+    raw_ts = get("timestamp")
+    try:
+        ts = dt.datetime.fromisoformat(raw_ts) if type(raw_ts) is str else None
+    except ValueError:
+        ts = None
+    if ts is None or ts.tzinfo is None or ts - now > FUTURE_TOLERANCE:
+        ts = parse_timestamp(raw_ts, now)  # names the problem precisely
     value, unit = get("value"), get("unit")
     if (
         unit is None
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and (GLUCOSE_MIN_MGDL <= value <= GLUCOSE_MAX_MGDL)
+        and type(value) in (int, float)
+        and GLUCOSE_MIN_MGDL <= value <= GLUCOSE_MAX_MGDL
     ):
         mgdl, flag = float(value), None  # the common case: a plausible number in mg/dL
     else:
         mgdl, flag = parse_glucose_value(value, unit)
+    off = ts.utcoffset()
     return {
         "user_id": user.id,
         "ts": ts.astimezone(dt.UTC),
-        "utc_offset_min": offset_minutes(ts),
+        "utc_offset_min": int(off.total_seconds() // 60) if off else 0,
         "value_mgdl": mgdl,
         "flag": flag,
         "trend": _opt_str(item, "trend", 24) if "trend" in item else None,
         "device": _opt_str(item, "device", 64) if "device" in item else None,
-        "source": (_opt_str(item, "source", 32) if "source" in item else None) or "manual",
+        "source": _opt_str(item, "source", 32) or "manual" if "source" in item else "manual",
         "external_id": _opt_str(item, "external_id", 128) if "external_id" in item else None,
         "created_at": now,
     }
@@ -162,17 +168,19 @@ def glucose_to_out(row: GlucoseReading, user: User) -> GlucoseOut:
     )
 
 
-def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
-    aggregates.refresh_days(db, user, instants)
+def notify_data_change(db: Session, user: User) -> None:
     from glucolens.insights.service import notify_new_data
 
     notify_new_data(db, user)
+
+
+def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
+    aggregates.refresh_days(db, user, instants)
+    notify_data_change(db, user)
 
 
 def on_insulin_change(db: Session, user: User, _instants: list[dt.datetime]) -> None:
-    from glucolens.insights.service import notify_new_data
-
-    notify_new_data(db, user)
+    notify_data_change(db, user)
 
 
 _COPY_COLS = (
@@ -276,7 +284,13 @@ def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkRepor
             inserted = _insert_glucose_sqlite(db, rows)
     db.commit()
     if inserted:
-        on_glucose_change(db, user, [r["ts"] for r in rows])
+        instants = [r["ts"] for r in rows]
+        whole = inserted == len(rows)
+        if not (
+            whole and aggregates.add_fresh_days(db, user, instants, [r["value_mgdl"] for r in rows])
+        ):
+            aggregates.refresh_days(db, user, instants)
+        notify_data_change(db, user)
     return BulkReport(inserted=inserted, duplicates=len(rows) - inserted, rejected=rejected)
 
 

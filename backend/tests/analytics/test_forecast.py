@@ -6,6 +6,7 @@ import pytest
 
 from glucolens.analytics.forecast import (
     CARB_PEAK_MIN,
+    INSULIN_PEAK_MIN,
     ForecastModel,
     absorbed_fraction,
     clarke_zones,
@@ -21,14 +22,15 @@ def _times(n: int, start: str = "2024-05-01") -> pd.DatetimeIndex:
 
 
 def _piecewise_linear(days: int = 4, seed: int = 0) -> np.ndarray:
-    """Random straight segments of 1–3 hours with slopes of up to ±2 mg/dL/min."""
+    """Straight segments of 4–8 hours with slopes of up to ±1 mg/dL/min. No physiological
+    bounds: the model should learn plain trend-following from this."""
     rng = np.random.default_rng(seed)
     n = days * 288
     out, g = [], 140.0
     while len(out) < n:
-        slope = rng.uniform(-2, 2)
-        for _ in range(rng.integers(12, 37)):
-            g = float(np.clip(g + 5 * slope, 60, 300))
+        slope = rng.uniform(-1, 1)
+        for _ in range(rng.integers(48, 97)):
+            g += 5 * slope
             out.append(g)
     return np.asarray(out[:n]) + rng.normal(0, 0.5, n)
 
@@ -70,7 +72,7 @@ def test_time_to_low_none_when_stable_and_zero_when_already_low():
 
 
 def test_short_history_falls_back_to_damped_trend_with_wider_intervals(trend_model):
-    values = 150 - 5 * 0.5 * np.arange(100)
+    values = 150 - 0.5 * np.arange(100)
     model = ForecastModel.fit(_times(100), values)
     assert model.kind == "damped_trend" and "needed" in model.reason
     fc = forecast(model, _times(100), values)
@@ -82,25 +84,49 @@ def test_short_history_falls_back_to_damped_trend_with_wider_intervals(trend_mod
     assert fc.horizons[0]["value"] < values[-1]  # the downward trend carries on
 
 
-def test_logged_carbs_raise_the_forecast_before_glucose_moves():
+def test_logged_carbs_and_insulin_move_the_forecast_before_glucose_does():
     rng = np.random.default_rng(1)
     n = 6 * 288
     minutes = np.arange(n) * 5.0
-    meals = np.arange(60, n * 5 - 300, 317.0)  # a meal every ~5 h, at varying clock times
-    grams = rng.uniform(20, 80, len(meals))
-    effect = sum(3.0 * g * absorbed_fraction(minutes - t, CARB_PEAK_MIN) for t, g in zip(meals, grams, strict=True))
-    decay = 120 + effect - np.cumsum(np.r_[0, np.diff(effect)] * 0)  # carbs only
-    values = decay - 0.02 * (decay - 120) * 0 + rng.normal(0, 1, n)
+    # Meals and doses at independent random (Poisson) times, so that nothing logged so
+    # far says when the next one comes; on average they cancel out.
+    meals = np.sort(rng.uniform(0, n * 5, n * 5 // 240))
+    grams = rng.uniform(10, 80, len(meals))
+    doses = np.sort(rng.uniform(0, n * 5, n * 5 // 120))
+    units = rng.uniform(0.5, 4, len(doses))
+    # 3 mg/dL per gram absorbed, -30 mg/dL per unit absorbed.
+    effect = sum(
+        3.0 * g * absorbed_fraction(minutes - t, CARB_PEAK_MIN)
+        for t, g in zip(meals, grams, strict=True)
+    ) - sum(
+        30.0 * u * absorbed_fraction(minutes - t, INSULIN_PEAK_MIN)
+        for t, u in zip(doses, units, strict=True)
+    )
+    values = 120 + effect + rng.normal(0, 1, n)
     times = _times(n)
-    carbs = pd.DataFrame({"timestamp": times[0] + pd.to_timedelta(meals, unit="min"), "carbs_g": grams})
-    model = ForecastModel.fit(times, values, carbs=carbs)
+    carbs = pd.DataFrame(
+        {"timestamp": times[0] + pd.to_timedelta(meals, unit="min"), "carbs_g": grams}
+    )
+    insulin = pd.DataFrame(
+        {
+            "timestamp": times[0] + pd.to_timedelta(doses, unit="min"),
+            "units": units,
+            "kind": "bolus",
+        }
+    )
+    model = ForecastModel.fit(times, values, carbs=carbs, insulin=insulin)
     now = _times(12, "2024-07-01")
     flat = np.full(12, 120.0)
     meal = pd.DataFrame({"timestamp": [now[-1]], "carbs_g": [50.0]})
-    with_meal = forecast(model, now, flat, carbs=meal).horizons[1]["value"]
-    without = forecast(model, now, flat).horizons[1]["value"]
-    expected_rise = 3.0 * 50 * absorbed_fraction(np.array([60.0]), CARB_PEAK_MIN)[0]
-    assert with_meal - without == pytest.approx(expected_rise, rel=0.2)
+    dose = pd.DataFrame({"timestamp": [now[-1]], "units": [2.0], "kind": ["bolus"]})
+    at60 = {
+        name: forecast(model, now, flat, carbs=c, insulin=i).horizons[1]["value"]
+        for name, c, i in [("none", None, None), ("meal", meal, None), ("dose", None, dose)]
+    }
+    rise = 3.0 * 50 * absorbed_fraction(np.array([60.0]), CARB_PEAK_MIN)[0]
+    fall = 30.0 * 2 * absorbed_fraction(np.array([60.0]), INSULIN_PEAK_MIN)[0]
+    assert at60["meal"] - at60["none"] == pytest.approx(rise, rel=0.15)
+    assert at60["none"] - at60["dose"] == pytest.approx(fall, rel=0.15)
 
 
 def test_baselines():

@@ -97,6 +97,10 @@ def test_incremental_profile_matches_batch_recomputation():
     finite = np.isfinite(w).all(axis=1)
     z = (w - w.mean(axis=1, keepdims=True)) / w.std(axis=1, keepdims=True)
     d = np.sqrt(np.maximum(0.0, 2 * m * (1 - (z @ z.T) / m)))
+    flat = w.std(axis=1) < patterns.FLAT_SD_MGDL
+    d[flat, :] = np.sqrt(m)
+    d[:, flat] = np.sqrt(m)
+    d[np.ix_(flat, flat)] = 0.0
     d[~finite, :] = np.inf
     d[:, ~finite] = np.inf
     lag = np.abs(np.subtract.outer(np.arange(len(w)), np.arange(len(w))))

@@ -1,0 +1,186 @@
+"""Forecast accuracy on simglucose (UVA/Padova) virtual patients: the per-user ridge model
+against persistence and linear extrapolation, 30 and 60 minutes ahead.
+
+10 patients (3 adolescents, 4 adults, 3 children), 7 simulated days each with random
+meals (RandomScenario), a basal-bolus controller, a Dexcom CGM and an Insulet pump.
+Each model is fitted on days 1–5 of its patient and scored on days 6–7 only.
+
+Run: .venv/bin/python bench/forecast.py [--days 7 --train-days 5 --workers 2]
+
+simglucose 0.2.11 needs two workarounds here, both local to this script:
+- it imports ``pkg_resources`` (gone from recent setuptools) and the obsolete ``gym``
+  registry: small stand-ins are placed in ``sys.modules`` before importing it;
+- its ODE right-hand side reads ~40 parameters per call as attributes of a pandas
+  Series, which is ~10x slower under pandas 3; the patient's parameters are copied
+  into a plain namespace (same values, same results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import multiprocessing as mp
+import sys
+import time
+import types
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
+
+from glucolens.analytics.forecast import (  # noqa: E402
+    ForecastModel,
+    clarke_zones,
+    linear_extrapolation,
+    persistence,
+)
+
+PATIENTS = [f"adolescent#{i:03d}" for i in (1, 2, 3)] + [f"adult#{i:03d}" for i in (1, 2, 3, 4)]
+PATIENTS += [f"child#{i:03d}" for i in (1, 2, 3)]
+HORIZONS = (30, 60)
+
+
+def _install_simglucose_shims() -> None:
+    pkg = types.ModuleType("pkg_resources")
+    pkg.resource_filename = lambda package, name: str(importlib.resources.files(package) / name)  # type: ignore[attr-defined]
+    sys.modules.setdefault("pkg_resources", pkg)
+    gym, envs, registration = (
+        types.ModuleType(n) for n in ("gym", "gym.envs", "gym.envs.registration")
+    )
+    registration.register = lambda **_: None  # type: ignore[attr-defined]
+    gym.envs, envs.registration = envs, registration  # type: ignore[attr-defined]
+    for name, module in (("gym", gym), ("gym.envs", envs), ("gym.envs.registration", registration)):
+        sys.modules.setdefault(name, module)
+
+
+def simulate(name: str, days: int, seed: int) -> pd.DataFrame:
+    _install_simglucose_shims()
+    from simglucose.actuator.pump import InsulinPump
+    from simglucose.controller.basal_bolus_ctrller import BBController
+    from simglucose.patient.t1dpatient import T1DPatient
+    from simglucose.sensor.cgm import CGMSensor
+    from simglucose.simulation.env import T1DSimEnv
+    from simglucose.simulation.scenario_gen import RandomScenario
+    from simglucose.simulation.sim_engine import SimObj
+
+    patient = T1DPatient.withName(name)
+    params = patient._params
+    fast = types.SimpleNamespace(**params.to_dict())
+    fast.iloc = params.iloc  # used once, by reset()
+    patient._params = fast
+    start = datetime(2024, 1, 1, 0, 0)
+    env = T1DSimEnv(
+        patient,
+        CGMSensor.withName("Dexcom", seed=seed),
+        InsulinPump.withName("Insulet"),
+        RandomScenario(start_time=start, seed=seed),
+    )
+    sim = SimObj(env, BBController(), timedelta(days=days), animate=False, path=None)
+    sim.simulate()
+    return sim.results()
+
+
+def to_inputs(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """CGM interpolated from the 3-min Dexcom samples onto a 5-min grid, meals and
+    above-basal insulin as events (the simulator logs rates per 3-min sample)."""
+    t = pd.DatetimeIndex(df.index).tz_localize("UTC")
+    minutes = np.asarray((t - t[0]) / pd.Timedelta(minutes=1))
+    grid_min = np.arange(0, minutes[-1] + 1e-9, 5.0)
+    cgm = np.interp(grid_min, minutes, df["CGM"].to_numpy(dtype=float))
+    grid = t[0] + pd.to_timedelta(grid_min, unit="min")
+    step = float(np.median(np.diff(minutes)))
+    cho = df["CHO"].fillna(0).to_numpy() * step
+    carbs = pd.DataFrame({"timestamp": t[cho > 0], "carbs_g": cho[cho > 0]})
+    rate = df["insulin"].fillna(0).to_numpy()
+    extra = (rate - np.min(rate[rate > 0])) * step
+    bolus = extra > 1e-6
+    insulin = pd.DataFrame({"timestamp": t[bolus], "units": extra[bolus], "kind": "bolus"})
+    return grid, cgm, carbs, insulin
+
+
+def evaluate(args: tuple[str, int, int, int]) -> dict:
+    name, days, train_days, seed = args
+    t0 = time.perf_counter()
+    df = simulate(name, days, seed)
+    sim_s = time.perf_counter() - t0
+    grid, cgm, carbs, insulin = to_inputs(df)
+    split = grid[0] + pd.Timedelta(days=train_days)
+    train = grid < split
+    model = ForecastModel.fit(
+        grid[train], cgm[train], carbs[carbs.timestamp < split], insulin[insulin.timestamp < split]
+    )
+    _, preds = model.predict_all(grid, cgm, carbs, insulin)
+    out: dict = {"name": name, "sim_s": sim_s, "kind": model.kind}
+    for h in HORIZONS:
+        k = h // 5
+        origin = np.flatnonzero(~train)[:-k]  # forecast made in the test part ...
+        actual = cgm[origin + k]  # ... about a time also in the test part
+        candidates = {
+            "model": preds[h][origin],
+            "persistence": persistence(cgm, h)[origin],
+            "linear": linear_extrapolation(cgm, h)[origin],
+        }
+        ok = np.isfinite(actual)
+        for p in candidates.values():
+            ok &= np.isfinite(p)
+        out[h] = {key: (actual[ok], p[ok]) for key, p in candidates.items()}
+        q = model.residual_q.get(h)
+        if q:
+            p = candidates["model"][ok]
+            out[h]["cover80"] = np.mean((actual[ok] >= p + q[0.1]) & (actual[ok] <= p + q[0.9]))
+            out[h]["cover95"] = np.mean((actual[ok] >= p + q[0.025]) & (actual[ok] <= p + q[0.975]))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=7)
+    ap.add_argument("--train-days", type=int, default=5)
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    t0 = time.perf_counter()
+    jobs = [(name, a.days, a.train_days, i + 1) for i, name in enumerate(PATIENTS)]
+    with mp.get_context("fork").Pool(min(a.workers, 2)) as pool:
+        results = pool.map(evaluate, jobs)
+    wall = time.perf_counter() - t0
+    print(
+        f"simglucose: {len(PATIENTS)} patients x {a.days} days (train {a.train_days}, "
+        f"test {a.days - a.train_days}); models: {sorted({r['kind'] for r in results})}"
+    )
+    print(f"wall time {wall:.0f} s (simulation {sum(r['sim_s'] for r in results):.0f} CPU-s)")
+    for h in HORIZONS:
+        print(f"\n{h} min ahead (pooled over patients, CGM as reference)")
+        print(f"  {'method':<12} {'n':>6} {'RMSE':>6} {'MAE':>6} {'A %':>6} {'A+B %':>6}")
+        rmse = {}
+        for key in ("model", "persistence", "linear"):
+            y = np.concatenate([r[h][key][0] for r in results])
+            p = np.concatenate([r[h][key][1] for r in results])
+            z = clarke_zones(y, p)
+            rmse[key] = float(np.sqrt(np.mean((p - y) ** 2)))
+            print(
+                f"  {key:<12} {len(y):>6} {rmse[key]:>6.2f} {np.mean(np.abs(p - y)):>6.2f} "
+                f"{100 * np.mean(z == 'A'):>6.2f} {100 * np.mean(np.isin(z, ['A', 'B'])):>6.2f}"
+            )
+        print(
+            f"  RMSE ratio model/persistence: {rmse['model'] / rmse['persistence']:.3f} "
+            f"(target <= 0.80)"
+        )
+        cov80 = np.mean([r[h]["cover80"] for r in results if "cover80" in r[h]])
+        cov95 = np.mean([r[h]["cover95"] for r in results if "cover95" in r[h]])
+        print(f"  interval coverage on test: 80% -> {100 * cov80:.1f}%, 95% -> {100 * cov95:.1f}%")
+        per = [
+            np.sqrt(np.mean((r[h]["model"][1] - r[h]["model"][0]) ** 2))
+            / np.sqrt(np.mean((r[h]["persistence"][1] - r[h]["persistence"][0]) ** 2))
+            for r in results
+        ]
+        print(
+            f"  per-patient RMSE ratio: min {min(per):.3f}, median {np.median(per):.3f}, "
+            f"max {max(per):.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
