@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     password_reset_ttl_min: int = 30
     cookie_secure: bool = True
 
-    argon2_time_cost: int = 3
+    argon2_time_cost: int = 2
     argon2_memory_cost_kib: int = 65536
 
     login_max_per_account: str = "5/minute"
