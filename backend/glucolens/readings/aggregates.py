@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, cast, delete, func, insert, select
+from sqlalchemy import Float, Integer, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -32,7 +32,10 @@ def epoch_seconds(db: Session) -> Any:
     """UTC seconds since 1970 as a float, computed by the database (cheap to fetch)."""
     if db.get_bind().dialect.name == "postgresql":
         return cast(func.extract("epoch", GlucoseReading.ts), Float)
-    return (func.julianday(GlucoseReading.ts) - 2440587.5) * 86400.0
+    # Whole seconds from strftime, plus the stored fraction ('YYYY-MM-DD HH:MM:SS.ffffff'):
+    # julianday() arithmetic would blur instants at midnight by floating-point error.
+    whole = cast(func.strftime("%s", GlucoseReading.ts), Integer)
+    return whole + cast(func.substr(GlucoseReading.ts, 20), Float)
 
 
 def fetch_values(
