@@ -180,6 +180,7 @@ export interface CausalEdge {
   p: number | null;
   q: number | null;
   effect: number | null;
+  effect_text?: string | null;
   explanation: string;
   evidence: { x: number[]; y: number[]; x_label: string; y_label: string } | null;
 }

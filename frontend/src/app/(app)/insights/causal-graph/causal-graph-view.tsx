@@ -32,13 +32,14 @@ function EdgePanel({ edge, nodesById }: { edge: CausalEdge; nodesById: Map<strin
     <div className="space-y-5" data-testid="edge-panel">
       <div className="flex flex-wrap gap-2">
         <Badge variant={pos ? "warning" : "info"}>{pos ? "Raises" : "Lowers"}</Badge>
-        <Badge>Lag {edge.lag} days</Badge>
+        <Badge>Lag {edge.lag} {edge.lag === 1 ? "day" : "days"}</Badge>
         <Badge>Strength {fmt(edge.strength, 2)}</Badge>
       </div>
+      {edge.effect_text ? <p className="text-base font-medium text-slate-900">{edge.effect_text}</p> : null}
       <p className="text-sm leading-relaxed text-slate-700">{edge.explanation}</p>
       <dl className="grid grid-cols-3 gap-3 text-sm">
         <div>
-          <dt className="text-xs text-slate-500">Effect</dt>
+          <dt className="text-xs text-slate-500">Effect (per unit)</dt>
           <dd className="font-medium">{fmt(edge.effect, 2)}</dd>
         </div>
         <div>
