@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
+import psycopg
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -196,6 +197,25 @@ _COPY_COLS = (
 _COPY_TYPES = ["timestamptz", "int2", "float8", "text", "text", "text", "text", "text"]
 
 
+def _conflict_free(cur: Any, rows: list[dict[str, Any]]) -> bool:
+    """True when no row repeats a key within the batch or matches a stored reading."""
+    keys = {
+        (r["source"], r["external_id"]) if r["external_id"] is not None else (r["source"], r["ts"])
+        for r in rows
+    }
+    if len(keys) != len(rows):
+        return False
+    cur.execute(
+        "SELECT EXISTS (SELECT 1 FROM glucose_incoming gi JOIN glucose_readings g "
+        "ON g.user_id = %(u)s AND g.source = gi.source AND g.external_id = gi.external_id) "
+        "OR EXISTS (SELECT 1 FROM glucose_incoming gi JOIN glucose_readings g "
+        "ON g.user_id = %(u)s AND g.source = gi.source AND g.ts = gi.ts "
+        "AND g.external_id IS NULL WHERE gi.external_id IS NULL)",
+        {"u": rows[0]["user_id"]},
+    )
+    return not cur.fetchone()[0]
+
+
 def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
     """Binary COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING."""
     cols = ", ".join(_COPY_COLS)
@@ -220,11 +240,24 @@ def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
                     r["external_id"],
                 )
             )
-    cur.execute(
+    insert = (
         f"INSERT INTO glucose_readings (user_id, created_at, {cols}) "  # noqa: S608 - constants
-        f"SELECT %s, %s, {cols} FROM glucose_incoming ON CONFLICT DO NOTHING",
-        (rows[0]["user_id"], rows[0]["created_at"]),
+        f"SELECT %s, %s, {cols} FROM glucose_incoming"
     )
+    params = (rows[0]["user_id"], rows[0]["created_at"])
+    if _conflict_free(cur, rows):
+        # A first import: nothing to skip, so a plain INSERT (no speculative insertion per
+        # row). A concurrent writer could still collide; then fall back below.
+        cur.execute("SAVEPOINT glucose_bulk")
+        try:
+            cur.execute(insert, params)
+            inserted = int(cur.rowcount)
+            cur.execute("RELEASE SAVEPOINT glucose_bulk")
+            cur.execute("TRUNCATE glucose_incoming")
+            return inserted
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT glucose_bulk")
+    cur.execute(insert + " ON CONFLICT DO NOTHING", params)
     inserted = int(cur.rowcount)
     cur.execute("TRUNCATE glucose_incoming")
     return inserted

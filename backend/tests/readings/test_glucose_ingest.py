@@ -204,3 +204,17 @@ def test_first_import_aggregates_equal_a_rebuild(client, make_user, auth_headers
     rebuilt = snapshot()
     assert fast and [f[:5] for f in fast] == [r[:5] for r in rebuilt]
     assert fast == rebuilt
+
+
+def test_bulk_falls_back_when_a_concurrent_writer_collides(client, user_headers, db, monkeypatch):
+    """PostgreSQL first imports use a plain INSERT; if another writer stored the same rows
+    in between (simulated by skipping the pre-check), the ON CONFLICT path takes over."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL fast path")
+    from glucolens.readings import service
+
+    items = _series(100, dt.datetime(2026, 1, 1, tzinfo=UTC))
+    client.post("/api/v1/glucose/bulk", json={"items": items[:60]}, headers=user_headers)
+    monkeypatch.setattr(service, "_conflict_free", lambda cur, rows: True)
+    r = client.post("/api/v1/glucose/bulk", json={"items": items}, headers=user_headers)
+    assert r.json() == {"inserted": 40, "duplicates": 60, "rejected": []}
