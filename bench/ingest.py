@@ -18,18 +18,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import database, make_user_token, server, year_of_readings
 
 
-def api_ingest(base: str, token: str, items: list[dict], batch: int) -> tuple[float, int]:
+def api_ingest(
+    base: str, token: str, items: list[dict], batch: int, concurrency: int = 1
+) -> tuple[float, int]:
+    from concurrent.futures import ThreadPoolExecutor
+
     import httpx2
 
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     bodies = [json.dumps({"items": items[i : i + batch]}) for i in range(0, len(items), batch)]
-    inserted = 0
     with httpx2.Client(base_url=base, timeout=600) as client:
-        t0 = time.perf_counter()
-        for body in bodies:
+
+        def send(body: str) -> int:
             r = client.post("/api/v1/glucose/bulk", content=body, headers=headers)
             r.raise_for_status()
-            inserted += r.json()["inserted"]
+            return int(r.json()["inserted"])
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            inserted = sum(pool.map(send, bodies))
         elapsed = time.perf_counter() - t0
         # Sending the same batch again must add nothing.
         again = client.post("/api/v1/glucose/bulk", content=bodies[0], headers=headers).json()
@@ -103,10 +110,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batch", type=int, default=52_560, help="readings per request")
     ap.add_argument("--only", choices=["sqlite", "postgres"])
+    ap.add_argument(
+        "--concurrency", type=int, default=1, help="requests in flight (1 = one after another)"
+    )
     args = ap.parse_args()
     items = year_of_readings()
     n = len(items)
-    print(f"ingest: {n} readings (one year at 5 min), {args.batch} per request")
+    print(
+        f"ingest: {n} readings (one year at 5 min), {args.batch} per request, "
+        f"{args.concurrency} in flight"
+    )
     print(
         f"{'database':<10} {'API s':>7} {'API r/s':>10} {'raw s':>7} {'raw r/s':>10} {'API/raw':>8}"
     )
@@ -116,7 +129,7 @@ def main() -> None:
         with database(kind) as (url, data_dir):
             _, token = make_user_token(url, data_dir)
             with server(url, data_dir) as base:
-                api_s, inserted = api_ingest(base, token, items, args.batch)
+                api_s, inserted = api_ingest(base, token, items, args.batch, args.concurrency)
             assert inserted == n, (inserted, n)
             raw_s = raw_insert(url, items)
         print(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, Integer, cast, delete, func, insert, select
+from sqlalchemy import Float, Integer, cast, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -128,8 +128,17 @@ def _day_runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return runs
 
 
+def _lock_user_days(db: Session, user: User) -> None:
+    """Serialise aggregate rewrites per user (PostgreSQL advisory lock, held to commit), so
+    two concurrent imports cannot leave a day computed from an older snapshot."""
+    if db.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(user.id.bytes[:8], "big", signed=True)
+        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
 def refresh_days(db: Session, user: User, instants: Iterable[dt.datetime]) -> None:
     """Recompute the aggregates of every local day that contains one of ``instants``."""
+    _lock_user_days(db, user)
     tz = zone(user.timezone)
     days = {t.astimezone(tz).date() for t in instants}
     for first, last in _day_runs(days):
@@ -145,6 +154,7 @@ def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[
     Returns False (and does nothing) when any touched day already has readings."""
     if not ts:
         return True
+    _lock_user_days(db, user)
     index = pd.DatetimeIndex(pd.to_datetime(ts, utc=True))
     days = np.unique(local_days(index, user.timezone)).astype(dt.date).tolist()
     existing = db.execute(
@@ -153,6 +163,7 @@ def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[
         .where(GlucoseDaily.user_id == user.id, GlucoseDaily.day.in_(days))
     ).scalar_one()
     if existing:
+        db.rollback()  # release the lock; refresh_days takes it again
         return False
     _insert_stats(
         db, user, compute_day_stats(index, np.asarray(values, dtype=float), user.timezone)
@@ -163,6 +174,7 @@ def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[
 
 def rebuild_all(db: Session, user: User) -> None:
     """Recompute every day, e.g. after the user's time zone changed."""
+    _lock_user_days(db, user)
     db.execute(delete(GlucoseDaily).where(GlucoseDaily.user_id == user.id))
     first_ts = db.execute(
         select(func.min(GlucoseReading.ts)).where(GlucoseReading.user_id == user.id)

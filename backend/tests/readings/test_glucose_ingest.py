@@ -218,3 +218,29 @@ def test_bulk_falls_back_when_a_concurrent_writer_collides(client, user_headers,
     monkeypatch.setattr(service, "_conflict_free", lambda cur, rows: True)
     r = client.post("/api/v1/glucose/bulk", json={"items": items}, headers=user_headers)
     assert r.json() == {"inserted": 40, "duplicates": 60, "rejected": []}
+
+
+def test_concurrent_imports_of_adjacent_days_keep_aggregates_right(make_user, db):
+    """Two imports sharing a boundary day, at the same time, from two threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from glucolens.core.db import get_sessionmaker
+    from glucolens.readings.models import GlucoseDaily
+    from glucolens.readings.service import ingest_glucose_batch
+
+    user = make_user()
+    items = _series(1000, dt.datetime(2026, 2, 1, 12, tzinfo=UTC))
+    halves = [items[:500], items[500:]]
+
+    def run(part: list[dict]) -> int:
+        with get_sessionmaker()() as session:
+            return ingest_glucose_batch(session, session.merge(user), part).inserted
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sum(pool.map(run, halves)) == 1000
+    total = db.execute(
+        select(func.sum(GlucoseDaily.n)).where(GlucoseDaily.user_id == user.id)
+    ).scalar_one()
+    assert total == 1000
