@@ -18,7 +18,9 @@ def mount_static(app: FastAPI, root: Path | None) -> None:
         if root is None:
             return HTMLResponse(_NO_FRONTEND, status_code=200 if full_path == "" else 404)
         base = root.resolve()
-        for candidate in (full_path, f"{full_path}/index.html", f"{full_path}.html"):
+        rel = full_path.strip("/")
+        candidates = (rel, f"{rel}/index.html", f"{rel}.html") if rel else ("index.html",)
+        for candidate in candidates:
             target = (base / candidate).resolve()
             if target.is_file() and target.is_relative_to(base):
                 headers = {}
