@@ -115,7 +115,8 @@ def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
         ts = None
     if ts is None or ts.tzinfo is None or ts - now > FUTURE_TOLERANCE:
         ts = parse_timestamp(raw_ts, now)  # names the problem precisely
-    value, unit = get("value"), get("unit")
+    value: Any = get("value")
+    unit = get("unit")
     if (
         unit is None
         and type(value) in (int, float)
