@@ -14,6 +14,7 @@ import { isoToZonedLocal } from "@/lib/time";
 import { errorMessage } from "@/lib/utils";
 import { emptyValues, valuesFromItem, type FieldDef } from "./fields";
 import { ResourceForm } from "./resource-form";
+import { LoadMore } from "@/components/load-more";
 
 export interface Column<T> {
   header: string;
@@ -134,11 +135,7 @@ export function ResourcePage<T extends Identified>({
               </table>
             </div>
           )}
-          {list.hasNextPage ? (
-            <Button variant="secondary" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-              {list.isFetchingNextPage ? "Loading…" : "Load more"}
-            </Button>
-          ) : null}
+          <LoadMore list={list} />
         </CardContent>
       </Card>
 

@@ -18,6 +18,7 @@ import type { GlucoseReading } from "@/lib/types";
 import { formatGlucose, glucoseInputProps } from "@/lib/units";
 import { errorMessage } from "@/lib/utils";
 import { CsvUpload } from "./csv-upload";
+import { LoadMore } from "@/components/load-more";
 
 function ManualEntry() {
   const user = useUser();
@@ -123,11 +124,7 @@ function RecentReadings() {
           </tbody>
         </table>
       </div>
-      {list.hasNextPage ? (
-        <Button variant="secondary" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          {list.isFetchingNextPage ? "Loading…" : "Load more"}
-        </Button>
-      ) : null}
+      <LoadMore list={list} />
     </div>
   );
 }
