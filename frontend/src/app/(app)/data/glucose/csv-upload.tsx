@@ -33,7 +33,7 @@ export function ImportReport({ report }: { report: BulkReport }) {
           <ul className="max-h-48 space-y-1 overflow-y-auto rounded-md border border-slate-200 p-2 text-xs">
             {report.rejected.slice(0, 200).map((r, i) => (
               <li key={`${r.index}-${i}`}>
-                <span className="font-medium">Row {r.index}</span>
+                <span className="font-medium">Line {r.index}</span>
                 {r.field ? <span className="text-slate-500"> · {r.field}</span> : null}: {r.reason}
               </li>
             ))}
