@@ -9,8 +9,16 @@ Figures printed:
 - ``IncrementalProfile.update`` per new reading over the same 90-day history, mean and
   p95 (target < 5 ms);
 - recall of a 3-hour shape planted 8 times and of 4 planted anomalies in a noisy
-  CGM-like series: a planted occurrence is found when a reported motif occurrence (or a
-  discord) covers at least half of it.
+  CGM-like series: a planted occurrence is found when an occurrence of *any* reported
+  motif (or a discord) covers at least half of it.
+
+Motif recall is reported at k = 3 and k = 10. The background has genuine recurring
+structure (three meals a day, 90 post-meal curves in 30 days, each with a near-twin),
+which is tighter than the planted shape (8 copies with +/-20 % amplitude and AR(1)
+sensor noise): a correct top-3 list may legitimately be all meals, so recall@3 alone
+would ask the wrong question. recall@10 asks whether the planted shape is reported at
+all among a page of motifs. The benchmark seeds are 100-104 (``--seed-base 100``);
+develop and tune on other seeds (e.g. ``--seed-base 200 --recall-runs 10``).
 """
 
 from __future__ import annotations
@@ -64,7 +72,7 @@ def overlaps(found_start: int, found_len: int, planted_start: int, planted_len: 
     return hi - lo >= planted_len / 2
 
 
-def recall_run(days: int, seed: int) -> tuple[float, float, int, int]:
+def recall_run(days: int, seed: int) -> tuple[float, float, float, int, int]:
     rng = np.random.default_rng(seed)
     values = cgm_like(days, seed)
     n = len(values)
@@ -90,14 +98,18 @@ def recall_run(days: int, seed: int) -> tuple[float, float, int, int]:
         s = int(d * 288 + 15 * 12 + rng.integers(0, 12))
         values[s : s + len(delta)] = np.clip(values[s : s + len(delta)] + delta, 40, 400)
         anomalies.append((s, len(delta)))
-    motifs = patterns.find_motifs(times, values, M, k=3)
-    found = [times.get_loc(pd.Timestamp(t)) for m in motifs for t in m.occurrences]
-    motif_hits = sum(any(overlaps(f, M, s, M) for f in found) for s in motif_starts)
+    motifs = patterns.find_motifs(times, values, M, k=10)
+    motif_recall = []
+    for k in (3, 10):
+        found = [times.get_loc(pd.Timestamp(t)) for m in motifs[:k] for t in m.occurrences]
+        hits = sum(any(overlaps(f, M, s, M) for f in found) for s in motif_starts)
+        motif_recall.append(hits / len(motif_starts))
     discords = patterns.find_discords(times, values, M, k=5)
     d_found = [times.get_loc(pd.Timestamp(a.start)) for a in discords]
     anomaly_hits = sum(any(overlaps(f, M, s, ln) for f in d_found) for s, ln in anomalies)
     return (
-        motif_hits / len(motif_starts),
+        motif_recall[0],
+        motif_recall[1],
         anomaly_hits / len(anomalies),
         len(motif_starts),
         len(anomalies),
@@ -110,11 +122,19 @@ def main() -> None:
     ap.add_argument("--updates", type=int, default=1000)
     ap.add_argument("--recall-runs", type=int, default=5)
     ap.add_argument("--recall-days", type=int, default=30)
+    ap.add_argument("--seed-base", type=int, default=100, help="100 = benchmark seeds")
+    ap.add_argument("--recall-only", action="store_true")
     a = ap.parse_args()
     stumpy = patterns._stumpy()
+    if not a.recall_only:
+        timing(a, stumpy)
+    recall(a)
+
+
+def timing(a: argparse.Namespace, stumpy: object) -> None:
 
     t0 = time.perf_counter()
-    stumpy.stump(cgm_like(3, 0), M)
+    stumpy.stump(cgm_like(3, 0), M)  # type: ignore[attr-defined]
     warm = patterns.IncrementalProfile(
         pd.date_range("2024-01-01", periods=600, freq="5min", tz="UTC"), cgm_like(3, 0)[:600], M
     )
@@ -124,7 +144,7 @@ def main() -> None:
     values = cgm_like(a.days + 1, 1)
     history, stream = values[: a.days * 288], values[a.days * 288 :][: a.updates]
     t0 = time.perf_counter()
-    stumpy.stump(history, M)
+    stumpy.stump(history, M)  # type: ignore[attr-defined]
     batch_s = time.perf_counter() - t0
     print(f"stump, {len(history):,} points, window {M}: {batch_s:.2f} s (target < 10 s)")
 
@@ -143,17 +163,31 @@ def main() -> None:
         f"max {np.max(lat):.2f} ms (target < 5 ms)"
     )
 
-    mr, ar, nm, na = [], [], 0, 0
+    t0 = time.perf_counter()
+    full = np.resize(values, 90 * 288)
+    patterns.pattern_report(
+        pd.date_range("2024-01-01", periods=len(full), freq="5min", tz="UTC"), full
+    )
+    print(
+        f"pattern_report on 90 days (3 h and 24 h, both profiles): {time.perf_counter() - t0:.2f} s"
+    )
+
+
+def recall(a: argparse.Namespace) -> None:
+    m3, m10, ar, nm, na = [], [], [], 0, 0
     for run in range(a.recall_runs):
-        m_rec, a_rec, nm, na = recall_run(a.recall_days, 100 + run)
-        mr.append(m_rec)
+        r3, r10, a_rec, nm, na = recall_run(a.recall_days, a.seed_base + run)
+        m3.append(r3)
+        m10.append(r10)
         ar.append(a_rec)
     print(
-        f"recall over {a.recall_runs} series of {a.recall_days} days "
-        f"({nm} planted motif occurrences, {na} planted anomalies each; top-3 motifs, "
-        f"top-5 discords): motifs {100 * np.mean(mr):.1f}% (runs {[round(x, 2) for x in mr]}), "
-        f"anomalies {100 * np.mean(ar):.1f}% (runs {[round(x, 2) for x in ar]})"
+        f"recall over {a.recall_runs} series of {a.recall_days} days, seeds "
+        f"{a.seed_base}-{a.seed_base + a.recall_runs - 1} ({nm} planted motif occurrences, "
+        f"{na} planted anomalies each; top-5 discords):"
     )
+    print(f"  motifs@3  {100 * np.mean(m3):.1f}% (runs {[round(x, 2) for x in m3]})")
+    print(f"  motifs@10 {100 * np.mean(m10):.1f}% (runs {[round(x, 2) for x in m10]})")
+    print(f"  anomalies {100 * np.mean(ar):.1f}% (runs {[round(x, 2) for x in ar]})")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,33 @@ import datetime as dt
 import functools
 import importlib
 import math
+import threading
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from glucolens.analytics.metrics import regular_grid
+
+if TYPE_CHECKING:
+    from glucolens.analytics.streaming import IncrementalProfile
+
+__all__ = [
+    "Anomaly",
+    "IncrementalProfile",
+    "Motif",
+    "PatternReport",
+    "WindowPatterns",
+    "circular_mean_hour",
+    "find_discords",
+    "find_motifs",
+    "label_shape",
+    "pattern_report",
+    "regularize",
+    "to_jsonable",
+]
 
 INTERVAL_MIN = 5
 MAX_INTERP_GAP_MIN = 15
@@ -36,6 +55,15 @@ MIN_MOTIF_SD_MGDL = 10.0
 # into unique-looking shapes (false discords). STUMPY matches flat windows to each
 # other at distance 0 and to any other window at sqrt(m).
 FLAT_SD_MGDL = 8.0
+# An occurrence of a motif must have an SD within this factor of the seed's: glucose
+# amplitude matters clinically, and z-normalised matching alone would list a 15 mg/dL
+# wobble as an occurrence of a 100 mg/dL post-meal spike.
+AMPLITUDE_RATIO = 1.5
+
+
+# Guards STUMPY's global exclusion-zone setting (see ``_stump_non_overlapping``); every
+# other STUMPY call that reads it (``stump`` and ``stumpi`` set-up) takes the lock too.
+_CONFIG_LOCK = threading.RLock()
 
 
 @functools.cache
@@ -145,8 +173,9 @@ class _Profile:
     grid: pd.DatetimeIndex
     series: np.ndarray
     window: int
-    mp: np.ndarray  # matrix profile distances, inf where the window holds a NaN
+    mp: np.ndarray  # z-normalised matrix profile, inf where the window holds a NaN
     neighbours: np.ndarray  # nearest-neighbour index, -1 where none
+    amp_mp: np.ndarray  # non-normalised (mg/dL Euclidean) matrix profile, inf at NaN
 
 
 def _compute_profile(times: pd.DatetimeIndex, values: np.ndarray, window: int) -> _Profile:
@@ -155,9 +184,31 @@ def _compute_profile(times: pd.DatetimeIndex, values: np.ndarray, window: int) -
         raise ValueError("fewer than two complete windows of data")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 1/σ of NaN windows
-        out = _stumpy().stump(series, window, T_A_subseq_isconstant=_is_flat)
+        with _CONFIG_LOCK:
+            out = _stumpy().stump(series, window, T_A_subseq_isconstant=_is_flat)
+        amp = _stump_non_overlapping(series, window)
     mp = out[:, 0].astype(float)
-    return _Profile(grid, series, window, mp, out[:, 1].astype(np.int64))
+    amp_mp = amp[:, 0].astype(float)
+    amp_mp[~np.isfinite(mp)] = np.inf
+    return _Profile(grid, series, window, mp, out[:, 1].astype(np.int64), amp_mp)
+
+
+def _stump_non_overlapping(series: np.ndarray, window: int) -> np.ndarray:
+    """Non-normalised matrix profile whose neighbours never overlap the window (the
+    discord definition of Keogh et al. 2005). With STUMPY's default exclusion zone of
+    ``window / 4``, a window inside a long flat low matches itself shifted by a quarter
+    window and is never reported. STUMPY reads the exclusion zone from its global
+    config at call time, so the change is made under a lock and undone at once."""
+    stumpy = _stumpy()
+    with _CONFIG_LOCK:
+        saved = stumpy.config.STUMPY_EXCL_ZONE_DENOM
+        stumpy.config.STUMPY_EXCL_ZONE_DENOM = 1
+        try:
+            # An integer p makes numba compile ``x ** 2`` as a multiply: 3x faster
+            # than STUMPY's default float p=2.0, same distances.
+            return np.asarray(stumpy.stump(series, window, normalize=False, p=2))
+        finally:
+            stumpy.config.STUMPY_EXCL_ZONE_DENOM = saved
 
 
 def _is_flat(a: np.ndarray, w: int) -> np.ndarray:
@@ -226,9 +277,13 @@ def label_shape(shape: np.ndarray, start_hour_local: float, interval_min: int = 
     return "recurring pattern"
 
 
-def _occurrences(profile: _Profile, seed: int, max_occurrences: int) -> np.ndarray:
-    """Non-overlapping windows within STUMPY's default match radius of ``seed``,
-    closest first (the seed itself included)."""
+def _occurrences(
+    profile: _Profile, seed: int, max_occurrences: int, spread: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Non-overlapping windows within STUMPY's default match radius of ``seed`` whose
+    SD is within a factor ``AMPLITUDE_RATIO`` of the seed's, closest first (the seed
+    itself included), and the mask of every window within the radius (the shape family,
+    whatever its amplitude)."""
     m, series = profile.window, profile.series
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -239,19 +294,25 @@ def _occurrences(profile: _Profile, seed: int, max_occurrences: int) -> np.ndarr
     dist[~np.isfinite(profile.mp)] = np.inf
     finite = dist[np.isfinite(dist)]
     radius = max(float(finite.mean() - 2 * finite.std()), float(profile.mp[seed])) + 1e-8
+    family = dist <= radius
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = spread / spread[seed]
+    alike = family & (ratio >= 1 / AMPLITUDE_RATIO) & (ratio <= AMPLITUDE_RATIO)
+    alike[seed] = True
     chosen: list[int] = []
-    for j in np.argsort(dist, kind="stable"):
-        if dist[j] > radius or len(chosen) == max_occurrences:
+    for j in np.argsort(np.where(alike, dist, np.inf), kind="stable"):
+        if not alike[j] or len(chosen) == max_occurrences:
             break
         if all(abs(int(j) - c) >= m for c in chosen):
             chosen.append(int(j))
-    return np.sort(np.asarray(chosen, dtype=np.int64))
+    return np.sort(np.asarray(chosen, dtype=np.int64)), family
 
 
 def _motifs_from(profile: _Profile, k: int, tz: str, max_occurrences: int) -> list[Motif]:
     """Greedy top-k: the window with the smallest matrix-profile value seeds a motif,
-    its matches are collected, and every window overlapping an occurrence is excluded
-    from seeding later motifs, so that motifs are distinct rather than shifted copies."""
+    its matches of similar amplitude are collected, and every window overlapping the
+    seed's shape family (all windows within the match radius) is excluded from seeding
+    later motifs, so that motifs are distinct shapes rather than copies of one."""
     m = profile.window
     candidates = profile.mp.copy()
     # z-normalisation makes a 5 mg/dL wobble look like a 100 mg/dL spike; a seed must
@@ -260,20 +321,18 @@ def _motifs_from(profile: _Profile, k: int, tz: str, max_occurrences: int) -> li
         warnings.simplefilter("ignore", RuntimeWarning)
         spread = np.nanstd(np.lib.stride_tricks.sliding_window_view(profile.series, m), axis=1)
     candidates[~(spread >= MIN_MOTIF_SD_MGDL)] = np.inf
-    finite = candidates[np.isfinite(candidates)]
-    if len(finite) == 0:
-        return []
-    # A seed must be more alike its nearest neighbour than the typical visible window.
-    # (stumpy.motifs' default, mean - 2 sd, stops after one motif when daily meals
-    # already form a tight family of near-identical windows.)
-    cutoff = float(np.median(finite))
     max_dist = 2 * math.sqrt(m)  # largest z-normalised Euclidean distance
     motifs: list[Motif] = []
     while len(motifs) < k:
         seed = int(np.argmin(candidates))
-        if not candidates[seed] <= cutoff:
+        if not np.isfinite(candidates[seed]):
             break
-        starts = _occurrences(profile, seed, max_occurrences)
+        starts, family = _occurrences(profile, seed, max_occurrences, spread)
+        # The whole shape family leaves the seed pool, not just the reported
+        # occurrences: otherwise 90 meals in 30 days come back as nine copies of one
+        # "post-meal" motif of 10 occurrences each and crowd out every other shape.
+        excluded = np.convolve(family.astype(np.int64), np.ones(2 * m - 1, np.int64), "same") > 0
+        candidates[excluded[: len(candidates)]] = np.inf
         for s in (seed, *starts):
             candidates[max(0, s - m + 1) : s + m] = np.inf
         if len(starts) < 2:
@@ -298,9 +357,26 @@ def _motifs_from(profile: _Profile, k: int, tz: str, max_occurrences: int) -> li
     return motifs
 
 
+def _anomaly_scores(profile: _Profile) -> np.ndarray:
+    """Per window, the larger of its z-normalised and its non-normalised (mg/dL)
+    nearest-neighbour distance, each in units of that profile's median (1 = as unusual
+    as the typical window). The shape view finds odd shapes such as sensor oscillation;
+    the mg/dL view finds windows whose level or size nothing else matches, such as a
+    flat compression low at 40-50 mg/dL, which z-normalisation declares "flat" and
+    matches to every quiet night."""
+    scores = []
+    for mp in (profile.mp, profile.amp_mp):
+        finite = np.isfinite(mp)
+        median = float(np.median(mp[finite])) if finite.any() else 0.0
+        scores.append(mp / median if median > 0 else np.where(finite, 0.0, np.inf))
+    out = np.maximum(scores[0], scores[1])
+    out[~(np.isfinite(profile.mp) & np.isfinite(profile.amp_mp))] = np.inf
+    return out
+
+
 def _discords_from(profile: _Profile, k: int) -> list[Anomaly]:
     m = profile.window
-    mp = profile.mp.copy()
+    mp = _anomaly_scores(profile)
     finite = np.isfinite(mp)
     if not finite.any():
         return []
@@ -350,7 +426,9 @@ def find_discords(
     k: int = 5,
     tz: str = "UTC",
 ) -> list[Anomaly]:
-    """The ``k`` windows least like any other window (largest matrix-profile values).
+    """The ``k`` windows least like any other window: largest of the z-normalised and
+    the non-normalised (mg/dL, non-overlapping neighbour) profile, each in units of its
+    median. ``score`` is that unitless ratio, ``z_score`` its z against all windows.
 
     ``tz`` is accepted for symmetry with ``find_motifs``; anomalies are reported in UTC.
     """
@@ -409,78 +487,11 @@ def pattern_report(
     return PatternReport("partial", "not enough data for some windows", tz, results)
 
 
-class IncrementalProfile:
-    """Streaming matrix profile over a sliding history (``stumpy.stumpi``, egress=True).
+def __getattr__(name: str) -> Any:
+    # ``IncrementalProfile`` lives in ``streaming.py`` and is re-exported lazily, because
+    # ``streaming`` imports this module.
+    if name == "IncrementalProfile":
+        from glucolens.analytics.streaming import IncrementalProfile
 
-    Feed one reading per 5-minute slot with ``update(value)``; ``None``/NaN marks a
-    missing reading, and every window containing it stays non-matchable (inf). With
-    ``update(value, at=timestamp)`` missed slots are filled by the same gap policy as
-    ``regularize``: linearly interpolated for gaps of up to 15 minutes, NaN beyond.
-
-    The history keeps its length ``n`` (the oldest point leaves as a new one arrives).
-    A window's best match is searched among all windows that were held together with it
-    (at most ``n - window`` slots apart), so a match that has since left still counts;
-    this is the batch matrix profile with that horizon, and the tests check it against
-    a brute-force recomputation. ``left_profile[-1]`` (distance of the newest window to
-    its best earlier match) is the real-time novelty score.
-    """
-
-    def __init__(
-        self,
-        times: pd.DatetimeIndex,
-        values: np.ndarray,
-        window_points: int = WINDOW_3H,
-    ) -> None:
-        grid, series = regularize(times, values)
-        if len(series) <= window_points:
-            raise ValueError("history must be longer than one window")
-        self.window = window_points
-        self.last_time: pd.Timestamp = grid[-1]
-        self._last_value = float(series[-1])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            self._stream = _stumpy().stumpi(
-                series, window_points, egress=True, T_subseq_isconstant_func=_is_flat
-            )
-
-    def update(self, value: float | None, at: dt.datetime | None = None) -> None:
-        value = np.nan if value is None else float(value)
-        step = pd.Timedelta(minutes=INTERVAL_MIN)
-        missed = 0
-        if at is not None:
-            ts = pd.Timestamp(at)
-            ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-            slots = round((ts - self.last_time) / step)
-            if slots < 1:
-                return  # a duplicate or late reading: the profile only moves forward
-            missed = slots - 1
-        if missed:
-            gap_min = (missed + 1) * INTERVAL_MIN
-            bridge = gap_min <= MAX_INTERP_GAP_MIN and np.isfinite([value, self._last_value]).all()
-            for j in range(1, missed + 1):
-                fill = self._last_value + (value - self._last_value) * j / (missed + 1)
-                self._push(fill if bridge else np.nan)
-        self._push(value)
-        self.last_time = self.last_time + step * (missed + 1)
-        self._last_value = value
-
-    def _push(self, value: float) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            self._stream.update(value)
-
-    @property
-    def profile(self) -> np.ndarray:
-        return np.asarray(self._stream.P_, dtype=float)
-
-    @property
-    def indices(self) -> np.ndarray:
-        return np.asarray(self._stream.I_)
-
-    @property
-    def left_profile(self) -> np.ndarray:
-        return np.asarray(self._stream.left_P_, dtype=float)
-
-    @property
-    def series(self) -> np.ndarray:
-        return np.asarray(self._stream.T_, dtype=float)
+        return IncrementalProfile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

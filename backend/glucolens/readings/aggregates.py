@@ -134,6 +134,14 @@ def _lock_user_days(db: Session, user: User) -> None:
     if db.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(user.id.bytes[:8], "big", signed=True)
         db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    else:
+        # SQLite: take the write lock before reading, so the read sees every committed
+        # import and no other writer can slip in before our rewrite (a no-change write
+        # as the transaction's first statement waits on busy_timeout like any writer).
+        db.execute(
+            text("UPDATE users SET updated_at = updated_at WHERE id = :id"),
+            {"id": user.id.hex},
+        )
 
 
 def refresh_days(db: Session, user: User, instants: Iterable[dt.datetime]) -> None:

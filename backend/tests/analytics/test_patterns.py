@@ -167,3 +167,42 @@ def test_to_dict_has_utc_z_times_and_no_nan():
     d = find_discords(times, values, M, k=1)[0].to_dict()
     assert d["start"].endswith("Z") and "+" not in d["start"]
     json.dumps(d, allow_nan=False)
+
+
+def test_flat_compression_low_is_a_discord():
+    # Quiet days at ~120 with a flat 5-hour compression low at 45 mg/dL. A window inside
+    # the low is "flat" to the z-normalised profile (distance 0 to every quiet window),
+    # so only the mg/dL profile can flag it.
+    n = 1200
+    rng = np.random.default_rng(6)
+    values = 120 + 3 * np.sin(2 * np.pi * np.arange(n) / 288) + rng.normal(0, 1.5, n)
+    values[600:660] = 45 + rng.normal(0, 1.5, 60)
+    times = _times(n)
+    profile = patterns._compute_profile(times, values, M)
+    inside = 620  # window 620..643 lies entirely in the low
+    assert profile.mp[inside] == pytest.approx(0.0, abs=1e-6)
+    assert patterns._anomaly_scores(profile)[inside] > 3
+    anomaly = find_discords(times, values, M, k=1)[0]
+    start = times.get_loc(pd.Timestamp(anomaly.start))
+    assert 600 - M < start < 660
+    assert min(anomaly.shape) < 50
+    assert anomaly.z_score > 2
+
+
+def test_motif_occurrences_have_similar_amplitude():
+    # The same spike shape at full size 4 times and at a fifth of the size 4 times:
+    # z-normalised they are identical, but a 12 mg/dL bump is not an occurrence of a
+    # 90 mg/dL spike.
+    n = 1000
+    values = _noisy(n, seed=7)
+    big, small = [100, 320, 560, 800], [200, 440, 680, 900]
+    for s in big:
+        values[s : s + M] += _spike() * 2
+    for s in small:
+        values[s : s + M] += _spike() * 0.4
+    times = _times(n)
+    for motif in find_motifs(times, values, M, k=3):
+        found = [times.get_loc(pd.Timestamp(t)) for t in motif.occurrences]
+        near_big = [any(abs(f - s) <= M // 2 for s in big) for f in found]
+        near_small = [any(abs(f - s) <= M // 2 for s in small) for f in found]
+        assert not (any(near_big) and any(near_small))
