@@ -41,6 +41,7 @@ from glucolens.analytics.forecast import (  # noqa: E402
 PATIENTS = [f"adolescent#{i:03d}" for i in (1, 2, 3)] + [f"adult#{i:03d}" for i in (1, 2, 3, 4)]
 PATIENTS += [f"child#{i:03d}" for i in (1, 2, 3)]
 HORIZONS = (30, 60)
+SENSOR_MIN = 5  # Dexcom G6 cadence; simglucose's default Dexcom reads every 3 minutes
 
 
 def _install_simglucose_shims() -> None:
@@ -56,7 +57,15 @@ def _install_simglucose_shims() -> None:
         sys.modules.setdefault(name, module)
 
 
-def simulate(name: str, days: int, seed: int) -> pd.DataFrame:
+def simulate(name: str, days: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """The simulator's per-step log and the sensor's own readings (mg/dL, by time).
+
+    The log's ``CGM`` column is not what the sensor read: the environment averages the
+    sensor's zero-order-hold output over each step, so each entry mixes the new reading
+    with the previous one. The readings are taken from the sensor itself instead. The
+    sensor is simglucose's Dexcom (same noise model) read every 5 minutes, as a G6 does,
+    so the 5-minute grid needs no interpolation. The record ends at the simulator's own
+    terminal condition (BG < 10 or > 600 mg/dL), which ``SimObj`` does not enforce."""
     _install_simglucose_shims()
     from simglucose.actuator.pump import InsulinPump
     from simglucose.controller.basal_bolus_ctrller import BBController
@@ -72,25 +81,44 @@ def simulate(name: str, days: int, seed: int) -> pd.DataFrame:
     fast.iloc = params.iloc  # used once, by reset()
     patient._params = fast
     start = datetime(2024, 1, 1, 0, 0)
+    readings: dict[int, float] = {}
+
+    class Sensor(CGMSensor):
+        def measure(self, patient):  # type: ignore[no-untyped-def]
+            value = super().measure(patient)
+            if patient.t % self.sample_time == 0:
+                readings[int(patient.t)] = float(value)  # a reset re-reads t=0: keep last
+            return value
+
+    params = CGMSensor.withName("Dexcom")._params.copy()
+    params["sample_time"] = SENSOR_MIN
     env = T1DSimEnv(
         patient,
-        CGMSensor.withName("Dexcom", seed=seed),
+        Sensor(params, seed=seed),
         InsulinPump.withName("Insulet"),
         RandomScenario(start_time=start, seed=seed),
     )
     sim = SimObj(env, BBController(), timedelta(days=days), animate=False, path=None)
     sim.simulate()
-    return sim.results()
+    df = sim.results()
+    cgm = pd.Series(readings).sort_index()
+    cgm.index = pd.DatetimeIndex([start + timedelta(minutes=m) for m in cgm.index])
+    dead = np.flatnonzero((df["BG"].to_numpy() < 10) | (df["BG"].to_numpy() > 600))
+    if len(dead):
+        df = df.iloc[: dead[0]]
+        cgm = cgm[cgm.index < df.index[-1] + timedelta(minutes=1)]
+    return df, cgm
 
 
-def to_inputs(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame, pd.DataFrame]:
-    """CGM interpolated from the 3-min Dexcom samples onto a 5-min grid, meals and
-    above-basal insulin as events (the simulator logs rates per 3-min sample)."""
+def to_inputs(
+    df: pd.DataFrame, readings: pd.Series
+) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """The sensor's 5-min readings as they are, meals and above-basal insulin as events
+    (the simulator logs mean rates per step, stamped at the step's end)."""
+    grid = pd.DatetimeIndex(readings.index).tz_localize("UTC")
+    cgm = readings.to_numpy(dtype=float)
     t = pd.DatetimeIndex(df.index).tz_localize("UTC")
     minutes = np.asarray((t - t[0]) / pd.Timedelta(minutes=1))
-    grid_min = np.arange(0, minutes[-1] + 1e-9, 5.0)
-    cgm = np.interp(grid_min, minutes, df["CGM"].to_numpy(dtype=float))
-    grid = t[0] + pd.to_timedelta(grid_min, unit="min")
     step = float(np.median(np.diff(minutes)))
     cho = df["CHO"].fillna(0).to_numpy() * step
     carbs = pd.DataFrame({"timestamp": t[cho > 0], "carbs_g": cho[cho > 0]})
@@ -104,22 +132,24 @@ def to_inputs(df: pd.DataFrame) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFr
 def evaluate(args: tuple[str, int, int, int]) -> dict:
     name, days, train_days, seed = args
     t0 = time.perf_counter()
-    df = simulate(name, days, seed)
+    df, readings = simulate(name, days, seed)
     sim_s = time.perf_counter() - t0
-    grid, cgm, carbs, insulin = to_inputs(df)
+    grid, cgm, carbs, insulin = to_inputs(df, readings)
     split = grid[0] + pd.Timedelta(days=train_days)
     train = grid < split
     model = ForecastModel.fit(
         grid[train], cgm[train], carbs[carbs.timestamp < split], insulin[insulin.timestamp < split]
     )
     _, preds = model.predict_all(grid, cgm, carbs, insulin)
-    out: dict = {"name": name, "sim_s": sim_s, "kind": model.kind}
+    _, means = model.predict_all(grid, cgm, carbs, insulin, cautious=False)
+    out: dict = {"name": name, "sim_s": sim_s, "kind": model.kind, "days": len(cgm) / 288}
     for h in HORIZONS:
         k = h // 5
         origin = np.flatnonzero(~train)[:-k]  # forecast made in the test part ...
         actual = cgm[origin + k]  # ... about a time also in the test part
         candidates = {
             "model": preds[h][origin],
+            "model_mean": means[h][origin],
             "persistence": persistence(cgm, h)[origin],
             "linear": linear_extrapolation(cgm, h)[origin],
         }
@@ -129,7 +159,7 @@ def evaluate(args: tuple[str, int, int, int]) -> dict:
         out[h] = {key: (actual[ok], p[ok]) for key, p in candidates.items()}
         q = model.residual_q.get(h)
         if q:
-            p = candidates["model"][ok]
+            p = candidates["model_mean"][ok]  # the intervals' centre
             out[h]["cover80"] = np.mean((actual[ok] >= p + q[0.1]) & (actual[ok] <= p + q[0.9]))
             out[h]["cover95"] = np.mean((actual[ok] >= p + q[0.025]) & (actual[ok] <= p + q[0.975]))
     return out
@@ -150,12 +180,14 @@ def main() -> None:
         f"simglucose: {len(PATIENTS)} patients x {a.days} days (train {a.train_days}, "
         f"test {a.days - a.train_days}); models: {sorted({r['kind'] for r in results})}"
     )
+    short = [f"{r['name']} ({r['days']:.2f} d)" for r in results if r["days"] < a.days - 0.01]
+    print(f"records ended early by the simulator's terminal condition: {short or 'none'}")
     print(f"wall time {wall:.0f} s (simulation {sum(r['sim_s'] for r in results):.0f} CPU-s)")
     for h in HORIZONS:
         print(f"\n{h} min ahead (pooled over patients, CGM as reference)")
         print(f"  {'method':<12} {'n':>6} {'RMSE':>6} {'MAE':>6} {'A %':>6} {'A+B %':>6}")
         rmse = {}
-        for key in ("model", "persistence", "linear"):
+        for key in ("model", "model_mean", "persistence", "linear"):
             y = np.concatenate([r[h][key][0] for r in results])
             p = np.concatenate([r[h][key][1] for r in results])
             z = clarke_zones(y, p)

@@ -35,8 +35,16 @@ QUANTILES = (0.025, 0.1, 0.9, 0.975)
 FALLBACK_PHI = 0.85  # damping of the trend per 5-minute step
 FALLBACK_SD_PER_MIN = 0.6  # mg/dL of error per minute of horizon (persistence-like)
 FALLBACK_WIDEN = 1.25
+LOW_KNOT_MGDL = 120.0  # below this the low-range terms switch on
+# Hypo caution: a point forecast below CAUTION_TOP_MGDL moves towards the 10 % residual
+# quantile, by CAUTION_SHARE of it at LOW_MGDL and below (linear ramp in between).
+# Tuned on simulated patients outside the benchmark (see the docs).
+CAUTION_TOP_MGDL = 100.0
+CAUTION_SHARE = 0.5
 FEATURES = (
     "glucose",
+    "below_knot",
+    "below_knot_x_d15",
     "d5",
     "d15",
     "d30",
@@ -115,7 +123,7 @@ def _activity_load(grid_min: np.ndarray, activity: pd.DataFrame | None) -> np.nd
 class _Design:
     grid: pd.DatetimeIndex
     glucose: np.ndarray
-    base: np.ndarray  # (n, 7): glucose, deltas, accel, cob, iob (horizon-free)
+    base: np.ndarray  # (n, 9): glucose, low-range terms, deltas, accel, cob, iob
     carbs_next: dict[int, np.ndarray]
     insulin_next: dict[int, np.ndarray]
     activity: np.ndarray
@@ -144,7 +152,9 @@ def _design(times, values, carbs=None, insulin=None, activity=None) -> _Design:
     iob, insulin_next = _on_board(
         grid_min, _event_frame(insulin, "timestamp", "units"), INSULIN_PEAK_MIN, HORIZONS_MIN
     )
-    base = np.column_stack([g, d5, g - lag(3), g - lag(6), accel, cob, iob])
+    below = np.maximum(LOW_KNOT_MGDL - g, 0.0)
+    d15 = g - lag(3)
+    base = np.column_stack([g, below, below * d15, d5, d15, g - lag(6), accel, cob, iob])
     return _Design(grid, g, base, carbs_next, insulin_next, _activity_load(grid_min, activity))
 
 
@@ -223,18 +233,36 @@ class ForecastModel:
     def _standardise(self, x: np.ndarray, h: int) -> np.ndarray:
         return np.column_stack([np.ones(len(x)), (x - self.mean[h]) / self.scale[h]])
 
-    def predict_all(self, times, values, carbs=None, insulin=None, activity=None):
+    def compatible(self) -> bool:
+        """False for a stored ridge model fitted with another feature set."""
+        return self.kind != "ridge" or all(
+            len(self.coef.get(h, ())) == len(FEATURES) + 1 for h in HORIZONS_MIN
+        )
+
+    def predict_all(
+        self, times, values, carbs=None, insulin=None, activity=None, *, cautious: bool = True
+    ):
         """Point forecasts made at every grid time: ``(grid, {horizon_min: mg/dL})``, NaN
-        where the features are incomplete. Used for back-testing."""
+        where the features are incomplete. Used for back-testing. ``cautious=False``
+        gives the unadjusted conditional mean (the centre of the intervals)."""
         d = _design(times, values, carbs, insulin, activity)
         out: dict[int, np.ndarray] = {}
+        ridge = self.kind == "ridge" and self.compatible()
         for h in HORIZONS_MIN:
-            if self.kind == "ridge":
+            if ridge:
                 delta = self._standardise(d.features(h), h) @ self.coef[h]
             else:
                 delta = _damped_delta(linear_slope(d.glucose), h)
-            out[h] = np.clip(d.glucose + delta, *CLAMP_MGDL)
+            mean = np.clip(d.glucose + delta, *CLAMP_MGDL)
+            out[h] = self._cautious(mean, h) if cautious and ridge else mean
         return d.grid, out
+
+    def _cautious(self, mean: np.ndarray, h: int) -> np.ndarray:
+        """Low-range point forecasts moved down towards the 10 % residual quantile: a
+        missed low (Clarke zone D) costs more than a false alarm."""
+        q10 = min(self.residual_q.get(h, {}).get(0.1, 0.0), 0.0)
+        ramp = np.clip((CAUTION_TOP_MGDL - mean) / (CAUTION_TOP_MGDL - LOW_MGDL), 0.0, 1.0)
+        return np.clip(mean + CAUTION_SHARE * q10 * ramp, *CLAMP_MGDL)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(
@@ -296,15 +324,22 @@ class Forecast:
         return to_jsonable(asdict(self))
 
 
-def _interval(model: ForecastModel, h: int, value: float) -> dict[str, float]:
+def _interval(
+    model: ForecastModel, h: int, value: float, centre: float | None = None
+) -> dict[str, float]:
+    """Intervals around ``centre`` (the conditional mean; default ``value``), widened if
+    needed so that they contain the point forecast ``value``."""
+    c = value if centre is None else centre
     if model.kind == "ridge":
         q = model.residual_q[h]
-        lo80, hi80 = value + min(q[0.1], 0.0), value + max(q[0.9], 0.0)
-        lo95, hi95 = min(value + q[0.025], lo80), max(value + q[0.975], hi80)
+        lo80, hi80 = c + min(q[0.1], 0.0), c + max(q[0.9], 0.0)
+        lo95, hi95 = min(c + q[0.025], lo80), max(c + q[0.975], hi80)
     else:
         sd = FALLBACK_SD_PER_MIN * h * FALLBACK_WIDEN
-        lo80, hi80 = value - 1.2816 * sd, value + 1.2816 * sd
-        lo95, hi95 = value - 1.96 * sd, value + 1.96 * sd
+        lo80, hi80 = c - 1.2816 * sd, c + 1.2816 * sd
+        lo95, hi95 = c - 1.96 * sd, c + 1.96 * sd
+    lo80, hi80 = min(lo80, value), max(hi80, value)
+    lo95, hi95 = min(lo95, lo80), max(hi95, hi80)
     lo, hi = CLAMP_MGDL
     return {
         "minutes": h,
@@ -337,7 +372,10 @@ def forecast(
 ) -> Forecast:
     """Forecast from the latest reading of ``times``/``values`` (5-min CGM, UTC). The
     model's damped-trend fallback is used when the recent features are incomplete."""
-    grid, preds = model.predict_all(times, values, carbs, insulin, activity)
+    if not model.compatible():
+        model = ForecastModel(kind="damped_trend", reason="stored model predates features")
+    grid, means = model.predict_all(times, values, carbs, insulin, activity, cautious=False)
+    preds = {h: model._cautious(m, h) if model.kind == "ridge" else m for h, m in means.items()}
     glucose = regularize(times, values)[1] if len(grid) else np.zeros(0)
     finite = np.flatnonzero(np.isfinite(glucose))
     if len(finite) == 0:
@@ -352,7 +390,8 @@ def forecast(
         preds = {
             h: np.full(len(glucose), glucose[i] + _damped_delta(slope, h)) for h in HORIZONS_MIN
         }
-    path_full = [_interval(used, h, float(preds[h][i])) for h in HORIZONS_MIN]
+        means = preds
+    path_full = [_interval(used, h, float(preds[h][i]), float(means[h][i])) for h in HORIZONS_MIN]
     last_value = float(glucose[i])
     return Forecast(
         last_reading_at=grid[i].to_pydatetime(),

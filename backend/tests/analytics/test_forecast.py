@@ -168,3 +168,31 @@ def test_forecast_to_dict_is_json_with_utc_z(trend_model):
 def test_forecast_without_readings_returns_empty():
     fc = forecast(ForecastModel(kind="damped_trend"), pd.DatetimeIndex([], tz="UTC"), np.array([]))
     assert fc.last_value is None and fc.horizons == []
+
+
+def test_low_range_forecast_is_cautious_and_inside_its_intervals(trend_model):
+    recent = 130 - 5 * 0.8 * np.arange(13)  # falling 0.8 mg/dL/min, last value 82
+    times = _times(13, "2024-06-01")
+    _, means = trend_model.predict_all(times, recent, cautious=False)
+    _, points = trend_model.predict_all(times, recent)
+    assert points[30][-1] < means[30][-1] < recent[-1]  # moved down, only in the low range
+    high = 300 - 5 * 0.8 * np.arange(13)
+    _, hm = trend_model.predict_all(times, high, cautious=False)
+    _, hp = trend_model.predict_all(times, high)
+    assert hp[30][-1] == hm[30][-1]
+    fc = forecast(trend_model, times, recent)
+    for x in fc.horizons:
+        assert x["lo95"] <= x["lo80"] <= x["value"] <= x["hi80"] <= x["hi95"]
+
+
+def test_stored_model_with_other_features_falls_back_instead_of_failing(trend_model):
+    old = ForecastModel(
+        kind="ridge",
+        mean={h: m[:-2] for h, m in trend_model.mean.items()},
+        scale={h: s[:-2] for h, s in trend_model.scale.items()},
+        coef={h: c[:-2] for h, c in trend_model.coef.items()},
+        residual_q=trend_model.residual_q,
+    )
+    assert not old.compatible() and trend_model.compatible()
+    fc = forecast(old, _times(24), np.full(24, 120.0))
+    assert fc.model == "damped_trend" and len(fc.horizons) == 2
