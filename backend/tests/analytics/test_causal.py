@@ -95,3 +95,21 @@ def test_intraday_finds_carbs_raising_glucose():
     assert out["status"] == "ok" and out["level"] == "intraday"
     top = out["edges"][0]
     assert (top["source"], top["lag_min"], top["sign"]) == ("carbs_g", 30, "+")
+
+
+def test_no_planted_edges_gives_no_edges():
+    # Global null at 120 days with the default ~20 % missing values per variable: BH at
+    # q = 0.05 should almost never report anything (46 of seeds 0-49 report nothing).
+    features, outcomes, _ = simulate_user(120, [], seed=0)
+    result = discover_daily((features, outcomes))
+    assert result.status == "ok" and result.edges == []
+
+
+def test_skewed_feature_switches_to_robust_test_and_keeps_edge(user):
+    features, outcomes, _ = user
+    skewed = features.copy()
+    skewed["steps"] = np.exp(skewed["steps"] / 1500.0)  # |skewness| well above 1
+    result = discover_daily((skewed, outcomes))
+    assert result.test == "RobustParCorr"
+    assert ("sleep_duration_h", "mean_glucose", 2) in result.edge_keys()
+    assert "steps" not in {e.source for e in result.edges}
