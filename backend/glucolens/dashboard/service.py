@@ -68,6 +68,16 @@ def _days(db: Session, user: User, first: dt.date, last: dt.date) -> list[stats.
     ]
 
 
+def _unit_context(user: User) -> dict[str, Any]:
+    """The unit, zone and target range every dashboard answer names."""
+    return {
+        "unit": user.unit,
+        "timezone": user.timezone,
+        "target_low": _conv(user, user.target_low_mgdl) or 0.0,
+        "target_high": _conv(user, user.target_high_mgdl) or 0.0,
+    }
+
+
 def _bands(b: dict[str, float | None]) -> schemas.Bands:
     return schemas.Bands(**{k: _r(v) for k, v in b.items()})
 
@@ -108,10 +118,7 @@ def summary(
             )
         )
     return schemas.Summary(
-        unit=user.unit,
-        timezone=user.timezone,
-        target_low=_conv(user, user.target_low_mgdl) or 0.0,
-        target_high=_conv(user, user.target_high_mgdl) or 0.0,
+        **_unit_context(user),
         windows=out,
     )
 
@@ -144,10 +151,7 @@ def daily(
             )
         )
     return schemas.Daily(
-        unit=user.unit,
-        timezone=user.timezone,
-        target_low=_conv(user, user.target_low_mgdl) or 0.0,
-        target_high=_conv(user, user.target_high_mgdl) or 0.0,
+        **_unit_context(user),
         days=out,
     )
 

@@ -121,7 +121,3 @@ def get_insight(db: Session, user: User, kind: str) -> tuple[int, dict[str, Any]
         "job_id": str(job.id) if job else None,
         "data": {k: v for k, v in data.items() if not k.startswith("_")},
     }
-
-
-def on_data_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
-    notify_new_data(db, user, instants)
