@@ -206,3 +206,28 @@ def test_motif_occurrences_have_similar_amplitude():
         near_big = [any(abs(f - s) <= M // 2 for s in big) for f in found]
         near_small = [any(abs(f - s) <= M // 2 for s in small) for f in found]
         assert not (any(near_big) and any(near_small))
+
+
+def test_separated_family_outranks_a_continuum_of_near_twins():
+    # 40 spikes of random size and speed (a continuum with many close pairs) and a
+    # two-hump shape 5 times: the two-hump family has a gap around it, the spikes do not.
+    n = 4000
+    rng = np.random.default_rng(8)
+    values = _noisy(n, seed=8)
+    x = np.arange(n, dtype=float)
+    for s in rng.choice(np.arange(50, n - 100, 60), size=40, replace=False):
+        tau = rng.uniform(4, 12)
+        on = x > s
+        values[on] += rng.uniform(40, 90) * ((x[on] - s) / tau) * np.exp(1 - (x[on] - s) / tau)
+    planted = [330, 1290, 2010, 2970, 3630]
+    hump = 40 * np.sin(2 * np.pi * np.arange(M) / (M - 1) * 2) * np.hanning(M)
+    for s in planted:
+        values[s : s + M] = 120 + hump + rng.normal(0, 2, M)
+    times = _times(n)
+    motifs = find_motifs(times, values, M, k=3)
+    found = {times.get_loc(pd.Timestamp(t)) for t in motifs[0].occurrences}
+    assert sum(any(abs(f - s) < M // 2 for f in found) for s in planted) >= 4
+    assert motifs[0].separation > 1.5
+    # The top k are different families: no occurrence is listed by two motifs.
+    starts = [times.get_loc(pd.Timestamp(t)) for m in motifs for t in m.occurrences]
+    assert all(abs(a - b) >= M for i, a in enumerate(starts) for b in starts[i + 1 :])
