@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
+from glucolens.insights.novelty import StreamStateStore
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
 from glucolens.readings.models import GlucoseReading, InsulinDose
 
@@ -22,6 +23,8 @@ class UserFrames:
     meals: pd.DataFrame
     activities: pd.DataFrame
     insulin: pd.DataFrame
+    # Saved streaming matrix profile (novelty of the newest readings); None: no store.
+    stream_store: StreamStateStore | None = None
 
 
 def _frame(db: Session, stmt, columns: list[str], time_cols: list[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -95,4 +98,5 @@ def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = No
         ["timestamp", "units", "kind"],
         ["timestamp"],
     )
-    return UserFrames(user.timezone, glucose, sleep, meals, activities, insulin)
+    store = StreamStateStore(db, uid)
+    return UserFrames(user.timezone, glucose, sleep, meals, activities, insulin, store)

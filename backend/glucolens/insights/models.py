@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from glucolens.core.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -38,3 +38,18 @@ class InsightJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PatternStreamState(Base):
+    """One user's streaming matrix profile (``IncrementalProfile.to_bytes``) between
+    insight runs, so that the next run only feeds the new readings to ``stumpi``."""
+
+    __tablename__ = "pattern_stream_states"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_points: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    last_ts: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

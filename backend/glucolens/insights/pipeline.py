@@ -129,6 +129,30 @@ def patterns_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _novelty(frames: UserFrames) -> dict[str, Any] | None:
+    """Novelty of the newest 3 hours from the streaming profile, continuing the state
+    saved by the previous run when it still fits the readings (see
+    ``analytics.streaming.update_novelty``). A failure here never hides the batch
+    anomalies."""
+    from glucolens.analytics.profile import WINDOW_3H
+    from glucolens.analytics.streaming import update_novelty
+
+    if frames.glucose.empty:
+        return None
+    store = frames.stream_store
+    try:
+        times = pd.DatetimeIndex(frames.glucose["timestamp"])
+        values = frames.glucose["value_mgdl"].to_numpy(dtype=float)
+        state = store.load(WINDOW_3H) if store is not None else None
+        novelty, new_state = update_novelty(state, times, values, WINDOW_3H)
+    except Exception:  # noqa: BLE001 - the batch anomalies still stand
+        log.exception("novelty update failed")
+        return None
+    if store is not None and new_state is not None:
+        store.save(WINDOW_3H, new_state, times.max().to_pydatetime())
+    return None if novelty is None else novelty.to_dict()
+
+
 def anomalies_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
     report = _pattern_report(frames, cache)
     anomalies = [a for w in report["windows"] for a in w["anomalies"]]
@@ -140,6 +164,7 @@ def anomalies_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any]:
         "unit": GLUCOSE_UNIT,
         "windows": _windows_summary(report),
         "anomalies": anomalies,
+        "novelty": _novelty(frames),
     }
 
 
