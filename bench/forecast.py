@@ -5,7 +5,11 @@ against persistence and linear extrapolation, 30 and 60 minutes ahead.
 meals (RandomScenario), a basal-bolus controller, a Dexcom CGM and an Insulet pump.
 Each model is fitted on days 1–5 of its patient and scored on days 6–7 only.
 
-Run: .venv/bin/python bench/forecast.py [--days 7 --train-days 5 --workers 2]
+Run: .venv/bin/python bench/forecast.py [--days 7 --train-days 5 --workers 2] [--dev]
+
+``--dev`` runs the development set instead: the 20 simglucose patients that are not in
+the benchmark, twice each (seeds 100+i and 200+i). Constants in the model are tuned on
+that set only; the benchmark's 10 patients are scored, never tuned on.
 
 simglucose 0.2.11 needs two workarounds here, both local to this script:
 - it imports ``pkg_resources`` (gone from recent setuptools) and the obsolete ``gym``
@@ -40,6 +44,10 @@ from glucolens.analytics.forecast import (  # noqa: E402
 
 PATIENTS = [f"adolescent#{i:03d}" for i in (1, 2, 3)] + [f"adult#{i:03d}" for i in (1, 2, 3, 4)]
 PATIENTS += [f"child#{i:03d}" for i in (1, 2, 3)]
+DEV_PATIENTS = [f"adolescent#{i:03d}" for i in range(4, 11)]
+DEV_PATIENTS += [f"adult#{i:03d}" for i in range(5, 11)]
+DEV_PATIENTS += [f"child#{i:03d}" for i in range(4, 11)]
+assert not set(DEV_PATIENTS) & set(PATIENTS)
 HORIZONS = (30, 60)
 SENSOR_MIN = 5  # Dexcom G6 cadence; simglucose's default Dexcom reads every 3 minutes
 
@@ -142,7 +150,12 @@ def evaluate(args: tuple[str, int, int, int]) -> dict:
     )
     _, preds = model.predict_all(grid, cgm, carbs, insulin)
     _, means = model.predict_all(grid, cgm, carbs, insulin, cautious=False)
-    out: dict = {"name": name, "sim_s": sim_s, "kind": model.kind, "days": len(cgm) / 288}
+    out: dict = {
+        "name": f"{name} (seed {seed})",
+        "sim_s": sim_s,
+        "kind": model.kind,
+        "days": len(cgm) / 288,
+    }
     for h in HORIZONS:
         k = h // 5
         origin = np.flatnonzero(~train)[:-k]  # forecast made in the test part ...
@@ -170,15 +183,21 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--train-days", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--dev", action="store_true", help="the development set, not the benchmark")
     a = ap.parse_args()
     t0 = time.perf_counter()
-    jobs = [(name, a.days, a.train_days, i + 1) for i, name in enumerate(PATIENTS)]
+    if a.dev:
+        runs = [(name, base + i) for base in (100, 200) for i, name in enumerate(DEV_PATIENTS)]
+    else:
+        runs = [(name, i + 1) for i, name in enumerate(PATIENTS)]
+    jobs = [(name, a.days, a.train_days, seed) for name, seed in runs]
     with mp.get_context("fork").Pool(min(a.workers, 2)) as pool:
         results = pool.map(evaluate, jobs)
     wall = time.perf_counter() - t0
     print(
-        f"simglucose: {len(PATIENTS)} patients x {a.days} days (train {a.train_days}, "
-        f"test {a.days - a.train_days}); models: {sorted({r['kind'] for r in results})}"
+        f"simglucose{' DEVELOPMENT set' if a.dev else ''}: {len(jobs)} patients x {a.days} "
+        f"days (train {a.train_days}, test {a.days - a.train_days}); "
+        f"models: {sorted({r['kind'] for r in results})}"
     )
     short = [f"{r['name']} ({r['days']:.2f} d)" for r in results if r["days"] < a.days - 0.01]
     print(f"records ended early by the simulator's terminal condition: {short or 'none'}")
@@ -207,6 +226,7 @@ def main() -> None:
             np.sqrt(np.mean((r[h]["model"][1] - r[h]["model"][0]) ** 2))
             / np.sqrt(np.mean((r[h]["persistence"][1] - r[h]["persistence"][0]) ** 2))
             for r in results
+            if len(r[h]["model"][0])  # a record that ended before its test days has none
         ]
         print(
             f"  per-patient RMSE ratio: min {min(per):.3f}, median {np.median(per):.3f}, "

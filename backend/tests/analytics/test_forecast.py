@@ -4,10 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from glucolens.analytics import forecast as forecast_module
 from glucolens.analytics.forecast import (
     CARB_PEAK_MIN,
     INSULIN_PEAK_MIN,
+    LOW_MGDL,
+    LOW_WEIGHT,
+    LOW_WEIGHT_TOP_MGDL,
     ForecastModel,
+    _weights,
     absorbed_fraction,
     clarke_zones,
     forecast,
@@ -196,3 +201,31 @@ def test_stored_model_with_other_features_falls_back_instead_of_failing(trend_mo
     assert not old.compatible() and trend_model.compatible()
     fc = forecast(old, _times(24), np.full(24, 120.0))
     assert fc.model == "damped_trend" and len(fc.horizons) == 2
+
+
+def test_training_weight_is_highest_for_outcomes_in_hypoglycaemia():
+    w = _weights(np.array([50.0, LOW_MGDL, (LOW_MGDL + LOW_WEIGHT_TOP_MGDL) / 2, 90.0, 200.0]))
+    assert w.tolist() == pytest.approx([LOW_WEIGHT, LOW_WEIGHT, (LOW_WEIGHT + 1) / 2, 1, 1])
+
+
+def test_low_weighting_fits_falls_into_lows_better(monkeypatch):
+    # Two incommensurate cycles pressed against a soft floor near 55 mg/dL (like
+    # counter-regulation), which a linear model cannot follow exactly: weighting the rows
+    # that end low must cut the errors on those rows.
+    n = 6 * 288
+    minutes = np.arange(n) * 5.0
+    rng = np.random.default_rng(3)
+    cycles = 130 + 50 * np.sin(2 * np.pi * minutes / 300) + 50 * np.sin(2 * np.pi * minutes / 437)
+    values = 55 + 25 * np.log1p(np.exp((cycles - 55) / 25)) + rng.normal(0, 1, n)
+    times = _times(n)
+    weighted = ForecastModel.fit(times, values)
+    monkeypatch.setattr(forecast_module, "LOW_WEIGHT", 1.0)
+    plain = ForecastModel.fit(times, values)
+    k = 30 // 5
+    low = np.flatnonzero(values[k:] < 75)
+    errors = {}
+    for name, model in (("weighted", weighted), ("plain", plain)):
+        _, means = model.predict_all(times, values, cautious=False)
+        errors[name] = np.sqrt(np.nanmean((means[30][low] - values[low + k]) ** 2))
+    assert len(low) > 50
+    assert errors["weighted"] < 0.9 * errors["plain"]
