@@ -38,6 +38,9 @@ from glucolens.analytics.features import DailyFrame
 from glucolens.analytics.metrics import clean_json
 
 SKEW_LIMIT = 1.0
+# Edges with q below this are "established"; the others (q < alpha) are "tentative".
+# bench/causal_recovery.py reports the precision of each tier.
+ESTABLISHED_Q = 0.01
 MISSING = -999_999.0
 MAX_EVIDENCE = 200
 
@@ -94,6 +97,10 @@ class CausalEdge:
     evidence: dict[str, Any]
     lag_unit_min: int | None = None  # set for intraday graphs
 
+    @property
+    def confidence(self) -> str:
+        return "established" if self.q < ESTABLISHED_Q else "tentative"
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"source": self.source, "target": self.target}
         if self.lag_unit_min is None:
@@ -105,6 +112,7 @@ class CausalEdge:
             strength=abs(self.strength),
             p=self.p,
             q=self.q,
+            confidence=self.confidence,
             effect=self.effect,
             effect_text=self.effect_text,
             explanation=self.explanation,
@@ -123,8 +131,8 @@ class CausalGraph:
     test: str | None = None
     n_samples: int = 0
 
-    def edge_keys(self) -> set[tuple[str, str, int]]:
-        return {(e.source, e.target, e.lag) for e in self.edges}
+    def edge_keys(self, max_q: float = 1.0) -> set[tuple[str, str, int]]:
+        return {(e.source, e.target, e.lag) for e in self.edges if e.q < max_q}
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status, "level": self.level}

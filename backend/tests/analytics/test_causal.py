@@ -113,3 +113,20 @@ def test_skewed_feature_switches_to_robust_test_and_keeps_edge(user):
     assert result.test == "RobustParCorr"
     assert ("sleep_duration_h", "mean_glucose", 2) in result.edge_keys()
     assert "steps" not in {e.source for e in result.edges}
+
+
+def test_confidence_tier_follows_q():
+    from glucolens.analytics.causal import ESTABLISHED_Q, CausalEdge
+
+    def edge(q: float) -> CausalEdge:
+        return CausalEdge("steps", "tir_pct", 1, 0.4, q / 10, q, 1.0, "", "", {})
+
+    assert edge(ESTABLISHED_Q / 2).to_dict()["confidence"] == "established"
+    assert edge(ESTABLISHED_Q).to_dict()["confidence"] == "tentative"
+    assert edge(0.04).confidence == "tentative"
+
+
+def test_strong_planted_edge_is_established(graph):
+    edge = next(e for e in graph.edges if e.source == "sleep_duration_h")
+    assert edge.to_dict()["confidence"] == "established"
+    assert graph.edge_keys(max_q=0.01) <= graph.edge_keys()

@@ -179,6 +179,8 @@ export interface CausalEdge {
   strength: number;
   p: number | null;
   q: number | null;
+  /** "established" (q < 0.01) or "tentative" (0.01 <= q < 0.05); absent on old results. */
+  confidence?: "established" | "tentative";
   effect: number | null;
   effect_text?: string | null;
   explanation: string;

@@ -34,7 +34,14 @@ function EdgePanel({ edge, nodesById }: { edge: CausalEdge; nodesById: Map<strin
         <Badge variant={pos ? "warning" : "info"}>{pos ? "Raises" : "Lowers"}</Badge>
         <Badge>Lag {edge.lag} {edge.lag === 1 ? "day" : "days"}</Badge>
         <Badge>Strength {fmt(edge.strength, 2)}</Badge>
+        {edge.confidence === "tentative" ? <Badge variant="neutral">Tentative</Badge> : null}
+        {edge.confidence === "established" ? <Badge variant="success">Established</Badge> : null}
       </div>
+      {edge.confidence === "tentative" ? (
+        <p className="text-sm text-slate-600" data-testid="tentative-note">
+          Tentative: this link passed the false-discovery check (q &lt; 0.05) but not the stricter one (q &lt; 0.01). In our simulations about one tentative link in three was a chance finding, against about one in twenty established links. It firms up or disappears as more days are logged.
+        </p>
+      ) : null}
       {edge.effect_text ? <p className="text-base font-medium text-slate-900">{edge.effect_text}</p> : null}
       <p className="text-sm leading-relaxed text-slate-700">{edge.explanation}</p>
       <dl className="grid grid-cols-3 gap-3 text-sm">
@@ -99,6 +106,9 @@ function Graph({ data }: { data: CausalGraphData }) {
         <span className="inline-flex items-center gap-1.5">
           <span className="inline-block h-1 w-6 rounded" style={{ background: NEGATIVE_COLOR }} aria-hidden /> lowers the outcome
         </span>
+        <span className="inline-flex items-center gap-1.5">
+          <span className="inline-block w-6 border-t-2 border-dashed border-slate-500" aria-hidden /> tentative
+        </span>
         <span>Thicker lines: stronger links. Features on the left, outcomes on the right; drag nodes to rearrange.</span>
       </div>
       <div>
@@ -115,7 +125,9 @@ function Graph({ data }: { data: CausalGraphData }) {
                 <span className="min-w-0 flex-1 truncate">
                   {nodesById.get(e.source)} → {nodesById.get(e.target)}
                 </span>
-                <span className="text-xs text-slate-500">lag {e.lag} d</span>
+                <span className="text-xs text-slate-500">
+                  lag {e.lag} d{e.confidence === "tentative" ? " · tentative" : ""}
+                </span>
               </button>
             </li>
           ))}
