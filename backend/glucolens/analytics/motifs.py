@@ -91,6 +91,9 @@ def _is_spike(shape: np.ndarray, rise_mgdl: float = 50.0, within_points: int = 2
     return False
 
 
+FALL_MGDL = 60.0  # a fall of this size inside one window is labelled
+
+
 def label_shape(shape: np.ndarray, start_hour_local: float, interval_min: int = 5) -> str:
     """Rule-based label of a mean motif shape (mg/dL) starting at a local clock hour."""
     shape = np.asarray(shape, dtype=float)
@@ -105,6 +108,13 @@ def label_shape(shape: np.ndarray, start_hour_local: float, interval_min: int = 
         seg = shape[dawn]
         if np.max(seg - np.minimum.accumulate(seg)) >= 20:
             return "dawn phenomenon"
+    # Largest drop from an earlier peak: insulin stacking or over-correction shows as a
+    # recurring steep fall, the most useful thing to flag after lows themselves.
+    drop = float(np.max(np.maximum.accumulate(shape) - shape)) if shape.size else 0.0
+    if np.any(shape < 70):
+        return "fall into a low" if drop >= FALL_MGDL else "daytime low"
+    if drop >= FALL_MGDL:
+        return "steep fall"
     return "recurring pattern"
 
 

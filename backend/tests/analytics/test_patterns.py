@@ -139,6 +139,10 @@ def test_incremental_update_bridges_short_gaps_and_marks_long_ones():
         (np.r_[np.full(12, 90.0), np.full(12, 62.0), np.full(12, 85.0)], 1.0, "nocturnal low"),
         (np.linspace(100, 135, 36), 3.0, "dawn phenomenon"),
         (np.linspace(100, 135, 36), 14.0, "recurring pattern"),
+        (np.linspace(290, 60, 36), 15.0, "fall into a low"),
+        (np.r_[np.full(18, 80.0), np.full(18, 64.0)], 15.0, "daytime low"),
+        (np.linspace(220, 140, 36), 15.0, "steep fall"),
+        (np.linspace(140, 100, 36), 15.0, "recurring pattern"),
     ],
 )
 def test_label_shape_rules(shape, start_hour, label):
