@@ -11,8 +11,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from glucolens.core.db import utcnow
 from glucolens.insights.models import PatternStreamState
 
 
@@ -29,8 +32,22 @@ class StreamStateStore:
         return None if row is None else bytes(row.state)
 
     def save(self, window_points: int, state: bytes, last_ts: dt.datetime) -> None:
-        row = self.db.get(PatternStreamState, (self.user_id, window_points))
-        if row is None:
-            row = PatternStreamState(user_id=self.user_id, window_points=window_points)
-            self.db.add(row)
-        row.state, row.last_ts = state, last_ts
+        """Upsert, so two jobs of the same user that race on the first save do not fail
+        on the primary key (the later state wins)."""
+        insert = pg_insert if self.db.get_bind().dialect.name == "postgresql" else sqlite_insert
+        values = {
+            "user_id": self.user_id,
+            "window_points": window_points,
+            "state": state,
+            "last_ts": last_ts,
+        }
+        stmt = insert(PatternStreamState).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["user_id", "window_points"],
+            set_={
+                "state": stmt.excluded.state,
+                "last_ts": stmt.excluded.last_ts,
+                "updated_at": utcnow(),
+            },
+        )
+        self.db.execute(stmt)

@@ -57,3 +57,27 @@ def test_second_run_continues_the_saved_state_and_edits_rebuild_it(
 def test_no_readings_no_novelty(db, make_user):
     user = make_user()
     assert _run(db, user) is None
+
+
+def test_save_upserts_over_a_row_another_job_committed(db, make_user):
+    """Two jobs both started with no stored state; the second one's save is an upsert,
+    so it replaces the first job's row instead of failing on the primary key."""
+    from glucolens.core.db import get_sessionmaker
+    from glucolens.insights.novelty import StreamStateStore
+
+    user = make_user()
+    first, second = get_sessionmaker()(), get_sessionmaker()()
+    try:
+        a, b = StreamStateStore(first, user.id), StreamStateStore(second, user.id)
+        assert a.load(36) is None and b.load(36) is None
+        a.save(36, b"state-a", dt.datetime(2026, 1, 1, tzinfo=UTC))
+        first.commit()
+        b.save(36, b"state-b", dt.datetime(2026, 1, 2, tzinfo=UTC))
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    db.expire_all()
+    row = db.get(PatternStreamState, (user.id, 36))
+    assert row is not None and bytes(row.state) == b"state-b"
+    assert row.last_ts == dt.datetime(2026, 1, 2, tzinfo=UTC)
