@@ -369,10 +369,13 @@ async function main() {
         await page.locator(".react-flow__edge").first().click({ force: true });
         await page.getByTestId("edge-panel").waitFor();
         if (!/[?&]edge=/.test(page.url())) throw new Error("edge selection is not in the URL");
+        const tier = page.getByTestId("edge-panel").getByText(/^(Established|Tentative)$/);
+        if ((await tier.count()) !== 1) throw new Error("edge panel shows no established/tentative tier");
+        const tentative = await page.locator(".react-flow__edge-path[style*='stroke-dasharray']").count();
         await page.waitForTimeout(500);
         await shot(page, "09b-causal-edge-panel");
         await page.keyboard.press("Escape");
-        return `${edges} edges rendered; edge panel opens`;
+        return `${edges} edges rendered (${tentative} tentative, dashed); edge panel opens with its tier`;
       }
       return "rendered";
     }, { soft: true });
