@@ -377,6 +377,11 @@ async function main() {
         await page.keyboard.press("Escape");
         return `${edges} edges rendered (${tentative} tentative, dashed); edge panel opens with its tier`;
       }
+      if (p.path.includes("patterns")) {
+        const novelty = page.getByTestId("latest-novelty");
+        await novelty.waitFor({ timeout: INSIGHT_TIMEOUT });
+        return `rendered; latest readings: ${(await novelty.textContent())?.trim()}`;
+      }
       return "rendered";
     }, { soft: true });
   }

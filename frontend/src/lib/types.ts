@@ -213,8 +213,19 @@ export interface Anomaly {
   shape: number[];
 }
 
+/** How unusual the newest window of readings is, from the streaming matrix profile. */
+export interface Novelty {
+  window_minutes: number;
+  start: string;
+  end: string;
+  score: number;
+  percentile: number;
+  flagged: boolean;
+}
+
 export interface AnomaliesData {
   anomalies: Anomaly[];
+  novelty?: Novelty | null;
 }
 
 export interface ForecastHorizon {

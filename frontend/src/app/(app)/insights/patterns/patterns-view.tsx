@@ -9,8 +9,8 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { useInsight } from "@/hooks/use-insight";
 import { useUser } from "@/hooks/use-user";
-import { formatDate, formatDateTime, formatDuration, formatShortDate, formatWeekdayTime, minuteOfDayLabel } from "@/lib/time";
-import type { AnomaliesData, Anomaly, Motif, PatternsData, Unit } from "@/lib/types";
+import { formatDate, formatDateTime, formatDuration, formatShortDate, formatTime, formatWeekdayTime, minuteOfDayLabel } from "@/lib/time";
+import type { AnomaliesData, Anomaly, Motif, Novelty, PatternsData, Unit } from "@/lib/types";
 import { formatGlucose, mgdlToUnit } from "@/lib/units";
 
 /** Motif and anomaly shapes come in mg/dL (the envelope names no unit); show them in the user's unit. */
@@ -43,6 +43,22 @@ function MotifCard({ motif, zone, unit }: { motif: Motif; zone: string; unit: Un
         </div>
       </CardContent>
     </Card>
+  );
+}
+
+function LatestNovelty({ novelty, zone }: { novelty: Novelty; zone: string }) {
+  const hours = Math.round(novelty.window_minutes / 60);
+  const when = `${formatWeekdayTime(novelty.start, zone)}–${formatTime(novelty.end, zone)}`;
+  const pct = Math.round(novelty.percentile);
+  return (
+    <p
+      data-testid="latest-novelty"
+      className={novelty.flagged ? "rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" : "text-sm text-slate-600"}
+    >
+      {novelty.flagged
+        ? `Your latest ${hours} hours of readings (${when}) look unlike your history: more unusual than ${pct}% of past ${hours}-hour windows.`
+        : `Your latest ${hours} hours of readings (${when}) are within your usual range (more unusual than ${pct}% of past ${hours}-hour windows; flagged above 99%).`}
+    </p>
   );
 }
 
@@ -154,7 +170,12 @@ export function PatternsView() {
         </CardHeader>
         <CardContent>
           <InsightFrame insight={anomalies.insight} job={anomalies.job} skeletonHeight="h-40">
-            {(data) => <AnomalyTimeline anomalies={data.anomalies} zone={user.zone} />}
+            {(data) => (
+              <div className="space-y-4">
+                {data.novelty ? <LatestNovelty novelty={data.novelty} zone={user.zone} /> : null}
+                <AnomalyTimeline anomalies={data.anomalies} zone={user.zone} />
+              </div>
+            )}
           </InsightFrame>
         </CardContent>
       </Card>
