@@ -188,6 +188,8 @@ export interface CausalEdge {
 }
 
 export interface CausalGraphData {
+  /** Days with data behind a daily graph. */
+  n_samples?: number;
   nodes: CausalNode[];
   edges: CausalEdge[];
 }
