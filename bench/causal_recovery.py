@@ -15,7 +15,7 @@ Rows printed per length:
   >= 0.90. It is a ceiling, not a method.
 
     .venv/bin/python bench/causal_recovery.py [--users 200] [--seed 0] [--days 60 90 180]
-        [--coef 0.3 0.6]
+        [--coef 0.3 0.6] [--edges N]
 """
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ def oracle_pvalues(features, outcomes, true_edges) -> list[tuple[bool, float]]:
     return out
 
 
-def run_one(user: int, days: int, seed: int, coef: tuple[float, float]) -> dict:
+def run_one(
+    user: int, days: int, seed: int, coef: tuple[float, float], n_edges: int | None
+) -> dict:
     user_seed = seed * 100_003 + user
-    graph = random_graph(user_seed, coef_range=coef)
+    graph = random_graph(user_seed, n_edges, coef_range=coef)
     features, outcomes, true_edges = simulate_user(days, graph, seed=user_seed + 7)
     started = time.perf_counter()
     graph_found = discover_daily((features, outcomes))
@@ -116,13 +118,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--days", type=int, nargs="+", default=[60, 90, 180])
     parser.add_argument("--coef", type=float, nargs=2, default=[0.3, 0.6], metavar=("LO", "HI"))
+    parser.add_argument(
+        "--edges", type=int, default=None, help="edges per user graph (default: 2-5 at random)"
+    )
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     coef = (args.coef[0], args.coef[1])
 
     started = time.perf_counter()
     jobs = [(u, d) for d in args.days for u in range(args.users)]
-    results = Parallel(n_jobs=args.jobs)(delayed(run_one)(u, d, args.seed, coef) for u, d in jobs)
+    results = Parallel(n_jobs=args.jobs)(
+        delayed(run_one)(u, d, args.seed, coef, args.edges) for u, d in jobs
+    )
     elapsed = time.perf_counter() - started
 
     n_edges = sum(len(r["truth"]) for r in results) // len(args.days)
