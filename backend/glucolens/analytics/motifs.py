@@ -40,6 +40,8 @@ AMPLITUDE_RATIO = 1.5
 # Candidate families examined before ranking (per window size). Each costs one MASS
 # distance profile (an FFT over the series).
 MAX_CANDIDATES = 40
+# A fall of at least this much from an earlier peak inside one window gets a label.
+FALL_MGDL = 60.0
 
 
 @dataclass
@@ -89,9 +91,6 @@ def _is_spike(shape: np.ndarray, rise_mgdl: float = 50.0, within_points: int = 2
         if rise >= rise_mgdl and j < n - 1 and shape[j] - shape[j + 1 :].min() >= rise / 2:
             return True
     return False
-
-
-FALL_MGDL = 60.0  # a fall of this size inside one window is labelled
 
 
 def label_shape(shape: np.ndarray, start_hour_local: float, interval_min: int = 5) -> str:

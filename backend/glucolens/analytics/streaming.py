@@ -241,9 +241,9 @@ def update_novelty(
         if reason is not None:
             inc = None
     if inc is not None:
+        # ``series`` is already on the grid with the gap policy applied: one slot each.
         for v in series[new_from:]:
-            inc._push(float(v))
-        inc.last_time, inc._last_value = grid[-1], float(series[-1])
+            inc.update(float(v))
     else:
         start = max(0, len(series) - history_points)
         if np.isfinite(series[start:]).sum() < 2 * window_points:

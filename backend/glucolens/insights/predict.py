@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.insights.data import UserFrames, load_frames
+from glucolens.insights.pipeline import GLUCOSE_UNIT
 
 FIT_DAYS = 30
 LIVE_WINDOW = dt.timedelta(hours=6)
@@ -86,7 +87,7 @@ def _forecast(model: Any, frames: UserFrames, now: dt.datetime) -> dict[str, Any
     age = now - dt.datetime.fromisoformat(str(last).replace("Z", "+00:00"))
     result["reading_age_min"] = round(age.total_seconds() / 60, 1)
     result["current"] = age <= MAX_READING_AGE
-    result["unit"] = "mg/dL"
+    result["unit"] = GLUCOSE_UNIT
     result["model_info"] = model.to_dict()
     return {"status": "ok", **result}
 
