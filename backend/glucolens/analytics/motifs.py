@@ -107,12 +107,13 @@ def label_shape(shape: np.ndarray, start_hour_local: float, interval_min: int = 
         seg = shape[dawn]
         if np.max(seg - np.minimum.accumulate(seg)) >= 20:
             return "dawn phenomenon"
-    # Largest drop from an earlier peak: insulin stacking or over-correction shows as a
-    # recurring steep fall, the most useful thing to flag after lows themselves.
-    drop = float(np.max(np.maximum.accumulate(shape) - shape)) if shape.size else 0.0
-    if np.any(shape < 70):
-        return "fall into a low" if drop >= FALL_MGDL else "daytime low"
-    if drop >= FALL_MGDL:
+    # Drop from the earlier peak at each point: insulin stacking or over-correction shows
+    # as a recurring steep fall, the most useful thing to flag after lows themselves.
+    drop = np.maximum.accumulate(shape) - shape
+    low = shape < 70
+    if np.any(low):
+        return "fall into a low" if np.max(drop[low]) >= FALL_MGDL else "daytime low"
+    if shape.size and np.max(drop) >= FALL_MGDL:
         return "steep fall"
     return "recurring pattern"
 

@@ -141,6 +141,8 @@ def test_incremental_update_bridges_short_gaps_and_marks_long_ones():
         (np.linspace(100, 135, 36), 14.0, "recurring pattern"),
         (np.linspace(290, 60, 36), 15.0, "fall into a low"),
         (np.r_[np.full(18, 80.0), np.full(18, 64.0)], 15.0, "daytime low"),
+        # A low first, then a big fall that stays in range: the low was not fallen into.
+        (np.r_[np.full(6, 64.0), np.full(15, 220.0), np.full(15, 150.0)], 15.0, "daytime low"),
         (np.linspace(220, 140, 36), 15.0, "steep fall"),
         (np.linspace(140, 100, 36), 15.0, "recurring pattern"),
     ],
