@@ -27,6 +27,25 @@ def db_upgrade(revision: str = "head") -> None:
     print(f"database at revision {revision}")
 
 
+def db_check(repair: bool, as_json: bool) -> int:
+    """0 when every day is consistent (or was repaired), 1 when damage was found and left."""
+    from glucolens.core.db import get_sessionmaker
+    from glucolens.readings.consistency import check_all
+
+    with get_sessionmaker()() as db:
+        report = check_all(db, repair=repair)
+    if as_json:
+        print(report.to_json())
+    else:
+        print(f"checked {report.users_checked} users, {report.days_checked} days")
+        for m in report.mismatched_days:
+            print(f"  user {m.user_id} day {m.day}: {m.reason}")
+        if report.mismatched_days:
+            verb = "repaired" if repair else "found (run with --repair to rewrite them)"
+            print(f"{len(report.mismatched_days)} inconsistent days {verb}")
+    return 0 if repair or not report.mismatched_days else 1
+
+
 def serve(host: str | None, port: int | None, reload: bool) -> None:
     import uvicorn
 
@@ -39,7 +58,9 @@ def serve(host: str | None, port: int | None, reload: bool) -> None:
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
-        proxy_headers=True,
+        # The app believes X-Forwarded-* only from GLUCOLENS_TRUSTED_PROXIES (core/proxies);
+        # uvicorn's own handling would trust any loopback peer.
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
         access_log=False,
     )
@@ -74,6 +95,7 @@ def demo(email: str, days: int, timezone: str) -> None:
         db.commit()
         print(f"generating {days} days of demo data ...", flush=True)
         counts = load_demo(db, user, days=days)
+        db.commit()
     print("inserted: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     print(f"demo user: {email}\npassword:  {password}")
 
@@ -100,6 +122,11 @@ def main(argv: list[str] | None = None) -> None:
     db_sub = p_db.add_subparsers(dest="db_cmd", required=True)
     p_up = db_sub.add_parser("upgrade", help="apply migrations")
     p_up.add_argument("revision", nargs="?", default="head")
+    p_check = db_sub.add_parser(
+        "check", help="compare raw readings with day aggregates per user and day"
+    )
+    p_check.add_argument("--repair", action="store_true", help="rewrite the days that differ")
+    p_check.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p_users = sub.add_parser("users", help="accounts")
     users_sub = p_users.add_subparsers(dest="users_cmd", required=True)
@@ -119,8 +146,13 @@ def main(argv: list[str] | None = None) -> None:
     p_worker.add_argument("--beat", action="store_true", help="also run the nightly schedule")
 
     args = parser.parse_args(argv)
+    from glucolens.subscribers import wire_subscribers
+
+    wire_subscribers()
     if args.cmd == "serve":
         serve(args.host, args.port, args.reload)
+    elif args.cmd == "db" and args.db_cmd == "check":
+        sys.exit(db_check(args.repair, args.json))
     elif args.cmd == "db":
         db_upgrade(args.revision)
     elif args.cmd == "users":

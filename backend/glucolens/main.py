@@ -2,59 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
-from sqlalchemy import text
+from fastapi import FastAPI
 
 from glucolens import __version__
-from glucolens.auth.endpoints import api_keys_router
+from glucolens.auth.endpoints import OPEN_PATHS, api_keys_router
 from glucolens.auth.endpoints import router as auth_router
+from glucolens.core.api_docs import mount_api_docs
 from glucolens.core.config import Settings, get_settings
-from glucolens.core.db import get_engine
 from glucolens.core.errors import install_error_handlers
+from glucolens.core.health import router as health_router
+from glucolens.core.http_guard import install_request_guard
+from glucolens.core.http_headers import SecurityHeadersMiddleware, app_csp, static_script_hashes
 from glucolens.core.logging import configure_logging, log_requests
+from glucolens.core.proxies import TrustedProxyMiddleware
 from glucolens.core.static import mount_static
 from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
 from glucolens.insights.endpoints import router as insights_router
 from glucolens.lifestyle.endpoints import routers as lifestyle_routers
 from glucolens.readings.endpoints import routers as readings_routers
-
-_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-
-
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if not request.url.path.startswith(("/docs", "/redoc")):
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-    if request.url.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+from glucolens.subscribers import wire_subscribers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    wire_subscribers()
     app = FastAPI(
         title="GlucoLens API",
         version=__version__,
         description="Open, self-hostable glucose analytics. AGPL-3.0-or-later.",
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        docs_url=None,  # see core/api_docs: off unless GLUCOLENS_API_DOCS
+        redoc_url=None,
     )
     install_error_handlers(app)
-    app.middleware("http")(_security_headers)
+    # Added last runs first. Innermost, the request guard (body limits, no body read without
+    # a credential), so its answers are logged and get the security headers, which also
+    # reach the JSON 500 that log_requests makes of an unhandled exception. Outermost, the
+    # trusted-proxy rewrite of the client address and scheme, which all the others read.
+    static_dir = settings.resolved_static_dir
+    install_request_guard(app, settings, OPEN_PATHS)
     app.middleware("http")(log_requests)
+    app.add_middleware(SecurityHeadersMiddleware, csp=app_csp(static_script_hashes(static_dir)))
+    app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks)
 
     for router in (
         auth_router,
@@ -67,11 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
-    def healthz() -> dict[str, str]:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return {"status": "ok", "database": "ok", "version": __version__}
+    app.include_router(health_router)  # /healthz (liveness) and /readyz (dependencies)
 
-    mount_static(app, settings.resolved_static_dir)
+    if settings.api_docs:
+        mount_api_docs(app)
+    mount_static(app, static_dir)
     return app

@@ -1,9 +1,15 @@
-"""The Celery app. Without GLUCOLENS_CELERY_BROKER_URL the same tasks run in-process."""
+"""The Celery app. Without GLUCOLENS_CELERY_BROKER_URL the same tasks run in-process.
+
+The worker wires the event subscribers when it starts (``worker_init``), with an import inside
+the handler: the insights tasks import this module, so importing the subscribers (which import
+insights) at the top would be a cycle.
+"""
 
 from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 
 from glucolens.core.config import get_settings
 
@@ -28,3 +34,10 @@ celery_app.conf.update(
         }
     },
 )
+
+
+@worker_init.connect
+def _wire_subscribers(**_kw: object) -> None:
+    from glucolens.subscribers import wire_subscribers
+
+    wire_subscribers()

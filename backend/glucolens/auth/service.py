@@ -28,6 +28,7 @@ from glucolens.auth.tokens import hash_token, issue_access_token, new_opaque_tok
 from glucolens.core.config import get_settings
 from glucolens.core.db import utcnow
 from glucolens.core.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
+from glucolens.core.events import ProfileChanged, publish
 from glucolens.core.ratelimit import get_rate_limiter
 
 log = logging.getLogger("glucolens.auth")
@@ -333,15 +334,12 @@ def update_profile(db: Session, user: User, body: ProfileIn) -> User:
     if body.unit is not None:
         user.unit = body.unit
     user.target_low_mgdl, user.target_high_mgdl = low, high
-    db.commit()
+    db.flush()
     if tz_changed:
-        # Local days moved: rebuild the per-day aggregates in the new zone, and let the
-        # insights (which also work on local days) recompute.
-        from glucolens.insights.service import notify_new_data
-        from glucolens.readings.aggregates import rebuild_all
-
-        rebuild_all(db, user)
-        notify_new_data(db, user)
+        # Local days moved: subscribers rebuild the per-day aggregates in the new zone within
+        # this transaction, and the insights (which also work on local days) recompute.
+        publish(db, ProfileChanged(user_id=user.id, fields=frozenset({"timezone"})))
+    db.commit()
     return user
 
 

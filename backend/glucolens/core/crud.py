@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,11 +19,16 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.deps import DbSession, ReadAuth, ReadingsWrite
 from glucolens.auth.models import User
-from glucolens.core.db import Base
+from glucolens.core.db import Base, lock_user_writes
 from glucolens.core.errors import Conflict, NotFound, ValidationFailed, responses
-from glucolens.core.pagination import apply_keyset, encode_cursor
+from glucolens.core.pagination import MAX_ROW_ID, apply_keyset, encode_cursor
+from glucolens.core.schemas import QueryTime
+from glucolens.core.timeutil import clamp_to_read_window
+from glucolens.core.transaction import TransactionalRoute
 
 MAX_LIST = 1000
+# Ids are BIGINT: a larger path id would overflow the driver, so it is a 422 naming `id`.
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The entry's id.")]
 
 
 class BulkIn(BaseModel):
@@ -87,9 +92,9 @@ def _get_owned(db: Session, res: Resource, user: User, row_id: int) -> Any:
     return obj
 
 
-def _commit_or_conflict(db: Session, res: Resource) -> None:
+def _flush_or_conflict(db: Session, res: Resource) -> None:
     try:
-        db.commit()
+        db.flush()
     except IntegrityError as exc:
         db.rollback()
         raise Conflict(
@@ -98,31 +103,35 @@ def _commit_or_conflict(db: Session, res: Resource) -> None:
         ) from exc
 
 
+# Each write takes the user's write lock first, then flushes; the request's transaction
+# commits the row together with what ``on_change`` does (day aggregates, data_changed_at).
 def create_one(db: Session, res: Resource, user: User, body: Any) -> Any:
+    lock_user_writes(db, user.id)
     obj = res.model(user_id=user.id, **res.to_row(body, user))
     db.add(obj)
-    _commit_or_conflict(db, res)
+    _flush_or_conflict(db, res)
     if res.on_change:
         res.on_change(db, user, [getattr(obj, res.time_attr)])
     return obj
 
 
 def update_one(db: Session, res: Resource, user: User, row_id: int, body: Any) -> Any:
+    lock_user_writes(db, user.id)
     obj = _get_owned(db, res, user, row_id)
     before = getattr(obj, res.time_attr)
     for key, value in res.to_row(body, user).items():
         setattr(obj, key, value)
-    _commit_or_conflict(db, res)
+    _flush_or_conflict(db, res)
     if res.on_change:
         res.on_change(db, user, [before, getattr(obj, res.time_attr)])
     return obj
 
 
 def delete_one(db: Session, res: Resource, user: User, row_id: int) -> None:
+    lock_user_writes(db, user.id)
     obj = _get_owned(db, res, user, row_id)
     when = getattr(obj, res.time_attr)
     db.execute(delete(res.model).where(res.model.id == obj.id))  # type: ignore[attr-defined]
-    db.commit()
     if res.on_change:
         res.on_change(db, user, [when])
 
@@ -137,11 +146,14 @@ def list_rows(
     cursor: str | None,
 ) -> tuple[Sequence[Any], str | None]:
     time_col = getattr(res.model, res.time_attr)
-    stmt = select(res.model).where(res.model.user_id == user.id)  # type: ignore[attr-defined]
-    if start is not None:
-        stmt = stmt.where(time_col >= start)
-    if end is not None:
-        stmt = stmt.where(time_col < end)
+    # Only rows inside the read window: one stored outside it (written around the
+    # validators) must not make the whole list fail to load.
+    lo, hi = clamp_to_read_window(start, end)
+    stmt = select(res.model).where(
+        res.model.user_id == user.id,  # type: ignore[attr-defined]
+        time_col >= lo,
+        time_col < hi,
+    )
     stmt = apply_keyset(stmt, time_col, res.model.id, cursor).limit(limit + 1)  # type: ignore[attr-defined]
     rows = db.execute(stmt).scalars().all()
     next_cursor = None
@@ -176,23 +188,16 @@ def bulk_create(db: Session, res: Resource, user: User, items: list[Any]) -> Bul
             continue
         row["user_id"] = user.id
         rows.append(row)
+    if rows:
+        lock_user_writes(db, user.id)
     inserted = insert_ignoring_duplicates(db, res.model, rows)
-    db.commit()
     if inserted and res.on_change:
         res.on_change(db, user, [r[res.time_attr] for r in rows])
     return BulkReport(inserted=inserted, duplicates=len(rows) - inserted, rejected=rejected)
 
 
-def _utc_query(value: dt.datetime | None, name: str) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValidationFailed(
-            f"'{name}' needs a UTC offset or Z.", details=[{"field": name, "reason": "naive time"}]
-        )
-    return value
-
-
 def build_router(res: Resource) -> APIRouter:
-    router = APIRouter(prefix=res.path, tags=[res.name])
+    router = APIRouter(route_class=TransactionalRoute, prefix=res.path, tags=[res.name])
     Out = res.out_schema
     In = res.create_schema
 
@@ -221,14 +226,12 @@ def build_router(res: Resource) -> APIRouter:
     def list_(
         auth: ReadAuth,
         db: DbSession,
-        start: Annotated[dt.datetime | None, Query(description="inclusive, with offset")] = None,
-        end: Annotated[dt.datetime | None, Query(description="exclusive, with offset")] = None,
+        start: Annotated[QueryTime | None, Query(description="inclusive, with offset")] = None,
+        end: Annotated[QueryTime | None, Query(description="exclusive, with offset")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> Any:
-        rows, next_cursor = list_rows(
-            db, res, auth.user, _utc_query(start, "start"), _utc_query(end, "end"), limit, cursor
-        )
+        rows, next_cursor = list_rows(db, res, auth.user, start, end, limit, cursor)
         return Page(items=[res.to_out(r, auth.user) for r in rows], next_cursor=next_cursor)
 
     if res.generic_bulk:
@@ -248,7 +251,7 @@ def build_router(res: Resource) -> APIRouter:
         responses=responses(401, 403, 404, 422, 429),
         summary=f"Get one {res.name} entry",
     )
-    def get(id: int, auth: ReadAuth, db: DbSession) -> Any:  # noqa: A002
+    def get(id: PathId, auth: ReadAuth, db: DbSession) -> Any:  # noqa: A002
         return res.to_out(_get_owned(db, res, auth.user, id), auth.user)
 
     @router.put(
@@ -257,7 +260,7 @@ def build_router(res: Resource) -> APIRouter:
         responses=responses(401, 403, 404, 409, 422, 429),
         summary=f"Replace one {res.name} entry",
     )
-    def update(id: int, body: Annotated[In, Body()], auth: ReadingsWrite, db: DbSession) -> Any:  # type: ignore[valid-type]  # noqa: A002
+    def update(id: PathId, body: Annotated[In, Body()], auth: ReadingsWrite, db: DbSession) -> Any:  # type: ignore[valid-type]  # noqa: A002
         return res.to_out(update_one(db, res, auth.user, id, body), auth.user)
 
     @router.delete(
@@ -266,7 +269,7 @@ def build_router(res: Resource) -> APIRouter:
         responses=responses(401, 403, 404, 422, 429),
         summary=f"Delete one {res.name} entry",
     )
-    def remove(id: int, auth: ReadingsWrite, db: DbSession) -> Response:  # noqa: A002
+    def remove(id: PathId, auth: ReadingsWrite, db: DbSession) -> Response:  # noqa: A002
         delete_one(db, res, auth.user, id)
         return Response(status_code=204)
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import BigInteger, DateTime, Integer, create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from starlette.requests import Request
 
 from glucolens.core.config import get_settings
+from glucolens.core.sqlite_file import secure_sqlite_file
+from glucolens.core.sqlite_writes import SqliteWriteLock
 
 # BIGINT ids on PostgreSQL, INTEGER (rowid alias, autoincrementing) on SQLite.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
@@ -51,13 +55,32 @@ def utcnow() -> dt.datetime:
 
 
 def make_engine(url: str) -> Engine:
-    kwargs: dict[str, Any] = {"future": True}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    """The engine for ``url``, sized and bounded so that overload and outages fail fast.
+
+    The pool matches the threads that use it (sync routes run on anyio's 40 worker threads),
+    a request waits at most ``db_pool_timeout_s`` for a connection (then 503, see
+    core/errors.py), and PostgreSQL connects within ``db_connect_timeout_s``. Bound
+    parameters never appear in error messages: they carry emails, hashes and health data.
+    """
+    settings = get_settings()
+    kwargs: dict[str, Any] = {"hide_parameters": True}
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_s,
+    }
+    sqlite = url.startswith("sqlite")
+    if sqlite:
+        wait_s = settings.sqlite_write_wait_s
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": wait_s}
+        if make_url(url).database not in (None, "", ":memory:"):
+            kwargs.update(pool)  # a file database uses a QueuePool; memory ones have no size
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        kwargs.update(pool, pool_pre_ping=True)
+        kwargs["connect_args"] = {"connect_timeout": settings.db_connect_timeout_s}
+    secure_sqlite_file(url)  # before SQLite creates it with the umask's mode
     engine = create_engine(url, **kwargs)
-    if url.startswith("sqlite"):
+    if sqlite:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -65,9 +88,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
             cur.close()
 
+        SqliteWriteLock(wait_s).install(engine)
     return engine
 
 
@@ -84,9 +108,14 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, committed by the service layer."""
+SESSIONS_KEY = "glucolens.db_sessions"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: the request's session. ``TransactionalRoute`` commits it after the
+    handler returns and before the response is sent; an error rolls it back."""
     session = get_sessionmaker()()
+    request.scope.setdefault(SESSIONS_KEY, []).append(session)
     try:
         yield session
     except Exception:
@@ -94,3 +123,20 @@ def get_session() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def lock_user_writes(db: Session, user_id: uuid.UUID) -> None:
+    """Serialise one user's data writes until commit, taken before any row is written.
+
+    PostgreSQL: a transaction-scoped advisory lock on the user, so overlapping uploads of one
+    user run one after another instead of deadlocking on each other's unique-index entries.
+    SQLite: a no-change write as the transaction's first write statement takes the database's
+    write lock before the transaction reads anything, so what it reads stays current.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
+        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    else:
+        db.execute(
+            text("UPDATE users SET updated_at = updated_at WHERE id = :id"), {"id": user_id.hex}
+        )

@@ -7,12 +7,16 @@ Every error body has the same shape::
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -75,6 +79,16 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
+class ServiceUnavailable(DomainError):
+    """A dependency is down or overloaded; the client should retry after ``Retry-After``."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_s))})
+
+
 class ErrorDetail(BaseModel):
     field: str | None = None
     row: int | None = None
@@ -113,6 +127,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "rate_limited",
+    503: "service_unavailable",
 }
 
 
@@ -151,6 +166,61 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_json(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
+    install_unavailable_handlers(app)
+
+
+# How long clients should wait before retrying when the database is down or saturated.
+DB_DOWN_RETRY_AFTER_S = 5
+POOL_BUSY_RETRY_AFTER_S = 2
+_db_log = logging.getLogger("glucolens.db")
+_db_log_lock = threading.Lock()
+_db_log_state = {"next_at": 0.0, "suppressed": 0}
+DB_LOG_EVERY_S = 10.0
+
+
+def log_db_unavailable(what: str, exc: BaseException) -> None:
+    """One warning per ``DB_LOG_EVERY_S`` during an outage, not one per request; the type
+    and SQLSTATE only, since driver messages quote the values of the failed statement."""
+    with _db_log_lock:
+        now = time.monotonic()
+        if now < _db_log_state["next_at"]:
+            _db_log_state["suppressed"] += 1
+            return
+        suppressed = int(_db_log_state["suppressed"])
+        _db_log_state.update(next_at=now + DB_LOG_EVERY_S, suppressed=0)
+    orig = getattr(exc, "orig", None)
+    fields = {
+        "error": type(exc).__name__,
+        "sqlstate": getattr(orig, "sqlstate", None),
+        "suppressed": suppressed,
+    }
+    _db_log.warning(what, extra={"fields": fields})
+
+
+def install_unavailable_handlers(app: FastAPI) -> None:
+    """A database that is down, locked or out of pooled connections is the server's
+    condition, not the client's mistake, and it passes: 503 with Retry-After, fast, in the
+    usual error shape. Handled here (not left to Starlette's 500) so the middlewares still
+    add their headers and the access log records the answer."""
+
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _pool_busy(_req: Request, exc: sa_exc.TimeoutError) -> JSONResponse:
+        log_db_unavailable("database connection pool exhausted", exc)
+        message = "The server is busy; try again shortly."
+        headers = {"Retry-After": str(POOL_BUSY_RETRY_AFTER_S)}
+        return error_json(503, "service_unavailable", message, headers=headers)
+
+    async def _db_down(_req: Request, exc: Exception) -> JSONResponse:
+        log_db_unavailable("database unavailable", exc)
+        message = "The database is unavailable; try again shortly."
+        headers = {"Retry-After": str(DB_DOWN_RETRY_AFTER_S)}
+        return error_json(503, "service_unavailable", message, headers=headers)
+
+    # Connection refused or lost, server shutting down, SQLite locked: OperationalError;
+    # a call on a connection that already died: InterfaceError.
+    app.add_exception_handler(sa_exc.OperationalError, _db_down)
+    app.add_exception_handler(sa_exc.InterfaceError, _db_down)
+
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` for the error codes a route can answer."""
@@ -163,5 +233,6 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "Payload too large",
         422: "Invalid input; details name the field and row",
         429: "Too many requests; see Retry-After",
+        503: "Database unavailable or server busy; see Retry-After",
     }
     return {c: {"model": ErrorResponse, "description": text.get(c, "Error")} for c in codes}

@@ -16,11 +16,15 @@ from glucolens.core.cache import get_cache
 from glucolens.core.config import get_settings
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed, responses
+from glucolens.core.schemas import QueryDate, QueryTime
 from glucolens.core.timeutil import local_today
+from glucolens.core.transaction import TransactionalRoute
 from glucolens.dashboard import schemas, service
 
-router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
-series_router = APIRouter(prefix="/api/v1/glucose", tags=["glucose"])
+router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/dashboard", tags=["dashboard"])
+series_router = APIRouter(
+    route_class=TransactionalRoute, prefix="/api/v1/glucose", tags=["glucose"]
+)
 ERRORS = responses(401, 403, 422, 429)
 T = TypeVar("T", bound=BaseModel)
 
@@ -70,8 +74,8 @@ def get_daily(
     auth: ReadAuth,
     db: DbSession,
     days: Annotated[int | None, Query(ge=1, le=366)] = None,
-    start: Annotated[dt.date | None, Query(description="first local date")] = None,
-    end: Annotated[dt.date | None, Query(description="last local date (inclusive)")] = None,
+    start: Annotated[QueryDate | None, Query(description="first local date")] = None,
+    end: Annotated[QueryDate | None, Query(description="last local date (inclusive)")] = None,
 ) -> schemas.Daily:
     """Statistics for each local day (the user's time zone), oldest first."""
     today = local_today(auth.user.timezone)
@@ -107,16 +111,11 @@ def get_agp(
 def get_series(
     auth: ReadAuth,
     db: DbSession,
-    start: Annotated[dt.datetime | None, Query(description="default: end − 24 h")] = None,
-    end: Annotated[dt.datetime | None, Query(description="default: now")] = None,
+    start: Annotated[QueryTime | None, Query(description="default: end − 24 h")] = None,
+    end: Annotated[QueryTime | None, Query(description="default: now")] = None,
     points: Annotated[int, Query(ge=10, le=5000)] = 500,
 ) -> schemas.Series:
     """Raw readings when they fit in ``points``; otherwise min/mean/max per time bucket."""
-    for name, value in (("start", start), ("end", end)):
-        if value is not None and value.tzinfo is None:
-            raise ValidationFailed(
-                f"'{name}' needs a UTC offset or Z.", details=[{"field": name, "reason": "naive"}]
-            )
     end = end or utcnow()
     start = start or end - dt.timedelta(hours=24)
     return service.series(db, auth.user, start, end, points)

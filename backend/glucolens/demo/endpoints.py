@@ -7,9 +7,10 @@ from pydantic import BaseModel
 
 from glucolens.auth.deps import DbSession, ReadingsWrite
 from glucolens.core.errors import responses
+from glucolens.core.transaction import TransactionalRoute
 from glucolens.demo.service import load_demo
 
-router = APIRouter(prefix="/api/v1/demo", tags=["demo"])
+router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/demo", tags=["demo"])
 
 
 class DemoCounts(BaseModel):

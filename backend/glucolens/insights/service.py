@@ -7,14 +7,15 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.cache import get_cache
 from glucolens.core.config import get_settings
-from glucolens.core.db import utcnow
+from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.errors import NotFound
+from glucolens.core.events import DataChanged
 from glucolens.insights import predict, runner
 from glucolens.insights.jobs import cache_key
 from glucolens.insights.models import InsightJob, InsightResult
@@ -24,14 +25,13 @@ ACTIVE = ("queued", "running")
 JOB_TIMEOUT = dt.timedelta(minutes=30)
 
 
-def notify_new_data(db: Session, user: User, _instants: list[dt.datetime] | None = None) -> None:
-    """Mark the user's insights stale and schedule one debounced recomputation."""
-    now = utcnow()
-    db.execute(update(User).where(User.id == user.id).values(data_changed_at=now))
-    db.commit()
+def on_data_changed(evt: DataChanged) -> None:
+    """After a data write committed: schedule one debounced recomputation (the writer has
+    already marked the stored insights stale through ``data_changed_at``)."""
     delay = get_settings().insights_debounce_s
-    if runner.claim_debounce(user.id, delay):
-        job = _new_job(db, user.id)
+    if runner.claim_debounce(evt.user_id, delay):
+        with get_sessionmaker()() as db:
+            job = _new_job(db, evt.user_id)
         runner.dispatch(job.id, delay_s=delay)
 
 

@@ -18,6 +18,7 @@ from glucolens.lifestyle.schemas import (
     SleepIn,
     SleepOut,
 )
+from glucolens.readings.changes import record_change
 
 _COMMON_OUT = ("id", "source", "external_id", "utc_offset_min", "created_at")
 
@@ -87,7 +88,5 @@ def activity_to_out(row: Activity, _user: User) -> ActivityOut:
     )
 
 
-def on_lifestyle_change(db: Session, user: User, _instants: list[dt.datetime]) -> None:
-    from glucolens.insights.service import notify_new_data
-
-    notify_new_data(db, user)
+def on_lifestyle_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
+    record_change(db, user, "lifestyle", instants)

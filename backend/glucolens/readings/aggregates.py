@@ -15,12 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, Integer, cast, delete, func, insert, select, text
+from sqlalchemy import Float, Integer, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.db import utcnow
-from glucolens.core.timeutil import local_day_bounds, zone
+from glucolens.core.db import lock_user_writes, utcnow
+from glucolens.core.events import ProfileChanged
+from glucolens.core.timeutil import READ_MAX, READ_MIN, local_day_bounds, zone
+from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseDaily, GlucoseReading
 
 HIST_MIN_MGDL = 20
@@ -128,32 +130,15 @@ def _day_runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return runs
 
 
-def _lock_user_days(db: Session, user: User) -> None:
-    """Serialise aggregate rewrites per user (PostgreSQL advisory lock, held to commit), so
-    two concurrent imports cannot leave a day computed from an older snapshot."""
-    if db.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(user.id.bytes[:8], "big", signed=True)
-        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-    else:
-        # SQLite: take the write lock before reading, so the read sees every committed
-        # import and no other writer can slip in before our rewrite (a no-change write
-        # as the transaction's first statement waits on busy_timeout like any writer).
-        db.execute(
-            text("UPDATE users SET updated_at = updated_at WHERE id = :id"),
-            {"id": user.id.hex},
-        )
-
-
 def refresh_days(db: Session, user: User, instants: Iterable[dt.datetime]) -> None:
-    """Recompute the aggregates of every local day that contains one of ``instants``."""
-    _lock_user_days(db, user)
+    """Recompute the aggregates of every local day that contains one of ``instants``, in the
+    caller's transaction (which holds ``lock_user_writes``)."""
     tz = zone(user.timezone)
     days = {t.astimezone(tz).date() for t in instants}
     for first, last in _day_runs(days):
         start, _ = local_day_bounds(first, user.timezone)
         _, end = local_day_bounds(last, user.timezone)
         _recompute_range(db, user, first, last, start, end)
-    db.commit()
 
 
 def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[float]) -> bool:
@@ -162,7 +147,6 @@ def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[
     Returns False (and does nothing) when any touched day already has readings."""
     if not ts:
         return True
-    _lock_user_days(db, user)
     index = pd.DatetimeIndex(pd.to_datetime(ts, utc=True))
     days = np.unique(local_days(index, user.timezone)).astype(dt.date).tolist()
     existing = db.execute(
@@ -171,32 +155,33 @@ def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[
         .where(GlucoseDaily.user_id == user.id, GlucoseDaily.day.in_(days))
     ).scalar_one()
     if existing:
-        db.rollback()  # release the lock; refresh_days takes it again
         return False
     _insert_stats(
         db, user, compute_day_stats(index, np.asarray(values, dtype=float), user.timezone)
     )
-    db.commit()
     return True
 
 
 def rebuild_all(db: Session, user: User) -> None:
-    """Recompute every day, e.g. after the user's time zone changed."""
-    _lock_user_days(db, user)
+    """Recompute every day, e.g. after the user's time zone changed (in the caller's
+    transaction)."""
+    lock_user_writes(db, user.id)
     db.execute(delete(GlucoseDaily).where(GlucoseDaily.user_id == user.id))
-    first_ts = db.execute(
-        select(func.min(GlucoseReading.ts)).where(GlucoseReading.user_id == user.id)
-    ).scalar_one_or_none()
+    # Within the read window only: one stored row outside it (year 1, written around the
+    # validators) must not make every later time-zone change fail.
+    readable = (
+        GlucoseReading.user_id == user.id,
+        GlucoseReading.ts >= READ_MIN,
+        GlucoseReading.ts < READ_MAX,
+    )
+    first_ts = db.execute(select(func.min(GlucoseReading.ts)).where(*readable)).scalar_one_or_none()
     if first_ts is not None:
-        last_ts = db.execute(
-            select(func.max(GlucoseReading.ts)).where(GlucoseReading.user_id == user.id)
-        ).scalar_one()
+        last_ts = db.execute(select(func.max(GlucoseReading.ts)).where(*readable)).scalar_one()
         tzi = zone(user.timezone)
         first_day, last_day = first_ts.astimezone(tzi).date(), last_ts.astimezone(tzi).date()
         start, _ = local_day_bounds(first_day, user.timezone)
         _, end = local_day_bounds(last_day, user.timezone)
         _recompute_range(db, user, first_day, last_day, start, end)
-    db.commit()
 
 
 def _recompute_range(
@@ -239,3 +224,13 @@ def _insert_stats(db: Session, user: User, stats: list[DayStats]) -> None:
         for s in stats
     ]
     db.execute(insert(GlucoseDaily), payload)
+
+
+def on_profile_changed(db: Session, evt: ProfileChanged) -> None:
+    """In the profile update's transaction: a new time zone moves every local day."""
+    if "timezone" not in evt.fields:
+        return
+    user = db.get(User, evt.user_id)
+    if user is not None:
+        rebuild_all(db, user)
+        record_change(db, user, "glucose", [])

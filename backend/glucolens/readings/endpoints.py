@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from glucolens.auth.deps import DbSession, ReadingsWrite
 from glucolens.core.crud import BulkIn, BulkReport, Rejected, Resource, build_router
 from glucolens.core.errors import responses
+from glucolens.core.transaction import TransactionalRoute
 from glucolens.readings import service
 from glucolens.readings.csv_import import MAX_CSV_BYTES, parse_glucose_csv
 from glucolens.readings.models import GlucoseReading, InsulinDose
@@ -39,7 +40,9 @@ insulin_resource = Resource(
     on_change=service.on_insulin_change,
 )
 
-glucose_ingest = APIRouter(prefix="/api/v1/glucose", tags=["glucose"])
+glucose_ingest = APIRouter(
+    route_class=TransactionalRoute, prefix="/api/v1/glucose", tags=["glucose"]
+)
 
 
 @glucose_ingest.post(

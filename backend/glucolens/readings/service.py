@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 import psycopg
@@ -11,11 +12,19 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.crud import BulkReport, Rejected
-from glucolens.core.db import utcnow
+from glucolens.core.db import lock_user_writes, utcnow
 from glucolens.core.errors import ValidationFailed
-from glucolens.core.timeutil import FUTURE_TOLERANCE, offset_minutes
+from glucolens.core.schemas import SOURCE_MAX_LENGTH, SOURCE_PATTERN, text_problem
+from glucolens.core.timeutil import (
+    EARLIEST_DATA,
+    FUTURE_TOLERANCE,
+    data_time_problem,
+    offset_minutes,
+    parse_iso_time,
+)
 from glucolens.core.units import MMOL, from_mgdl, normalize_unit, to_mgdl
 from glucolens.readings import aggregates
+from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseReading, InsulinDose
 from glucolens.readings.schemas import GlucoseIn, GlucoseOut, InsulinIn, InsulinOut
 
@@ -49,19 +58,24 @@ def parse_glucose_value(value: Any, unit_raw: Any) -> tuple[float, str | None]:
         try:
             value = float(key)
         except ValueError:
-            raise RowError("value", f"'{value[:20]}' is not a number or Low/High") from None
+            # repr: the echo must survive JSON encoding (NUL, lone surrogates).
+            raise RowError("value", f"{value[:20]!r} is not a number or Low/High") from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RowError("value", "value must be a number or 'Low'/'High'")
-    if not math.isfinite(value):
+    try:
+        number = float(value)  # an integer of 309+ digits does not fit a float
+    except OverflowError:
+        raise RowError("value", "value is far outside 20–600 mg/dL") from None
+    if not math.isfinite(number):
         raise RowError("value", "value must be a finite number")
     if unit_raw is not None and not isinstance(unit_raw, str):
         raise RowError("unit", "unit must be 'mg/dL' or 'mmol/L'")
     unit = normalize_unit(unit_raw)
     if unit is None:
-        raise RowError("unit", f"unknown unit '{str(unit_raw)[:20]}'; use mg/dL or mmol/L")
-    mgdl = to_mgdl(float(value), unit)
+        raise RowError("unit", f"unknown unit {str(unit_raw)[:20]!r}; use mg/dL or mmol/L")
+    mgdl = to_mgdl(number, unit)
     if not GLUCOSE_MIN_MGDL <= mgdl <= GLUCOSE_MAX_MGDL:
-        shown = f"{value:g} {unit}"
+        shown = f"{number:g} {unit}"
         raise RowError(
             "value",
             f"{shown} is outside the plausible range 20–600 mg/dL (1.1–33.3 mmol/L)",
@@ -70,19 +84,16 @@ def parse_glucose_value(value: Any, unit_raw: Any) -> tuple[float, str | None]:
 
 
 def parse_timestamp(raw: Any, now: dt.datetime, field: str = "timestamp") -> dt.datetime:
-    if isinstance(raw, dt.datetime):
-        ts = raw
-    elif isinstance(raw, str):
-        try:
-            ts = dt.datetime.fromisoformat(raw.strip())
-        except ValueError:
-            raise RowError(field, f"'{raw[:40]}' is not an ISO 8601 time") from None
-    else:
+    """The same rules as the API's PastTime (core.timeutil), with RowError naming the field."""
+    if raw is None:
         raise RowError(field, "timestamp is required (ISO 8601 with offset)")
-    if ts.tzinfo is None:
-        raise RowError(field, "timestamp needs a UTC offset or Z")
-    if ts - now > FUTURE_TOLERANCE:
-        raise RowError(field, "timestamp is more than 5 minutes in the future")
+    try:
+        ts = parse_iso_time(raw)
+    except ValueError as exc:
+        raise RowError(field, f"timestamp {exc}") from None
+    problem = data_time_problem(ts, now)
+    if problem:
+        raise RowError(field, f"timestamp {problem}")
     return ts
 
 
@@ -92,10 +103,28 @@ def _opt_str(item: dict[str, Any], key: str, max_len: int) -> str | None:
         return None
     if not isinstance(v, str | int) or isinstance(v, bool):
         raise RowError(key, f"{key} must be a string")
+    if isinstance(v, int) and not -(10**max_len) < v < 10**max_len:
+        raise RowError(key, f"{key} is longer than {max_len} characters")
     v = str(v).strip()
     if len(v) > max_len:
         raise RowError(key, f"{key} is longer than {max_len} characters")
+    problem = text_problem(v)
+    if problem:
+        raise RowError(key, f"{key} {problem}")
     return v or None
+
+
+_SOURCE = re.compile(SOURCE_PATTERN)
+
+
+def _source(item: dict[str, Any]) -> str:
+    """The same rule as the single-create schema's SourceField."""
+    source = _opt_str(item, "source", SOURCE_MAX_LENGTH) if "source" in item else None
+    if source is None:
+        return "manual"
+    if not _SOURCE.match(source):
+        raise RowError("source", "source may contain only letters, digits and _ . : -")
+    return source
 
 
 _ALLOWED = frozenset({"timestamp", "value", "unit", "trend", "device", "source", "external_id"})
@@ -106,14 +135,15 @@ def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
     if type(item) is not dict:
         raise RowError("", "each item must be an object")
     if not _ALLOWED.issuperset(item):
-        raise RowError(sorted(item.keys() - _ALLOWED)[0], "unknown field")
+        unknown = sorted(item.keys() - _ALLOWED)[0]
+        raise RowError(unknown.encode("utf-8", "backslashreplace").decode()[:64], "unknown field")
     get = item.get
     raw_ts = get("timestamp")
     try:
         ts = dt.datetime.fromisoformat(raw_ts) if type(raw_ts) is str else None
     except ValueError:
         ts = None
-    if ts is None or ts.tzinfo is None or ts - now > FUTURE_TOLERANCE:
+    if ts is None or ts.tzinfo is None or ts < EARLIEST_DATA or ts - now > FUTURE_TOLERANCE:
         ts = parse_timestamp(raw_ts, now)  # names the problem precisely
     value: Any = get("value")
     unit = get("unit")
@@ -134,7 +164,7 @@ def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
         "flag": flag,
         "trend": _opt_str(item, "trend", 24) if "trend" in item else None,
         "device": _opt_str(item, "device", 64) if "device" in item else None,
-        "source": _opt_str(item, "source", 32) or "manual" if "source" in item else "manual",
+        "source": _source(item),
         "external_id": _opt_str(item, "external_id", 128) if "external_id" in item else None,
         "created_at": now,
     }
@@ -170,19 +200,13 @@ def glucose_to_out(row: GlucoseReading, user: User) -> GlucoseOut:
     )
 
 
-def notify_data_change(db: Session, user: User) -> None:
-    from glucolens.insights.service import notify_new_data
-
-    notify_new_data(db, user)
-
-
 def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
     aggregates.refresh_days(db, user, instants)
-    notify_data_change(db, user)
+    record_change(db, user, "glucose", instants)
 
 
-def on_insulin_change(db: Session, user: User, _instants: list[dt.datetime]) -> None:
-    notify_data_change(db, user)
+def on_insulin_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
+    record_change(db, user, "insulin", instants)
 
 
 _COPY_COLS = (
@@ -312,11 +336,13 @@ def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkRepor
             rejected.append(Rejected(index=index, field=exc.field or None, reason=exc.reason))
     inserted = 0
     if rows:
+        # One transaction holds the rows, their day aggregates and data_changed_at: a crash
+        # anywhere before commit leaves none of them, so a retried upload inserts them all.
+        lock_user_writes(db, user.id)
         if db.get_bind().dialect.name == "postgresql":
             inserted = _insert_glucose_pg(db, rows)
         else:
             inserted = _insert_glucose_sqlite(db, rows)
-    db.commit()
     if inserted:
         instants = [r["ts"] for r in rows]
         whole = inserted == len(rows)
@@ -324,7 +350,7 @@ def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkRepor
             whole and aggregates.add_fresh_days(db, user, instants, [r["value_mgdl"] for r in rows])
         ):
             aggregates.refresh_days(db, user, instants)
-        notify_data_change(db, user)
+        record_change(db, user, "glucose", instants, source=rows[0]["source"])
     return BulkReport(inserted=inserted, duplicates=len(rows) - inserted, rejected=rejected)
 
 

@@ -128,6 +128,7 @@ def test_timezone_change_rebuilds_days(client, make_user, auth_headers, db):
     db.merge(user)
     db.commit()
     rebuild_all(db, db.merge(user))
+    db.commit()  # services flush; the caller owns the transaction
     body = client.get(
         "/api/v1/dashboard/daily?start=2026-01-10&end=2026-01-11", headers=headers
     ).json()

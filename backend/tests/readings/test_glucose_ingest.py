@@ -236,7 +236,10 @@ def test_concurrent_imports_of_adjacent_days_keep_aggregates_right(make_user, db
 
     def run(part: list[dict]) -> int:
         with get_sessionmaker()() as session:
-            return ingest_glucose_batch(session, session.merge(user), part).inserted
+            # Services flush; the caller owns the transaction (the route, or here the test).
+            inserted = ingest_glucose_batch(session, session.merge(user), part).inserted
+            session.commit()
+            return inserted
 
     with ThreadPoolExecutor(2) as pool:
         assert sum(pool.map(run, halves)) == 1000

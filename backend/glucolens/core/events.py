@@ -1,0 +1,107 @@
+"""Typed events that carry a write's effects to other domains, without imports up the floors.
+
+A writer publishes on its session: ``publish(db, DataChanged(...))``. Subscribers are wired by
+the entry points (``main.py``, ``cli.py``, the worker), never by the domains themselves, so a
+writer never imports the reader that reacts to it.
+
+Two phases:
+
+- ``in_transaction`` subscribers run at once, inside the writer's transaction and with its
+  session, so what they write becomes durable together with the write or not at all (day
+  aggregates after a time-zone change).
+- ``after_commit`` subscribers (the default) run only once the transaction has committed, and
+  never after a rollback: jobs, mail and pushes must not announce data that was not stored.
+  They get the event, not the session, and open their own session if they need one. A failing
+  subscriber is logged and skipped: the write it reacts to is already durable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+_PENDING = "glucolens.pending_events"
+Phase = Literal["in_transaction", "after_commit"]
+
+
+@dataclass(frozen=True)
+class DataChanged:
+    """A user's health data changed: rows were inserted, edited or deleted."""
+
+    user_id: uuid.UUID
+    kinds: frozenset[str]
+    earliest: dt.datetime | None = None
+    latest: dt.datetime | None = None
+    newest_reading_at: dt.datetime | None = None
+    source: str | None = None
+    is_backfill: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    """Profile fields changed (``timezone``, ``unit``, targets, ...)."""
+
+    user_id: uuid.UUID
+    fields: frozenset[str] = field(default_factory=frozenset)
+
+
+E = TypeVar("E")
+_subscribers: dict[tuple[type, Phase], list[Callable[..., None]]] = defaultdict(list)
+
+
+def subscribe(
+    event_type: type[E], handler: Callable[..., None], phase: Phase = "after_commit"
+) -> None:
+    """Register ``handler`` (idempotent). ``in_transaction`` handlers are called as
+    ``handler(session, event)``; ``after_commit`` handlers as ``handler(event)``."""
+    handlers = _subscribers[(event_type, phase)]
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def unsubscribe(
+    event_type: type[E], handler: Callable[..., None], phase: Phase = "after_commit"
+) -> None:
+    handlers = _subscribers.get((event_type, phase), [])
+    if handler in handlers:
+        handlers.remove(handler)
+
+
+def publish(session: Session, evt: Any) -> None:
+    """Run the in-transaction subscribers now; queue the event for delivery after commit."""
+    for handler in list(_subscribers.get((type(evt), "in_transaction"), ())):
+        handler(session, evt)
+    session.info.setdefault(_PENDING, []).append(evt)
+
+
+def pending(session: Session) -> list[Any]:
+    return list(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver(session: Session) -> None:
+    events = session.info.pop(_PENDING, [])
+    for evt in events:
+        for handler in list(_subscribers.get((type(evt), "after_commit"), ())):
+            try:
+                handler(evt)
+            except Exception:  # noqa: BLE001 - the write is durable; log and go on
+                log.exception(
+                    "event subscriber failed",
+                    extra={"fields": {"event": type(evt).__name__, "handler": handler.__name__}},
+                )
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,16 @@
+"""Who reacts to which event: wired once by each entry point (the app, the CLI, the worker).
+
+Only entry points import both the writers that publish and the readers that subscribe, so the
+domains themselves never import upward (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from glucolens.core.events import DataChanged, ProfileChanged, subscribe
+from glucolens.insights.service import on_data_changed
+from glucolens.readings.aggregates import on_profile_changed
+
+
+def wire_subscribers() -> None:
+    subscribe(ProfileChanged, on_profile_changed, phase="in_transaction")
+    subscribe(DataChanged, on_data_changed)
