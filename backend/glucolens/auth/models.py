@@ -64,6 +64,9 @@ class RefreshToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The successor's raw token, sealed with a key only the holder of this token can derive,
+    # so a second use within the grace window can be answered with the same successor.
+    successor_sealed: Mapped[str | None] = mapped_column(String(64))
 
 
 class PasswordResetToken(Base):

@@ -24,7 +24,13 @@ from glucolens.auth.models import PasswordResetToken, RefreshToken, User, UserSe
 from glucolens.auth.passwords import dummy_hash, hash_password, verify_password
 from glucolens.auth.passwords_policy import check_password
 from glucolens.auth.schemas import ProfileIn, RegisterIn, SessionOut
-from glucolens.auth.tokens import hash_token, issue_access_token, new_opaque_token
+from glucolens.auth.tokens import (
+    hash_token,
+    issue_access_token,
+    new_opaque_token,
+    open_successor,
+    seal_successor,
+)
 from glucolens.core.config import get_settings
 from glucolens.core.db import utcnow
 from glucolens.core.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
@@ -153,9 +159,9 @@ def login(db: Session, email: str, password: str, client: ClientInfo) -> IssuedT
     return _issue(db, user, session)
 
 
-def _issue(db: Session, user: User, session: UserSession) -> IssuedTokens:
+def _issue(db: Session, user: User, session: UserSession, raw: str | None = None) -> IssuedTokens:
     settings = get_settings()
-    raw = new_opaque_token()
+    raw = raw or new_opaque_token()
     db.add(
         RefreshToken(
             user_id=user.id,
@@ -220,14 +226,16 @@ def refresh(db: Session, raw: str, client: ClientInfo) -> IssuedTokens:
     if token is None or token.revoked_at is not None:
         raise Unauthorized(BAD_REFRESH)
     if token.rotated_at is not None:
-        raise _reuse_detected(db, token)
+        return _within_grace(db, token, raw, now)
     if token.expires_at <= now:
         raise Unauthorized(BAD_REFRESH)
     session = db.get(UserSession, token.session_id)
     user = db.get(User, token.user_id)
     if session is None or session.revoked_at is not None or user is None or not user.is_active:
         raise Unauthorized(BAD_REFRESH)
-    # Claim the token atomically: of two concurrent uses, exactly one wins.
+    successor = new_opaque_token()
+    # Claim the token atomically: of two concurrent uses, exactly one rotates it; the other
+    # then finds it rotated and, within the grace window, gets the same successor.
     claimed = db.execute(
         update(RefreshToken)
         .where(
@@ -235,15 +243,43 @@ def refresh(db: Session, raw: str, client: ClientInfo) -> IssuedTokens:
             RefreshToken.rotated_at.is_(None),
             RefreshToken.revoked_at.is_(None),
         )
-        .values(rotated_at=now)
+        .values(rotated_at=now, successor_sealed=seal_successor(raw, successor))
     )
     if _rowcount(claimed) != 1:
-        raise _reuse_detected(db, token)
+        db.rollback()
+        token = _find_refresh(db, raw)
+        if token is None or token.revoked_at is not None or token.rotated_at is None:
+            raise Unauthorized(BAD_REFRESH)
+        return _within_grace(db, token, raw, utcnow())
     session.last_seen_at = now
     session.ip = client.ip
     if client.device:
         session.device = client.device
-    return _issue(db, user, session)
+    return _issue(db, user, session, successor)
+
+
+def _within_grace(db: Session, token: RefreshToken, raw: str, now: dt.datetime) -> IssuedTokens:
+    """A rotated token presented again: the same successor while the grace window lasts (two
+    tabs refreshing at once), else reuse, which ends the session."""
+    assert token.rotated_at is not None
+    grace = dt.timedelta(seconds=get_settings().refresh_grace_s)
+    if token.successor_sealed is None or now - token.rotated_at > grace:
+        raise _reuse_detected(db, token)
+    successor = open_successor(raw, token.successor_sealed)
+    current = _find_refresh(db, successor)
+    session = db.get(UserSession, token.session_id)
+    user = db.get(User, token.user_id)
+    if (
+        current is None
+        or current.revoked_at is not None
+        or session is None
+        or session.revoked_at is not None
+        or user is None
+        or not user.is_active
+    ):
+        raise Unauthorized(BAD_REFRESH)
+    access, ttl = issue_access_token(user.id, session.id, get_settings())
+    return IssuedTokens(access_token=access, expires_in=ttl, refresh_token=successor, user=user)
 
 
 def logout(

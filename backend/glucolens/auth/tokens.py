@@ -7,8 +7,10 @@ algorithm-confusion tokens are refused.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -135,3 +137,24 @@ def new_opaque_token(prefix: str = "") -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _successor_pad(raw: str) -> bytes:
+    return hmac.new(raw.encode(), b"glucolens refresh successor v1", hashlib.sha256).digest()
+
+
+def seal_successor(raw: str, successor: str) -> str:
+    """Seal ``successor`` (a ``new_opaque_token()``) under a key derived from ``raw``.
+
+    The key is an HMAC of the presented token, whose 256 random bits the server never stores,
+    and each token seals exactly one successor, so the XOR is a one-time pad: the stored value
+    reveals nothing without the old raw token."""
+    body = base64.urlsafe_b64decode(successor + "=" * (-len(successor) % 4))
+    sealed = bytes(a ^ b for a, b in zip(body, _successor_pad(raw), strict=True))
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def open_successor(raw: str, sealed: str) -> str:
+    body = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+    plain = bytes(a ^ b for a, b in zip(body, _successor_pad(raw), strict=True))
+    return base64.urlsafe_b64encode(plain).decode().rstrip("=")

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(spec: str) -> tuple[IPNetwork, ...]:
+    """'10.0.0.0/8, 192.168.1.2' as networks; a bad entry raises ValueError naming it."""
+    networks = []
+    for entry in (e.strip() for e in spec.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or CIDR") from exc
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -19,6 +34,29 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/glucolens.db"
     )
     redis_url: str | None = Field(default=None, description="Cache, rate limits and pub/sub.")
+    redis_timeout_s: float = Field(
+        default=0.25, description="Redis connect and read timeout; a dead Redis costs this much."
+    )
+    redis_retry_s: float = Field(
+        default=2.0, description="After a Redis failure, degrade this long before trying again."
+    )
+    memory_cache_max_entries: int = Field(default=10_000, description="In-process cache bound.")
+    memory_cache_max_mb: int = Field(default=64, description="In-process cache bound (JSON MiB).")
+    db_pool_size: int = Field(
+        default=40, description="Pooled connections; anyio's default 40 threads run sync routes."
+    )
+    db_max_overflow: int = Field(
+        default=20, description="Connections beyond the pool, closed after use."
+    )
+    db_pool_timeout_s: float = Field(
+        default=3.0, description="Wait this long for a pooled connection, then answer 503."
+    )
+    db_connect_timeout_s: int = Field(
+        default=2, description="PostgreSQL connect timeout (libpq's minimum is 2)."
+    )
+    sqlite_write_wait_s: float = Field(
+        default=15.0, description="A SQLite write waits this long for the write lock, then 503."
+    )
     celery_broker_url: str | None = Field(
         default=None, description="Celery broker; without it analytics run in-process."
     )
@@ -33,6 +71,13 @@ class Settings(BaseSettings):
     )
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_days: int = 30
+    refresh_grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=120,
+        description="A rotated refresh token used again this soon gets the same successor "
+        "(tabs refreshing at once); later reuse revokes the session.",
+    )
     password_reset_ttl_min: int = 30
     cookie_secure: bool = True
 
@@ -42,6 +87,32 @@ class Settings(BaseSettings):
     login_max_per_account: str = "5/minute"
     login_max_per_ip: str = "20/minute"
     api_rate_limit: str = "600/minute"
+
+    # The HTTP edge (docs/api.md "Request limits", docs/auth.md "Proxies").
+    max_body_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Request body limit of routes without their own."
+    )
+    max_body_auth_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Request body limit of /api/v1/auth/*."
+    )
+    max_body_bulk_bytes: int = Field(
+        default=48 * 1024 * 1024,
+        gt=0,
+        description="Request body limit of */bulk: 100,000 readings with every field filled.",
+    )
+    max_body_csv_bytes: int = Field(
+        default=21 * 1024 * 1024,
+        gt=0,
+        description="Request body limit of glucose/import/csv: a 20 MiB file and its framing.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: none.",
+    )
+    api_docs: bool = Field(
+        default=False, description="Serve /docs and /redoc (their scripts load from a CDN)."
+    )
 
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -58,6 +129,16 @@ class Settings(BaseSettings):
     dashboard_cache_s: int = Field(
         default=60, description="Cache dashboard reads this long (0 = off); any write refreshes."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        proxy_networks(value)  # raises naming the bad entry
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return proxy_networks(self.trusted_proxies)
 
     @property
     def resolved_database_url(self) -> str:

@@ -39,9 +39,17 @@ def test_refresh_token_stored_only_as_hash(client, make_user, login, db: Session
     assert token not in hashes
 
 
-def test_refresh_token_reuse_revokes_family(client, make_user, login):
+def past_grace(db: Session) -> None:
+    """Move every rotation back past the reuse grace window."""
+    for token in db.scalars(select(RefreshToken).where(RefreshToken.rotated_at.is_not(None))):
+        token.rotated_at -= dt.timedelta(minutes=5)
+    db.commit()
+
+
+def test_refresh_token_reuse_revokes_family(client, make_user, login, db: Session):
     first = login(make_user().email).json()
     second = refresh_body(client, first["refresh_token"]).json()
+    past_grace(db)
     reuse = refresh_body(client, first["refresh_token"])
     assert reuse.status_code == 401
     # The sibling issued by the legitimate rotation dies with the family...
@@ -50,11 +58,12 @@ def test_refresh_token_reuse_revokes_family(client, make_user, login):
     assert client.get(f"{AUTH}/me", headers=bearer(second["access_token"])).status_code == 401
 
 
-def test_refresh_token_reuse_spares_other_sessions(client, make_user, login):
+def test_refresh_token_reuse_spares_other_sessions(client, make_user, login, db: Session):
     user = make_user()
     victim = login(user.email).json()
     other = login(user.email).json()
     refresh_body(client, victim["refresh_token"])
+    past_grace(db)
     assert refresh_body(client, victim["refresh_token"]).status_code == 401
     assert refresh_body(client, other["refresh_token"]).status_code == 200
 
@@ -62,6 +71,7 @@ def test_refresh_token_reuse_spares_other_sessions(client, make_user, login):
 def test_reuse_marks_session_revoked_with_reason(client, make_user, login, db: Session):
     token = login(make_user().email).json()["refresh_token"]
     refresh_body(client, token)
+    past_grace(db)
     refresh_body(client, token)
     session = db.scalars(select(UserSession)).one()
     assert session.revoked_at is not None
@@ -95,8 +105,21 @@ def test_cookie_refresh_with_csrf_header_rotates(client, make_user, login):
     old_cookie = client.cookies["__Host-glucolens_refresh"]
     r = client.post(REFRESH, headers=csrf_headers(client))
     assert r.status_code == 200
-    assert client.cookies["__Host-glucolens_refresh"] == r.json()["refresh_token"] != old_cookie
+    new_cookie = client.cookies["__Host-glucolens_refresh"]
+    assert new_cookie != old_cookie
     assert "glucolens_csrf" in set_cookie_headers(r)
+    # The rotated token lives only in the httpOnly cookie: page scripts never see it.
+    assert r.json()["refresh_token"] is None
+    assert new_cookie not in r.text
+    assert client.post(REFRESH, headers=csrf_headers(client)).status_code == 200
+
+
+def test_body_refresh_returns_the_new_token_in_the_body(client, make_user, login):
+    first = login(make_user().email).json()
+    client.cookies.clear()
+    r = refresh_body(client, first["refresh_token"])
+    assert r.status_code == 200
+    assert r.json()["refresh_token"] not in (None, first["refresh_token"])
 
 
 def test_cookie_refresh_without_csrf_header_is_403(client, make_user, login):
@@ -179,3 +202,57 @@ def test_logout_all_ends_every_session(client, make_user, login):
     for pair in (one, two):
         assert client.get(f"{AUTH}/me", headers=bearer(pair["access_token"])).status_code == 401
         assert refresh_body(client, pair["refresh_token"]).status_code == 401
+
+
+def test_reuse_within_grace_returns_the_same_successor(client, make_user, login, db: Session):
+    """Two tabs reloading at once present the same refresh token: both stay signed in."""
+    first = login(make_user().email).json()
+    tab1 = refresh_body(client, first["refresh_token"])
+    tab2 = refresh_body(client, first["refresh_token"])
+    assert tab1.status_code == tab2.status_code == 200
+    assert tab1.json()["refresh_token"] == tab2.json()["refresh_token"]
+    for tab in (tab1, tab2):
+        me = client.get(f"{AUTH}/me", headers=bearer(tab.json()["access_token"]))
+        assert me.status_code == 200
+    assert db.scalars(select(UserSession)).one().revoked_at is None
+    # The shared successor rotates normally afterwards.
+    assert refresh_body(client, tab1.json()["refresh_token"]).status_code == 200
+
+
+def test_concurrent_refreshes_of_one_token_all_succeed(app, make_user, login):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    token = login(make_user().email).json()["refresh_token"]
+
+    def use(_: int) -> tuple[int, str]:
+        with TestClient(app, base_url="https://testserver") as c:
+            r = c.post(REFRESH, json={"refresh_token": token})
+            return r.status_code, r.json().get("refresh_token", "")
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(use, range(3)))
+    assert [status for status, _ in results] == [200, 200, 200]
+    assert len({successor for _, successor in results}) == 1
+
+
+def test_successor_is_stored_sealed_not_in_clear(client, make_user, login, db: Session):
+    first = login(make_user().email).json()
+    second = refresh_body(client, first["refresh_token"]).json()["refresh_token"]
+    sealed = db.scalars(
+        select(RefreshToken.successor_sealed).where(
+            RefreshToken.token_hash == hash_token(first["refresh_token"])
+        )
+    ).one()
+    assert sealed and sealed != second and second not in sealed
+
+
+def test_grace_window_is_configurable_and_zero_disables_it(client, make_user, login, monkeypatch):
+    from glucolens.core.config import get_settings
+
+    monkeypatch.setenv("GLUCOLENS_REFRESH_GRACE_S", "0")
+    get_settings.cache_clear()
+    first = login(make_user().email).json()
+    assert refresh_body(client, first["refresh_token"]).status_code == 200
+    assert refresh_body(client, first["refresh_token"]).status_code == 401
