@@ -241,6 +241,11 @@ async function main() {
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(e.message));
+  // A blocked inline script or a malformed policy shows up only as a console message.
+  const policyViolations = [];
+  page.on("console", (msg) => {
+    if (/Content Security Policy|Permissions-Policy/i.test(msg.text())) policyViolations.push(msg.text());
+  });
 
   const email = `e2e-${Date.now()}@example.org`;
   const password = "correct-horse-battery-staple-42";
@@ -437,6 +442,12 @@ async function main() {
   });
 
   if (consoleErrors.length) log(`page errors seen: ${consoleErrors.slice(0, 5).join(" | ")}`);
+
+  await step("no CSP or Permissions-Policy violations in the console", async () => {
+    if (policyViolations.length) {
+      throw new Error(`${policyViolations.length} seen: ${policyViolations.slice(0, 3).join(" | ")}`);
+    }
+  });
 
   console.log("\n[e2e] perf:", JSON.stringify({
     dashboard_first_load_js_gzip_kb: perf.dashboard_first_load_js_gzip_kb,

@@ -35,11 +35,19 @@ from glucolens.auth.schemas import (
     UserOut,
 )
 from glucolens.core.errors import Forbidden, Unauthorized, responses
+from glucolens.core.proxies import client_ip
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 api_keys_router = APIRouter(prefix="/api/v1/auth/api-keys", tags=["api-keys"])
 
 DEVICE_MAX = 200
+# Routes that take no Authorization or X-API-Key header, so the request guard
+# (core/http_guard) reads their bodies without one; refresh and logout take a refresh
+# token (body or cookie) instead.
+OPEN_PATHS = frozenset(
+    f"{router.prefix}/{name}"
+    for name in ("register", "login", "refresh", "logout", "forgot-password", "reset-password")
+)
 
 
 class Accepted(BaseModel):
@@ -47,10 +55,11 @@ class Accepted(BaseModel):
 
 
 def client_info(request: Request, device: str | None = None) -> service.ClientInfo:
-    """Where a request comes from: the peer address and a device label (or User-Agent)."""
+    """Where a request comes from: the client address (behind trusted proxies only, see
+    core/proxies) and a device label (or User-Agent)."""
     label = device or request.headers.get("user-agent")
     return service.ClientInfo(
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request),
         device=label[:DEVICE_MAX] if label else None,
     )
 
@@ -65,12 +74,17 @@ def optional_account(request: Request, db: DbSession) -> AuthSubject | None:
     return subject
 
 
-def token_response(response: Response, issued: service.IssuedTokens) -> TokenPair:
+def token_response(
+    response: Response, issued: service.IssuedTokens, *, cookie_only: bool = False
+) -> TokenPair:
+    """Tokens in the body, and the refresh and CSRF cookies. With ``cookie_only`` (the web
+    app refreshing by cookie) the refresh token stays out of the body, where page scripts
+    could read it; it lives only in the httpOnly cookie."""
     set_auth_cookies(response, issued.refresh_token)
     return TokenPair(
         access_token=issued.access_token,
         expires_in=issued.expires_in,
-        refresh_token=issued.refresh_token,
+        refresh_token=None if cookie_only else issued.refresh_token,
         user=UserOut.model_validate(issued.user),
     )
 
@@ -117,13 +131,14 @@ def refresh(
     db: DbSession,
     body: Annotated[RefreshIn | None, Body()] = None,
 ) -> Any:
-    """Rotate the refresh token (body, or cookie plus X-CSRF-Token); reuse ends the session."""
+    """Rotate the refresh token (body, or cookie plus X-CSRF-Token); reuse ends the session.
+    A token sent in the body comes back in the body; a cookie's comes back only as a cookie."""
     body = body or RefreshIn()
     raw = refresh_credential(request, body.refresh_token)
     if not raw:
         raise Unauthorized("No refresh token given.")
     issued = service.refresh(db, raw, client_info(request, body.device))
-    return token_response(response, issued)
+    return token_response(response, issued, cookie_only=not body.refresh_token)
 
 
 @router.post(

@@ -75,7 +75,11 @@ class TokenPair(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a scheme name
     expires_in: int = Field(description="Seconds until the access token expires.")
-    refresh_token: str
+    refresh_token: str | None = Field(
+        default=None,
+        description="Sign-in, and refresh with a token in the body (native clients). Null "
+        "when the web app refreshes by cookie: the token then lives only in the httpOnly cookie.",
+    )
     user: UserOut
 
 

@@ -8,13 +8,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from glucolens.core.errors import error_json
+from glucolens.core.methods import method_not_allowed
 
 
 def mount_static(app: FastAPI, root: Path | None) -> None:
     @app.api_route("/{full_path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def web_app(full_path: str, request: Request) -> Response:
         if full_path.startswith(("api/", "ws/")) or full_path in {"api", "ws"}:
-            return error_json(404, "not_found", f"No route {request.url.path}.")
+            wrong_method = method_not_allowed(request)  # a GET to a POST-only route: 405
+            return wrong_method or error_json(404, "not_found", f"No route {request.url.path}.")
         if root is None:
             return HTMLResponse(_NO_FRONTEND, status_code=200 if full_path == "" else 404)
         base = root.resolve()
@@ -39,4 +41,5 @@ _NO_FRONTEND = """<!doctype html><html><head><title>GlucoLens</title></head>
 <body style="font-family:sans-serif;max-width:40em;margin:4em auto">
 <h1>GlucoLens API is running</h1>
 <p>The web app has not been built. Run <code>make run</code> (it builds
-<code>frontend/out</code>), or open the <a href="/docs">API docs</a>.</p></body></html>"""
+<code>frontend/out</code>), or read the API schema at
+<a href="/openapi.json">/openapi.json</a>.</p></body></html>"""

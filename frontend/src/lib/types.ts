@@ -15,7 +15,8 @@ export interface TokenPair {
   access_token: string;
   token_type: "bearer";
   expires_in: number;
-  refresh_token: string;
+  /** Null on a cookie refresh: the web app never sees its refresh token. */
+  refresh_token: string | null;
   user: User;
 }
 
