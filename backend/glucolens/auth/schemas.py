@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from glucolens.auth.passwords_policy import MAX_LENGTH
+from glucolens.core.schemas import StorableTextIn
 
 Unit = Literal["mg/dL", "mmol/L"]
 Scope = Literal["read", "write:readings"]
@@ -17,7 +18,9 @@ Scope = Literal["read", "write:readings"]
 Password = Field(min_length=1, max_length=MAX_LENGTH)
 
 
-class _In(BaseModel):
+class _In(StorableTextIn):
+    """Request bodies: no unknown fields, and no text a database cannot store (NUL)."""
+
     model_config = ConfigDict(extra="forbid")
 
 

@@ -9,6 +9,10 @@ from typing import Any
 from sqlalchemy import Select, and_, or_
 
 from glucolens.core.errors import ValidationFailed
+from glucolens.core.timeutil import query_time_problem
+
+# BIGINT: the largest id PostgreSQL (and SQLite's INTEGER) can hold.
+MAX_ROW_ID = 2**63 - 1
 
 
 def encode_cursor(ts: dt.datetime, row_id: int) -> str:
@@ -16,15 +20,22 @@ def encode_cursor(ts: dt.datetime, row_id: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _invalid(reason: str) -> ValidationFailed:
+    return ValidationFailed("Invalid cursor.", details=[{"field": "cursor", "reason": reason}])
+
+
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """A cursor is client input like any other: its time and id are bounded before they
+    reach SQL (a year-1 time or an id over BIGINT would fail in the driver)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         ts_raw, _, id_raw = base64.urlsafe_b64decode(padded).decode().partition("|")
-        return dt.datetime.fromisoformat(ts_raw), int(id_raw)
+        ts, row_id = dt.datetime.fromisoformat(ts_raw), int(id_raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(
-            "Invalid cursor.", details=[{"field": "cursor", "reason": "not a cursor from this API"}]
-        ) from exc
+        raise _invalid("not a cursor from this API") from exc
+    if query_time_problem(ts) is not None or not 0 <= row_id <= MAX_ROW_ID:
+        raise _invalid("not a cursor from this API (time or id out of range)")
+    return ts, row_id
 
 
 def apply_keyset(stmt: Select[Any], time_col: Any, id_col: Any, cursor: str | None) -> Select[Any]:

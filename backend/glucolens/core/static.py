@@ -17,6 +17,13 @@ def mount_static(app: FastAPI, root: Path | None) -> None:
         if full_path.startswith(("api/", "ws/")) or full_path in {"api", "ws"}:
             wrong_method = method_not_allowed(request)  # a GET to a POST-only route: 405
             return wrong_method or error_json(404, "not_found", f"No route {request.url.path}.")
+        if "\x00" in full_path:  # the file system rejects NUL in names with a ValueError
+            return error_json(
+                400,
+                "bad_request",
+                "The path contains a NUL character.",
+                [{"field": "path", "reason": "must not contain NUL (%00)"}],
+            )
         if root is None:
             return HTMLResponse(_NO_FRONTEND, status_code=200 if full_path == "" else 404)
         base = root.resolve()

@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from glucolens.auth.deps import DbSession, ReadAuth
+from glucolens.auth.deps import DbSession, ReadAuth, ReadingsWrite
 from glucolens.core.errors import responses
+from glucolens.core.transaction import TransactionalRoute
 from glucolens.insights import service
 from glucolens.insights.schemas import InsightEnvelope, JobOut, JobRef
 
-router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
+router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/insights", tags=["insights"])
 ERRORS = responses(401, 403, 429)
 PENDING: dict[int | str, dict[str, Any]] = {
     202: {"model": InsightEnvelope, "description": "Computing; poll the job"}
@@ -77,8 +78,11 @@ _route(
 @router.post(
     "/refresh", status_code=202, response_model=JobRef, responses=ERRORS, summary="Recompute now"
 )
-def refresh(auth: ReadAuth, db: DbSession) -> JobRef:
-    """Starts a recomputation of all insights (or returns the one already running)."""
+def refresh(auth: ReadingsWrite, db: DbSession) -> JobRef:
+    """Starts a recomputation of all insights (or returns the one already running).
+
+    A recompute is a write (it replaces stored results and costs server time), so it needs
+    the write:readings scope; a read-only API key gets 403."""
     job = service.request_refresh(db, auth.user)
     return JobRef(job_id=job.id, status=job.status)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from glucolens.core.schemas import PastTime, RowOut, StrictIn, UtcTime
 
+# Numbers are strict (StrictFloat, StrictInt): JSON `false` is not 0 and "30" is not 30.
 Minutes = Field(default=None, ge=0, le=1440)
 MAX_SPAN = dt.timedelta(hours=24)
 
@@ -27,12 +28,12 @@ class _Span(StrictIn):
 
 
 class SleepIn(_Span):
-    in_bed_min: float | None = Minutes
-    asleep_min: float | None = Minutes
-    awake_min: float | None = Minutes
-    deep_min: float | None = Minutes
-    core_min: float | None = Minutes
-    rem_min: float | None = Minutes
+    in_bed_min: StrictFloat | None = Minutes
+    asleep_min: StrictFloat | None = Minutes
+    awake_min: StrictFloat | None = Minutes
+    deep_min: StrictFloat | None = Minutes
+    core_min: StrictFloat | None = Minutes
+    rem_min: StrictFloat | None = Minutes
 
     @model_validator(mode="after")
     def _stages_fit(self) -> Self:
@@ -62,10 +63,10 @@ MealType = Literal["breakfast", "lunch", "dinner", "snack"]
 
 class MealIn(StrictIn):
     timestamp: PastTime
-    carbs_g: float | None = Field(default=None, ge=0, le=500)
-    protein_g: float | None = Field(default=None, ge=0, le=500)
-    fat_g: float | None = Field(default=None, ge=0, le=500)
-    kcal: float | None = Field(default=None, ge=0, le=10000)
+    carbs_g: StrictFloat | None = Field(default=None, ge=0, le=500)
+    protein_g: StrictFloat | None = Field(default=None, ge=0, le=500)
+    fat_g: StrictFloat | None = Field(default=None, ge=0, le=500)
+    kcal: StrictFloat | None = Field(default=None, ge=0, le=10000)
     description: str | None = Field(default=None, max_length=500)
     meal_type: MealType | None = None
 
@@ -83,9 +84,9 @@ class MealOut(RowOut):
 class ActivityIn(_Span):
     activity_type: str = Field(min_length=1, max_length=40)
     intensity: Literal["low", "moderate", "high"] | None = None
-    kcal: float | None = Field(default=None, ge=0, le=10000)
-    steps: int | None = Field(default=None, ge=0, le=200000)
-    avg_hr: float | None = Field(default=None, ge=20, le=250)
+    kcal: StrictFloat | None = Field(default=None, ge=0, le=10000)
+    steps: StrictInt | None = Field(default=None, ge=0, le=200000)
+    avg_hr: StrictFloat | None = Field(default=None, ge=20, le=250)
 
 
 class ActivityOut(RowOut):

@@ -14,7 +14,7 @@ import io
 from typing import Any
 
 from glucolens.core.errors import PayloadTooLarge, ValidationFailed
-from glucolens.core.timeutil import zone
+from glucolens.core.timeutil import EARLIEST_DATA, QUERY_MAX, zone
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 _TIME_NAMES = {"timestamp", "time", "datetime", "date", "ts", "date_time", "device timestamp"}
@@ -29,6 +29,9 @@ def _localize(raw: str, tz: str) -> str | dt.datetime:
         return raw  # let the row validator name the problem
     if parsed.tzinfo is not None:
         return parsed
+    if not EARLIEST_DATA.year <= parsed.year < QUERY_MAX.year:
+        # Rejected as implausible anyway; UTC avoids overflowing a conversion at year 1.
+        return parsed.replace(tzinfo=dt.UTC)
     z = zone(tz)
     aware = parsed.replace(tzinfo=z)
     if aware.astimezone(dt.UTC).astimezone(z).replace(tzinfo=None) != parsed:
@@ -52,7 +55,13 @@ def parse_glucose_csv(data: bytes, tz: str) -> tuple[list[Any], list[int]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(textdata), dialect)
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KiB)
+        raise ValidationFailed(
+            f"The CSV file cannot be read at line {reader.line_num}: {exc}.",
+            details=[{"field": "file", "row": reader.line_num, "reason": str(exc)}],
+        ) from exc
     if not rows:
         raise ValidationFailed(
             "The CSV file is empty.", details=[{"field": "file", "reason": "no rows"}]

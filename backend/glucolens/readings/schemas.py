@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictFloat, field_validator
 
 from glucolens.core.schemas import PastTime, RowOut, StrictIn, UtcTime
 
 
 class GlucoseIn(StrictIn):
     timestamp: PastTime
-    value: float | str = Field(
+    value: StrictFloat | str = Field(
         description='A number in `unit`, or the sensor sentinels "Low" / "High".'
     )
-    unit: str | None = Field(default=None, description="mg/dL (default) or mmol/L")
+    unit: str | None = Field(default=None, max_length=16, description="mg/dL (default) or mmol/L")
     trend: str | None = Field(default=None, max_length=24)
     device: str | None = Field(default=None, max_length=64)
 
@@ -38,7 +38,7 @@ class GlucoseOut(RowOut):
 
 class InsulinIn(StrictIn):
     timestamp: PastTime
-    units: float = Field(gt=0, le=100, description="Units of insulin (0–100]")
+    units: StrictFloat = Field(gt=0, le=100, description="Units of insulin (0–100]")
     kind: Literal["bolus", "basal"]
     insulin_type: str | None = Field(default=None, max_length=64)
 
