@@ -8,7 +8,10 @@ expected CGM readings per day follow the real length of that day. Attribution ru
 * a day with no record of a stream (no meal logged, no activity, no insulin) is missing
   (NaN) for that stream's features, not zero: an unlogged day is not a fasting day;
 * glucose outcomes of a day with CGM wear below ``min_wear`` are missing. Nothing is
-  ever interpolated across days.
+  ever interpolated across days;
+* every optional field may be absent (the API requires only times, an activity type and
+  insulin units): a sleep entry without ``asleep_min`` counts its whole session as sleep,
+  and a meal without ``carbs_g`` leaves that day's carbs unknown rather than zero.
 """
 
 from __future__ import annotations
@@ -122,11 +125,15 @@ def _sleep_features(sleep: pd.DataFrame, tz: str) -> pd.DataFrame:
     cols = ["sleep_duration_h", "sleep_efficiency_pct", "deep_sleep_min", "bedtime_h"]
     if len(sleep) == 0:
         return pd.DataFrame(columns=cols, dtype=float)
+    session_min = (_utc(sleep["end"]) - _utc(sleep["start"])).total_seconds() / 60.0
+    asleep = pd.to_numeric(sleep["asleep_min"], errors="coerce").to_numpy(float)
     s = pd.DataFrame(
         {
             "day": _local(sleep["end"], tz).normalize(),
             "start_local": _local(sleep["start"], tz),
-            "asleep": pd.to_numeric(sleep["asleep_min"], errors="coerce").to_numpy(float),
+            "asleep_logged": asleep,
+            # Entries logged with start and end only: the session is the sleep.
+            "asleep": np.where(np.isnan(asleep), np.asarray(session_min, dtype=float), asleep),
             "in_bed": pd.to_numeric(sleep["in_bed_min"], errors="coerce").to_numpy(float),
             "deep": pd.to_numeric(sleep.get("deep_min"), errors="coerce")
             if "deep_min" in sleep
@@ -142,7 +149,7 @@ def _sleep_features(sleep: pd.DataFrame, tz: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "sleep_duration_h": grouped["asleep"].sum(min_count=1) / 60.0,
-            "sleep_efficiency_pct": 100.0 * grouped["asleep"].sum(min_count=1) / in_bed,
+            "sleep_efficiency_pct": 100.0 * grouped["asleep_logged"].sum(min_count=1) / in_bed,
             "deep_sleep_min": grouped["deep"].sum(min_count=1),
             "bedtime_h": main["bedtime"],
         }
@@ -161,12 +168,13 @@ def _meal_features(meals: pd.DataFrame, tz: str) -> pd.DataFrame:
             "evening": local.hour >= 18,
         }
     )
-    m["evening_carbs"] = np.where(m["evening"], m["carbs"], 0.0)
+    # NaN * 0 keeps a meal of unknown carbs unknown (a plain 0 would log it as carb-free).
+    m["evening_carbs"] = np.where(m["evening"], m["carbs"], m["carbs"] * 0.0)
     grouped = m.groupby("day")
     return pd.DataFrame(
         {
-            "total_carbs_g": grouped["carbs"].sum(),
-            "evening_carbs_g": grouped["evening_carbs"].sum(),
+            "total_carbs_g": grouped["carbs"].sum(min_count=1),
+            "evening_carbs_g": grouped["evening_carbs"].sum(min_count=1),
             "meal_count": grouped.size().astype(float),
         }
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
+from glucolens.core.timeutil import READ_MIN, clamp_to_read_window
 from glucolens.insights.novelty import StreamStateStore
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
 from glucolens.readings.models import GlucoseReading, InsulinDose
@@ -37,12 +38,16 @@ def _frame(db: Session, stmt, columns: list[str], time_cols: list[str]) -> pd.Da
 
 def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = None) -> UserFrames:
     now = now or dt.datetime.now(dt.UTC)
-    since = now - dt.timedelta(days=days)
+    # Bounded on both sides by the read window: a stored row outside it (year 1 or 9999,
+    # written around the validators) would overflow pandas' nanosecond clock.
+    since, until = clamp_to_read_window(now - dt.timedelta(days=days), None)
     uid = user.id
     g = GlucoseReading
     glucose = _frame(
         db,
-        select(g.ts, g.value_mgdl).where(g.user_id == uid, g.ts >= since).order_by(g.ts),
+        select(g.ts, g.value_mgdl)
+        .where(g.user_id == uid, g.ts >= since, g.ts < until)
+        .order_by(g.ts),
         ["timestamp", "value_mgdl"],
         ["timestamp"],
     )
@@ -59,7 +64,7 @@ def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = No
             s.core_min,
             s.rem_min,
         )
-        .where(s.user_id == uid, s.end >= since)
+        .where(s.user_id == uid, s.end >= since, s.start >= READ_MIN, s.end < until)
         .order_by(s.start),
         [
             "start",
@@ -77,7 +82,7 @@ def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = No
     meals = _frame(
         db,
         select(m.ts, m.carbs_g, m.protein_g, m.fat_g, m.kcal, m.meal_type)
-        .where(m.user_id == uid, m.ts >= since)
+        .where(m.user_id == uid, m.ts >= since, m.ts < until)
         .order_by(m.ts),
         ["timestamp", "carbs_g", "protein_g", "fat_g", "kcal", "meal_type"],
         ["timestamp"],
@@ -86,7 +91,7 @@ def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = No
     activities = _frame(
         db,
         select(a.start, a.end, a.activity_type, a.intensity, a.kcal, a.steps, a.avg_hr)
-        .where(a.user_id == uid, a.start >= since)
+        .where(a.user_id == uid, a.start >= since, a.end < until)
         .order_by(a.start),
         ["start", "end", "activity_type", "intensity", "kcal", "steps", "avg_hr"],
         ["start", "end"],
@@ -94,7 +99,9 @@ def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = No
     i = InsulinDose
     insulin = _frame(
         db,
-        select(i.ts, i.units, i.kind).where(i.user_id == uid, i.ts >= since).order_by(i.ts),
+        select(i.ts, i.units, i.kind)
+        .where(i.user_id == uid, i.ts >= since, i.ts < until)
+        .order_by(i.ts),
         ["timestamp", "units", "kind"],
         ["timestamp"],
     )
