@@ -55,6 +55,9 @@ def get_summary(
     auth: ReadAuth,
     db: DbSession,
     days: Annotated[list[int] | None, Query(description="7, 14, 30 or 90; repeatable")] = None,
+    end: Annotated[
+        QueryDate | None, Query(description="last local date of the windows (default today)")
+    ] = None,
 ) -> schemas.Summary:
     """Mean, SD, CV, GMI, time in ranges, wear and data sufficiency per window."""
     windows = days or [7, 30, 90]
@@ -65,7 +68,10 @@ def get_summary(
             details=[{"field": "days", "reason": "unsupported window"}],
         )
     return cached(
-        auth.user, "summary", sorted(set(windows)), lambda: service.summary(db, auth.user, windows)
+        auth.user,
+        "summary",
+        (sorted(set(windows)), end),
+        lambda: service.summary(db, auth.user, windows, end=end),
     )  # type: ignore[return-value]
 
 
@@ -99,10 +105,24 @@ def get_daily(
     "/agp", response_model=schemas.Agp, responses=ERRORS, summary="Ambulatory glucose profile"
 )
 def get_agp(
-    auth: ReadAuth, db: DbSession, days: Annotated[int, Query(ge=7, le=90)] = 14
+    auth: ReadAuth,
+    db: DbSession,
+    days: Annotated[int, Query(ge=7, le=90)] = 14,
+    end: Annotated[QueryDate | None, Query(description="last local date (default today)")] = None,
 ) -> schemas.Agp:
     """5th/25th/50th/75th/95th percentiles in 288 five-minute bins of the local day."""
-    return cached(auth.user, "agp", days, lambda: service.agp(db, auth.user, days))  # type: ignore[return-value]
+    return cached(auth.user, "agp", (days, end), lambda: service.agp(db, auth.user, days, end=end))  # type: ignore[return-value]
+
+
+@router.get(
+    "/data-range",
+    response_model=schemas.DataRange,
+    responses=ERRORS,
+    summary="First and newest reading",
+)
+def get_data_range(auth: ReadAuth, db: DbSession) -> schemas.DataRange:
+    """When the account's glucose history starts and ends, in UTC and as local dates."""
+    return service.data_range(db, auth.user)
 
 
 @series_router.get(

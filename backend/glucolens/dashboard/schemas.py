@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from glucolens.core.schemas import UtcTime
 
@@ -101,3 +101,12 @@ class Series(BaseModel):
     downsampled: bool
     bucket_s: int | None
     points: list[SeriesPoint]
+
+
+class DataRange(BaseModel):
+    timezone: str
+    first_reading_at: UtcTime | None
+    last_reading_at: UtcTime | None
+    first_day: dt.date | None = Field(description="local date of the first reading")
+    last_day: dt.date | None = Field(description="local date of the newest reading")
+    reading_count: int

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from glucolens.auth.models import User
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed
-from glucolens.core.timeutil import local_day_bounds, local_today
+from glucolens.core.timeutil import local_day_bounds, local_today, zone
 from glucolens.core.units import from_mgdl
 from glucolens.dashboard import schemas, stats
 from glucolens.readings.aggregates import fetch_values
@@ -82,26 +82,62 @@ def _bands(b: dict[str, float | None]) -> schemas.Bands:
     return schemas.Bands(**{k: _r(v) for k, v in b.items()})
 
 
+def _last_day(user: User, end: dt.date | None, now: dt.datetime) -> dt.date:
+    today = local_today(user.timezone, now)
+    if end is not None and end > today:
+        raise ValidationFailed(
+            f"'end' ({end.isoformat()}) is after today ({today.isoformat()}) in {user.timezone}.",
+            details=[{"field": "end", "reason": "in the future"}],
+        )
+    return end or today
+
+
+def _window_end(user: User, last: dt.date, now: dt.datetime) -> dt.datetime:
+    return min(local_day_bounds(last, user.timezone)[1], now)
+
+
 def summary(
-    db: Session, user: User, windows: list[int], now: dt.datetime | None = None
+    db: Session,
+    user: User,
+    windows: list[int],
+    now: dt.datetime | None = None,
+    end: dt.date | None = None,
 ) -> schemas.Summary:
     now = now or utcnow()
     today = local_today(user.timezone, now)
+    last = _last_day(user, end, now)
     longest = max(windows)
-    all_days = _days(db, user, today - dt.timedelta(days=longest - 1), today)
+    all_days = _days(db, user, last - dt.timedelta(days=longest - 1), last)
+    target = (user.target_low_mgdl, user.target_high_mgdl)
     out = []
     for n_days in sorted(set(windows)):
-        first = today - dt.timedelta(days=n_days - 1)
+        first = last - dt.timedelta(days=n_days - 1)
         days = [d for d in all_days if d.day >= first]
         interval = stats.window_interval(days)
-        expected = stats.expected_readings(first, today, user.timezone, interval, now)
-        w = stats.combine(days, (user.target_low_mgdl, user.target_high_mgdl), expected)
+        expected = stats.expected_readings(first, last, user.timezone, interval, now)
+        w = stats.combine(days, target, expected)
+        # Sufficiency is judged on the window's complete days: today, still under way, can
+        # neither add to nor subtract from it (docs/api.md).
+        complete_last = min(last, today - dt.timedelta(days=1))
+        complete = [d for d in days if d.day <= complete_last]
+        complete_days = (complete_last - first).days + 1
+        sufficient = w.sufficient_data
+        if complete_last < last and complete_days > 0:
+            judged = stats.combine(
+                complete,
+                target,
+                stats.expected_readings(first, complete_last, user.timezone, interval, now),
+            )
+            # A window shorter than 14 days can never hold the consensus minimum.
+            minimum = stats.MIN_DAYS_FOR_SUFFICIENCY
+            required = complete_days if n_days >= minimum else minimum
+            sufficient = stats.is_sufficient(judged, required)
         start, _ = local_day_bounds(first, user.timezone)
         out.append(
             schemas.Window(
                 days=n_days,
                 start=start,
-                end=now,
+                end=_window_end(user, last, now),
                 mean=_conv(user, w.mean),
                 sd=_conv(user, w.sd),
                 cv_pct=_r(w.cv_pct),
@@ -112,7 +148,7 @@ def summary(
                 expected_count=int(round(w.expected_count)),
                 wear_pct=_r(w.wear_pct),
                 days_with_data=w.days_with_data,
-                sufficient_data=w.sufficient_data,
+                sufficient_data=sufficient,
                 bands=_bands(w.bands),
                 target_pct=_r(w.target_pct),
             )
@@ -156,11 +192,18 @@ def daily(
     )
 
 
-def agp(db: Session, user: User, n_days: int, now: dt.datetime | None = None) -> schemas.Agp:
+def agp(
+    db: Session,
+    user: User,
+    n_days: int,
+    now: dt.datetime | None = None,
+    end: dt.date | None = None,
+) -> schemas.Agp:
     now = now or utcnow()
-    today = local_today(user.timezone, now)
-    start, _ = local_day_bounds(today - dt.timedelta(days=n_days - 1), user.timezone)
-    secs, values = fetch_values(db, user.id, start, now)
+    last = _last_day(user, end, now)
+    start, _ = local_day_bounds(last - dt.timedelta(days=n_days - 1), user.timezone)
+    stop = _window_end(user, last, now)
+    secs, values = fetch_values(db, user.id, start, stop)
     if len(secs):
         local = pd.DatetimeIndex(np.rint(secs * 1e6).astype("datetime64[us]"), tz="UTC")
         local = local.tz_convert(user.timezone)
@@ -182,7 +225,7 @@ def agp(db: Session, user: User, n_days: int, now: dt.datetime | None = None) ->
         timezone=user.timezone,
         days=n_days,
         start=start,
-        end=now,
+        end=stop,
         reading_count=len(secs),
         bins=conv,
     )
@@ -256,4 +299,22 @@ def series(
         downsampled=True,
         bucket_s=bucket_s,
         points=pts,
+    )
+
+
+def data_range(db: Session, user: User) -> schemas.DataRange:
+    """First and last reading, so a client can open the latest period that has data."""
+    first, last, count = db.execute(
+        select(func.min(GlucoseReading.ts), func.max(GlucoseReading.ts), func.count()).where(
+            GlucoseReading.user_id == user.id
+        )
+    ).one()
+    tz = zone(user.timezone)
+    return schemas.DataRange(
+        timezone=user.timezone,
+        first_reading_at=first,
+        last_reading_at=last,
+        first_day=first.astimezone(tz).date() if first else None,
+        last_day=last.astimezone(tz).date() if last else None,
+        reading_count=int(count),
     )

@@ -137,6 +137,13 @@ def combine(
     )
 
 
+def is_sufficient(w: WindowStats, days_required: int) -> bool:
+    """Enough data for the consensus metrics: data on ``days_required`` days (at most 14) and
+    at least 70% sensor wear over them."""
+    need = min(days_required, MIN_DAYS_FOR_SUFFICIENCY)
+    return w.days_with_data >= need and w.wear_pct is not None and w.wear_pct >= MIN_WEAR_PCT
+
+
 AGP_BINS = 288
 AGP_POOL_BINS = 3  # pool readings within ±15 min of each 5-minute bin
 AGP_MIN_READINGS = 5
