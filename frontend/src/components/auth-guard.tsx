@@ -2,6 +2,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect } from "react";
 import { refreshSession } from "@/lib/api";
+import { joinSessionChannel } from "@/lib/refresh";
 import { useAuthStore } from "@/lib/auth-store";
 import { Skeleton } from "./ui/skeleton";
 
@@ -10,6 +11,8 @@ export function AuthGuard({ children }: { children: React.ReactNode }) {
   const status = useAuthStore((s) => s.status);
   const router = useRouter();
   const pathname = usePathname();
+
+  useEffect(() => joinSessionChannel(), []);
 
   useEffect(() => {
     if (status === "unknown") void refreshSession();

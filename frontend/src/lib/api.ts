@@ -1,6 +1,8 @@
 import { useAuthStore } from "./auth-store";
-import { CSRF_COOKIE, readCookie } from "./cookies";
-import type { ErrorDetail, TokenPair } from "./types";
+import { refreshSession } from "./refresh";
+import type { ErrorDetail } from "./types";
+
+export { logout, refreshSession } from "./refresh";
 
 export const API_BASE = "/api/v1";
 
@@ -74,52 +76,6 @@ function defaultMessage(status: number): string {
   if (status === 429) return "Too many requests. Please wait a moment.";
   if (status >= 500) return "The server had a problem. Please try again.";
   return `Request failed (${status}).`;
-}
-
-let refreshInFlight: Promise<string | null> | null = null;
-
-/** Exchange the refresh cookie for a new access token. Concurrent callers share one request. */
-export function refreshSession(): Promise<string | null> {
-  if (!refreshInFlight) {
-    refreshInFlight = doRefresh().finally(() => {
-      refreshInFlight = null;
-    });
-  }
-  return refreshInFlight;
-}
-
-async function doRefresh(): Promise<string | null> {
-  const csrf = readCookie(CSRF_COOKIE);
-  try {
-    const res = await fetch(buildUrl("/auth/refresh"), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: csrf ? { "X-CSRF-Token": csrf } : {},
-    });
-    if (!res.ok) {
-      useAuthStore.getState().clear();
-      return null;
-    }
-    const pair = (await res.json()) as TokenPair;
-    useAuthStore.getState().setSession(pair.access_token, pair.user);
-    return pair.access_token;
-  } catch {
-    useAuthStore.getState().clear();
-    return null;
-  }
-}
-
-export async function logout(): Promise<void> {
-  const csrf = readCookie(CSRF_COOKIE);
-  try {
-    await fetch(buildUrl("/auth/logout"), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: csrf ? { "X-CSRF-Token": csrf } : {},
-    });
-  } finally {
-    useAuthStore.getState().clear();
-  }
 }
 
 function authHeader(token: string | null): Record<string, string> {

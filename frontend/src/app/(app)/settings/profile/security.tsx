@@ -13,6 +13,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useUser } from "@/hooks/use-user";
 import { api } from "@/lib/api";
 import { useAuthStore } from "@/lib/auth-store";
+import { announceSignedOut } from "@/lib/refresh";
 import { formatDateTime } from "@/lib/time";
 import type { Session } from "@/lib/types";
 import { errorMessage } from "@/lib/utils";
@@ -82,6 +83,7 @@ export function SessionsList() {
     mutationFn: () => api("/auth/logout-all", { method: "POST" }),
     onSuccess: () => {
       useAuthStore.getState().clear();
+      announceSignedOut();
       queryClient.clear();
       router.replace("/login/");
     },
