@@ -6,11 +6,12 @@ domains themselves never import upward (see docs/architecture.md).
 
 from __future__ import annotations
 
-from glucolens.core.events import DataChanged, ProfileChanged, subscribe
-from glucolens.insights.service import on_data_changed
+from glucolens.core.events import DataChanged, DataRemoved, ProfileChanged, subscribe
+from glucolens.insights.service import on_data_changed, on_data_removed
 from glucolens.readings.aggregates import on_profile_changed
 
 
 def wire_subscribers() -> None:
     subscribe(ProfileChanged, on_profile_changed, phase="in_transaction")
+    subscribe(DataRemoved, on_data_removed, phase="in_transaction")
     subscribe(DataChanged, on_data_changed)

@@ -47,6 +47,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ConfirmationRequired(Conflict):
+    """The action is allowed but has consequences the user must confirm first."""
+
+    code = "confirmation_required"
+
+
 class ValidationFailed(DomainError):
     status_code = 422
     code = "validation_failed"

@@ -55,6 +55,14 @@ class ProfileChanged:
     fields: frozenset[str] = field(default_factory=frozenset)
 
 
+@dataclass(frozen=True)
+class DataRemoved:
+    """All of one source's rows were deleted; results computed from them are void."""
+
+    user_id: uuid.UUID
+    source: str
+
+
 E = TypeVar("E")
 _subscribers: dict[tuple[type, Phase], list[Callable[..., None]]] = defaultdict(list)
 

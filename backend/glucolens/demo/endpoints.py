@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from glucolens.auth.deps import DbSession, ReadingsWrite
@@ -25,9 +27,16 @@ class DemoCounts(BaseModel):
     "/load",
     status_code=201,
     response_model=DemoCounts,
-    responses=responses(401, 403, 429),
+    responses=responses(401, 403, 409, 422, 429),
     summary="Load 90 days of demo data",
 )
-def load(auth: ReadingsWrite, db: DbSession) -> DemoCounts:
-    """Adds realistic demo data to your own account; loading twice adds nothing."""
-    return DemoCounts(**load_demo(db, auth.user))
+def load(
+    auth: ReadingsWrite,
+    db: DbSession,
+    confirm: Annotated[
+        bool, Query(description="load even though the account has readings of its own")
+    ] = False,
+) -> DemoCounts:
+    """Adds demo data (source ``demo``) to your own account; loading twice adds nothing.
+    409 ``confirmation_required`` when the account has readings of its own, unless confirmed."""
+    return DemoCounts(**load_demo(db, auth.user, confirm=confirm))

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -15,10 +15,10 @@ from glucolens.core.cache import get_cache
 from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.errors import NotFound
-from glucolens.core.events import DataChanged
+from glucolens.core.events import DataChanged, DataRemoved
 from glucolens.insights import predict, runner
 from glucolens.insights.jobs import cache_key
-from glucolens.insights.models import InsightJob, InsightResult
+from glucolens.insights.models import InsightJob, InsightResult, PatternStreamState
 
 ACTIVE = ("queued", "running")
 # A job stuck longer than this (worker died) no longer blocks new ones.
@@ -33,6 +33,19 @@ def on_data_changed(evt: DataChanged) -> None:
         with get_sessionmaker()() as db:
             job = _new_job(db, evt.user_id)
         runner.dispatch(job.id, delay_s=delay)
+
+
+def on_data_removed(db: Session, evt: DataRemoved) -> None:
+    """In the deleting transaction: results and the streaming pattern state were computed
+    from rows that no longer exist, so they go; the next job starts from what remains."""
+    kinds = db.execute(
+        select(InsightResult.kind).where(InsightResult.user_id == evt.user_id)
+    ).scalars()
+    cache = get_cache()
+    for kind in kinds.all():
+        cache.delete(cache_key(evt.user_id, kind))
+    db.execute(delete(InsightResult).where(InsightResult.user_id == evt.user_id))
+    db.execute(delete(PatternStreamState).where(PatternStreamState.user_id == evt.user_id))
 
 
 def _new_job(db: Session, user_id: uuid.UUID) -> InsightJob:
