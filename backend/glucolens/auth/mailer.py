@@ -47,7 +47,7 @@ def send_mail(to: str, subject: str, body: str, settings: Settings | None = None
 
 def reset_link(token: str, settings: Settings | None = None) -> str:
     settings = settings or get_settings()
-    return f"{settings.public_url.rstrip('/')}/reset-password?token={token}"
+    return f"{settings.resolved_public_url}/reset-password?token={token}"
 
 
 def send_password_reset(to: str, token: str, settings: Settings | None = None) -> None:

@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     login_max_per_ip: str = "20/minute"
     api_rate_limit: str = "600/minute"
 
-    # The HTTP edge (docs/api.md "Request limits", docs/auth.md "Proxies").
+    # The HTTP edge (docs/api.md "HTTP edge", docs/auth.md "Client address and proxies").
     max_body_bytes: int = Field(
         default=1024 * 1024, gt=0, description="Request body limit of routes without their own."
     )
@@ -120,7 +120,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "GlucoLens <no-reply@glucolens.local>"
-    public_url: str = "http://localhost:8000"
+    public_url: str | None = Field(
+        default=None,
+        description="Base of links in mails; default http://<host>:<port> of `glucolens serve`.",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -139,6 +142,15 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
         return proxy_networks(self.trusted_proxies)
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::", "::1") else self.host  # noqa: S104
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def resolved_database_url(self) -> str:

@@ -235,3 +235,14 @@ def test_password_policy_rules():
     assert password_problem("Qwertyuiop") is not None  # case-insensitive blocklist
     assert password_problem("me@example.org", "ME@example.org") is not None
     assert password_problem("a quiet lighthouse keeper", "me@example.org") is None
+
+
+def test_reset_link_keeps_the_configured_port(monkeypatch):
+    """Issue 10, item 14: without GLUCOLENS_PUBLIC_URL the link follows `glucolens serve`'s
+    port; with it, the given base (port included) is used as is."""
+    from glucolens.auth.mailer import reset_link
+    from glucolens.core.config import Settings
+
+    assert reset_link("t", Settings(port=9123)) == "http://localhost:9123/reset-password?token=t"
+    given = Settings(public_url="https://glucose.example.org:8443/")
+    assert reset_link("t", given) == "https://glucose.example.org:8443/reset-password?token=t"
