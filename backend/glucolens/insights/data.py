@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -34,6 +34,20 @@ def _frame(db: Session, stmt, columns: list[str], time_cols: list[str]) -> pd.Da
     for c in time_cols:
         df[c] = pd.to_datetime(df[c], utc=True)
     return df
+
+
+def history_end(db: Session, user: User, now: dt.datetime) -> dt.datetime:
+    """Where the analysed history ends: now, or just after the newest reading when that is
+    more than a day old (an imported file), so insights cover the newest days with data."""
+    _, until = clamp_to_read_window(None, None)
+    newest = db.execute(
+        select(func.max(GlucoseReading.ts)).where(
+            GlucoseReading.user_id == user.id, GlucoseReading.ts < until
+        )
+    ).scalar_one_or_none()
+    if newest is None or now - newest <= dt.timedelta(days=1):
+        return now
+    return newest + dt.timedelta(seconds=1)
 
 
 def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = None) -> UserFrames:

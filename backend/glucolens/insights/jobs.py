@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from glucolens.auth.models import User
 from glucolens.core.cache import get_cache
 from glucolens.core.db import get_sessionmaker, utcnow
-from glucolens.insights.data import load_frames
+from glucolens.insights.data import history_end, load_frames
 from glucolens.insights.models import InsightJob, InsightResult
 from glucolens.insights.pipeline import run_pipeline
 
@@ -52,7 +52,7 @@ def run_job(job_id: uuid.UUID | str) -> str:
 
         t0 = time.perf_counter()
         try:
-            frames = load_frames(db, user, HISTORY_DAYS)
+            frames = load_frames(db, user, HISTORY_DAYS, now=history_end(db, user, started_at))
             results = run_pipeline(frames, progress)
             cache = get_cache()
             for r in results:
