@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, cast, func, literal_column, select
+from sqlalchemy import BigInteger, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -232,9 +232,11 @@ def agp(
 
 
 def _epoch(db: Session) -> Any:
+    # BIGINT: epoch seconds leave a 32-bit integer before 1901-12-14 (a series `start` in
+    # 1900 is valid) and after 2038-01-19.
     if db.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", GlucoseReading.ts)), Integer)
-    return cast(func.strftime("%s", GlucoseReading.ts), Integer)
+        return cast(func.floor(func.extract("epoch", GlucoseReading.ts)), BigInteger)
+    return cast(func.strftime("%s", GlucoseReading.ts), BigInteger)
 
 
 def series(
