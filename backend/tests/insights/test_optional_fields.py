@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
+from glucolens.analytics.features import daily_frame
 from tests.insights.test_insights_api import wait_for_job
 
 UTC = dt.UTC
@@ -71,3 +73,21 @@ def test_insights_succeed_when_every_optional_field_is_absent(client, make_user,
     # Enough glucose for the analyses to run, not merely to report too little data.
     assert statuses["correlations"]["status"] == "ok", statuses["correlations"]
     assert statuses["causal_graph"]["status"] in ("ok", "insufficient_data")
+
+
+def test_sleep_without_asleep_min_counts_its_session_and_unknown_carbs_stay_unknown():
+    sleep = pd.DataFrame(
+        {
+            "start": pd.to_datetime(["2025-06-01T22:00Z", "2025-06-02T13:00Z"]),
+            "end": pd.to_datetime(["2025-06-02T06:30Z", "2025-06-02T13:30Z"]),
+            "asleep_min": [None, None],
+            "in_bed_min": [None, None],
+        }
+    )
+    meals = pd.DataFrame({"timestamp": pd.to_datetime(["2025-06-02T19:00Z"]), "carbs_g": [None]})
+    row = daily_frame(None, sleep, meals).features.loc[pd.Timestamp("2025-06-02")]
+    assert row["sleep_duration_h"] == 9.0  # 8.5 h night + a 30-minute nap
+    assert row["bedtime_h"] == 4.0  # of the longest session (22:00), not the nap
+    assert pd.isna(row["sleep_efficiency_pct"])
+    assert pd.isna(row["total_carbs_g"]) and pd.isna(row["evening_carbs_g"])
+    assert row["meal_count"] == 1
