@@ -15,7 +15,12 @@ export const metadata: Metadata = {
   description: "Open, self-hostable glucose analytics.",
 };
 
-export const viewport: Viewport = { themeColor: "#1f7491" };
+export const viewport: Viewport = {
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#1f7491" },
+    { media: "(prefers-color-scheme: dark)", color: "#0f172a" },
+  ],
+};
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (

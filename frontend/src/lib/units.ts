@@ -33,11 +33,11 @@ export function glucoseInputProps(unit: Unit): { step: string; min: number; max:
 
 /** International consensus (2019) time-in-range bands, lowest first. */
 export const TIR_BANDS = [
-  { key: "very_low_pct", label: "Very low", range: "<54 mg/dL", color: "#8B0000" },
-  { key: "low_pct", label: "Low", range: "54–69 mg/dL", color: "#E53935" },
-  { key: "in_range_pct", label: "In range", range: "70–180 mg/dL", color: "#2E9E4F" },
-  { key: "high_pct", label: "High", range: "181–250 mg/dL", color: "#F2B705" },
-  { key: "very_high_pct", label: "Very high", range: ">250 mg/dL", color: "#EF7D19" },
+  { key: "very_low_pct", label: "Very low", range: "<54 mg/dL", color: "var(--color-tir-very-low)" },
+  { key: "low_pct", label: "Low", range: "54–69 mg/dL", color: "var(--color-tir-low)" },
+  { key: "in_range_pct", label: "In range", range: "70–180 mg/dL", color: "var(--color-tir-in-range)" },
+  { key: "high_pct", label: "High", range: "181–250 mg/dL", color: "var(--color-tir-high)" },
+  { key: "very_high_pct", label: "Very high", range: ">250 mg/dL", color: "var(--color-tir-very-high)" },
 ] as const;
 
 export function bandRangeLabel(key: (typeof TIR_BANDS)[number]["key"], unit: Unit): string {
@@ -50,4 +50,21 @@ export function bandRangeLabel(key: (typeof TIR_BANDS)[number]["key"], unit: Uni
     very_high_pct: ">13.9 mmol/L",
   };
   return mmol[key];
+}
+
+/** The consensus band a value (mg/dL) falls in. */
+export function bandOf(mgdl: number): (typeof TIR_BANDS)[number] {
+  if (mgdl < 54) return TIR_BANDS[0];
+  if (mgdl < 70) return TIR_BANDS[1];
+  if (mgdl <= 180) return TIR_BANDS[2];
+  if (mgdl <= 250) return TIR_BANDS[3];
+  return TIR_BANDS[4];
+}
+
+/** A signed change for display: "+6", "−0.3", or "±0". */
+export function formatGlucoseChange(delta: number, unit: Unit): string {
+  const rounded = roundGlucose(delta, unit);
+  if (rounded === 0) return "±0";
+  const text = formatGlucose(Math.abs(rounded), unit);
+  return `${rounded > 0 ? "+" : "−"}${text}`;
 }

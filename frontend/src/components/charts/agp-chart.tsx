@@ -77,7 +77,7 @@ export function AgpChart({
         <svg width={width} height={HEIGHT} role="img" aria-label={`Ambulatory glucose profile. ${summary}`} className="block">
           {yTicks.map((v) => (
             <g key={v}>
-              <line x1={M.left} x2={width - M.right} y1={y(v)} y2={y(v)} stroke="#e2e8f0" />
+              <line x1={M.left} x2={width - M.right} y1={y(v)} y2={y(v)} stroke="var(--color-chart-grid)" />
               <text x={M.left - 6} y={y(v)} dy="0.32em" textAnchor="end" className="fill-slate-500 text-[10px]">
                 {formatGlucose(v, unit)}
               </text>
@@ -88,13 +88,13 @@ export function AgpChart({
               {minuteOfDayLabel(m === 1440 ? 0 : m)}
             </text>
           ))}
-          <path d={outer} fill="#1f7491" opacity={0.15} data-testid="agp-band-outer" />
-          <path d={inner} fill="#1f7491" opacity={0.35} data-testid="agp-band-inner" />
-          <line x1={M.left} x2={width - M.right} y1={y(targetLow)} y2={y(targetLow)} stroke="#2E9E4F" strokeWidth={1.5} />
-          <line x1={M.left} x2={width - M.right} y1={y(targetHigh)} y2={y(targetHigh)} stroke="#2E9E4F" strokeWidth={1.5} />
-          <path d={median} fill="none" stroke="#154b5e" strokeWidth={2} data-testid="agp-median" />
+          <path d={outer} fill="var(--color-chart-line)" opacity={0.18} data-testid="agp-band-outer" />
+          <path d={inner} fill="var(--color-chart-line)" opacity={0.38} data-testid="agp-band-inner" />
+          <line x1={M.left} x2={width - M.right} y1={y(targetLow)} y2={y(targetLow)} stroke="var(--color-chart-target)" strokeWidth={1.5} />
+          <line x1={M.left} x2={width - M.right} y1={y(targetHigh)} y2={y(targetHigh)} stroke="var(--color-chart-target)" strokeWidth={1.5} />
+          <path d={median} fill="none" stroke="var(--color-chart-median)" strokeWidth={2} data-testid="agp-median" />
           {hb ? (
-            <line x1={x(hb.minute)} x2={x(hb.minute)} y1={M.top} y2={HEIGHT - M.bottom} stroke="#94a3b8" pointerEvents="none" />
+            <line x1={x(hb.minute)} x2={x(hb.minute)} y1={M.top} y2={HEIGHT - M.bottom} stroke="var(--color-slate-400)" pointerEvents="none" />
           ) : null}
           <rect
             x={M.left}
@@ -123,16 +123,16 @@ export function AgpChart({
       </div>
       <figcaption className="flex flex-wrap items-center gap-4 text-xs text-slate-500">
         <span className="inline-flex items-center gap-1.5">
-          <span className="inline-block h-3 w-5 rounded-sm bg-brand-600/15" aria-hidden /> 5–95%
+          <span className="inline-block h-3 w-5 rounded-sm bg-chart-line/20" aria-hidden /> 5–95%
         </span>
         <span className="inline-flex items-center gap-1.5">
-          <span className="inline-block h-3 w-5 rounded-sm bg-brand-600/35" aria-hidden /> 25–75%
+          <span className="inline-block h-3 w-5 rounded-sm bg-chart-line/40" aria-hidden /> 25–75%
         </span>
         <span className="inline-flex items-center gap-1.5">
-          <span className="inline-block h-0.5 w-5 bg-brand-800" aria-hidden /> Median
+          <span className="inline-block h-0.5 w-5 bg-chart-median" aria-hidden /> Median
         </span>
         <span className="inline-flex items-center gap-1.5">
-          <span className="inline-block h-0.5 w-5 bg-[#2E9E4F]" aria-hidden /> Target range
+          <span className="inline-block h-0.5 w-5 bg-chart-target" aria-hidden /> Target range
         </span>
         <span className="basis-full">{summary}</span>
       </figcaption>

@@ -6,7 +6,7 @@ export function Sparkline({
   label,
   width = 220,
   height = 64,
-  color = "#1f7491",
+  color = "var(--color-chart-line)",
 }: {
   values: number[];
   label: string;

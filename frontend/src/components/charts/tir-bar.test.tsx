@@ -15,7 +15,8 @@ describe("TirBar", () => {
     expect(bar).toHaveAccessibleName(/In range 70%/);
     const segments = bar.querySelectorAll("div");
     expect(segments).toHaveLength(5);
-    expect((segments[0] as HTMLElement).style.backgroundColor).toBe("rgb(139, 0, 0)");
+    // The colour is a theme variable (#8b0000 in the light theme; see src/app/globals.css).
+    expect((segments[0] as HTMLElement).style.backgroundColor).toBe("var(--color-tir-very-low)");
     expect((segments[2] as HTMLElement).style.width).toBe("70%");
     expect(screen.getByTestId("tir-in-range")).toHaveTextContent("70%");
   });

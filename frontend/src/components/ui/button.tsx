@@ -8,10 +8,10 @@ export const buttonVariants = cva(
   {
     variants: {
       variant: {
-        default: "bg-brand-600 text-white shadow-sm hover:bg-brand-700",
+        default: "bg-brand-600 text-on-accent shadow-sm hover:bg-brand-strong",
         secondary: "bg-white text-slate-800 border border-slate-300 shadow-sm hover:bg-slate-50",
         ghost: "text-slate-700 hover:bg-slate-100",
-        destructive: "bg-red-600 text-white shadow-sm hover:bg-red-700",
+        destructive: "bg-red-600 text-on-accent shadow-sm hover:bg-red-600/90",
         link: "text-brand-700 underline-offset-4 hover:underline px-0",
       },
       size: {

@@ -8,7 +8,7 @@ export default function EvidenceScatter({ x, y, xLabel, yLabel, color }: { x: nu
       <div className="h-64 w-full" role="img" aria-label={`Scatter plot: ${points.length} points of ${yLabel} against ${xLabel}`}>
         <ResponsiveContainer width="100%" height="100%">
           <ScatterChart margin={{ top: 8, right: 12, bottom: 24, left: 4 }}>
-            <CartesianGrid stroke="#e2e8f0" />
+            <CartesianGrid stroke="var(--color-chart-grid)" />
             <XAxis type="number" dataKey="x" name={xLabel} tick={{ fontSize: 11 }} label={{ value: xLabel, position: "insideBottom", offset: -12, fontSize: 11 }} domain={["auto", "auto"]} />
             <YAxis type="number" dataKey="y" name={yLabel} tick={{ fontSize: 11 }} width={44} domain={["auto", "auto"]} />
             <Tooltip cursor={{ strokeDasharray: "3 3" }} formatter={(v) => (typeof v === "number" ? v.toFixed(1) : String(v))} />

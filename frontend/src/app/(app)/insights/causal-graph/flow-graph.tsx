@@ -38,8 +38,9 @@ function layout(data: CausalGraphData, selected: string | null): { nodes: Node[]
         borderRadius: 10,
         fontSize: 13,
         padding: 6,
-        borderColor: isOutcome(n.kind) ? "#1f7491" : "#94a3b8",
-        background: isOutcome(n.kind) ? "#eff8fb" : "#ffffff",
+        borderColor: isOutcome(n.kind) ? "var(--color-brand-600)" : "var(--color-slate-400)",
+        background: isOutcome(n.kind) ? "var(--color-brand-50)" : "var(--color-white)",
+        color: "var(--color-slate-900)",
       },
     }));
   };
@@ -59,8 +60,8 @@ function layout(data: CausalGraphData, selected: string | null): { nodes: Node[]
         strokeWidth: id === selected ? width + 2 : width,
         strokeDasharray: e.confidence === "tentative" ? "6 4" : undefined,
       },
-      labelStyle: { fill: "#334155", fontSize: 11, fontWeight: 500 },
-      labelBgStyle: { fill: "#ffffff", fillOpacity: 0.9 },
+      labelStyle: { fill: "var(--color-slate-700)", fontSize: 11, fontWeight: 500 },
+      labelBgStyle: { fill: "var(--color-white)", fillOpacity: 0.9 },
       labelBgPadding: [4, 2] as [number, number],
       markerEnd: { type: MarkerType.ArrowClosed, color, width: 16, height: 16 },
       interactionWidth: 18,
@@ -113,7 +114,7 @@ export default function FlowGraph({
         minZoom={0.3}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={24} color="#e2e8f0" />
+        <Background gap={24} color="var(--color-chart-grid)" />
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

@@ -80,7 +80,7 @@ function AnomalyTimeline({ anomalies, zone }: { anomalies: Anomaly[]; zone: stri
     <div className="space-y-4">
       <div ref={ref} className="w-full">
         <svg width={width} height={H + 20} role="img" aria-label={`Timeline of ${anomalies.length} unusual glucose periods between ${formatDate(t0, zone)} and ${formatDate(t1, zone)}`}>
-          <line x1={8} x2={width - 8} y1={H} y2={H} stroke="#cbd5e1" />
+          <line x1={8} x2={width - 8} y1={H} y2={H} stroke="var(--color-slate-300)" />
           {ticks.map((t, i) => (
             <text key={t} x={x(t)} y={H + 14} textAnchor={i === 0 ? "start" : i === ticks.length - 1 ? "end" : "middle"} className="fill-slate-500 text-[10px]">
               {formatShortDate(t, zone)}
