@@ -51,3 +51,12 @@ describe("formatting", () => {
     expect(formatTime("2026-01-15T13:00:00Z", "Asia/Tokyo")).toBe("22:00");
   });
 });
+
+describe("formatDuration", () => {
+  it("rounds to whole minutes before splitting hours", async () => {
+    const { formatDuration } = await import("./time");
+    expect(formatDuration(77.65886193255453)).toBe("1 h 18 min");
+    expect(formatDuration(44.4)).toBe("44 min");
+    expect(formatDuration(119.6)).toBe("2 h");
+  });
+});

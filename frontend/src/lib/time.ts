@@ -67,8 +67,8 @@ export function zonedLocalToIso(local: string, tz: string): string {
   return `${y}-${mo}-${d}T${h}:${mi}:${s}${formatOffset(offset)}`;
 }
 
-/** The wall time of an instant in `tz`, formatted for a `datetime-local` input. */
-export function isoToZonedLocal(iso: string | Date, tz: string): string {
+/** The wall time of an instant in `tz`, formatted for a `datetime-local` input (with seconds if asked). */
+export function isoToZonedLocal(iso: string | Date, tz: string, withSeconds = false): string {
   const date = typeof iso === "string" ? new Date(iso) : iso;
   const parts = formatter(tz, {
     year: "numeric",
@@ -76,10 +76,12 @@ export function isoToZonedLocal(iso: string | Date, tz: string): string {
     day: "2-digit",
     hour: "2-digit",
     minute: "2-digit",
+    second: "2-digit",
     hourCycle: "h23",
   }).formatToParts(date);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
-  return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}`;
+  const local = `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}`;
+  return withSeconds ? `${local}:${get("second")}` : local;
 }
 
 export function formatDateTime(iso: string | Date | number, tz: string): string {
@@ -108,11 +110,26 @@ export function minuteOfDayLabel(minute: number): string {
   return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
 }
 
+/** Whole minutes: "45 min", "7 h 12 min" (rounded first, so 119.6 min is "2 h", not "1 h 60 min"). */
 export function formatDuration(minutes: number): string {
-  if (minutes < 60) return `${Math.round(minutes)} min`;
-  const h = Math.floor(minutes / 60);
-  const m = Math.round(minutes % 60);
+  const total = Math.round(minutes);
+  if (total < 60) return `${total} min`;
+  const h = Math.floor(total / 60);
+  const m = total % 60;
   return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+/**
+ * Last night in `zone` as `datetime-local` strings: 23:00 the evening before to 07:00. Before
+ * 07:00 that night has not ended yet, so the night before it.
+ */
+export function lastNight(now: Date, zone: string): { start: string; end: string } {
+  const local = isoToZonedLocal(now, zone);
+  const today = local.slice(0, 10);
+  const [y, m, d] = today.split("-").map(Number);
+  const day = (offset: number) => new Date(Date.UTC(y, m - 1, d + offset)).toISOString().slice(0, 10);
+  const wakeDay = local.slice(11) >= "07:00" ? 0 : -1;
+  return { start: `${day(wakeDay - 1)}T23:00`, end: `${day(wakeDay)}T07:00` };
 }
 
 export function listTimeZones(): string[] {
@@ -127,4 +144,18 @@ export function browserTimeZone(): string {
   } catch {
     return "UTC";
   }
+}
+
+/** "just now", "4 min ago", "2 h 5 min ago", "3 days ago" for an age in milliseconds. */
+export function formatAge(ms: number): string {
+  const min = Math.floor(Math.max(0, ms) / 60000);
+  if (min < 1) return "just now";
+  if (min < 60) return `${min} min ago`;
+  if (min < 1440) {
+    const h = Math.floor(min / 60);
+    const m = min % 60;
+    return m ? `${h} h ${m} min ago` : `${h} h ago`;
+  }
+  const d = Math.floor(min / 1440);
+  return `${d} ${d === 1 ? "day" : "days"} ago`;
 }

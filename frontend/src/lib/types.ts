@@ -98,6 +98,27 @@ export interface SummaryWindow {
   target_pct: number;
 }
 
+/** One local day of GET /dashboard/daily. */
+export interface DayStats {
+  date: string;
+  mean: number | null;
+  sd: number | null;
+  cv_pct: number | null;
+  min: number | null;
+  max: number | null;
+  reading_count: number;
+  wear_pct: number | null;
+  in_range_pct: number | null;
+  bands: BandPct;
+}
+
+export interface DailyResponse {
+  unit: Unit;
+  target_low: number;
+  target_high: number;
+  days: DayStats[];
+}
+
 export interface DashboardSummary {
   unit: Unit;
   target_low: number;
@@ -109,7 +130,31 @@ export interface SeriesResponse {
   unit: Unit;
   total: number;
   downsampled: boolean;
-  points: { t: string; v: number }[];
+  /** Width of a downsampled point's time bucket; null when the points are raw readings. */
+  bucket_s?: number | null;
+  points: { t: string; v: number; min?: number | null; max?: number | null }[];
+}
+
+/** GET /dashboard/data-range: where the account's readings start and end. */
+export interface DataRange {
+  first_reading_at: string | null;
+  last_reading_at: string | null;
+  first_day: string | null;
+  last_day: string | null;
+  reading_count: number;
+}
+
+export type SourceKind = "glucose" | "insulin" | "sleep" | "meals" | "activities";
+export type SourceCounts = Record<SourceKind, number>;
+
+/** GET /data/sources: rows per source (demo, manual, csv, an API client, ...). */
+export interface DataSources {
+  sources: { source: string; counts: SourceCounts }[];
+}
+
+export interface SourceDeleted {
+  source: string;
+  deleted: SourceCounts;
 }
 
 export interface AgpBin {
@@ -240,10 +285,32 @@ export interface ForecastHorizon {
   hi95: number;
 }
 
+/** One 5-minute step of the forecast path (value and 80% interval). */
+export interface ForecastPathPoint {
+  minutes: number;
+  value: number;
+  lo80: number;
+  hi80: number;
+}
+
+/** How likely a low is within the forecast window (computed in mg/dL by the backend). */
+export interface LowRisk {
+  threshold_mgdl: number;
+  /** First minute the point forecast reaches the threshold (0: already below). */
+  expected_at_min: number | null;
+  /** First minute the lower 80% bound reaches the threshold. */
+  possible_at_min: number | null;
+  /** Highest chance (0–1) of being below the threshold at any forecast step, and that step. */
+  probability: number;
+  probability_at_min: number | null;
+}
+
 export interface PredictionsData {
   last_reading_at: string;
   last_value: number;
   unit?: Unit;
   horizons: ForecastHorizon[];
+  path?: ForecastPathPoint[];
   time_to_low_min: number | null;
+  low_risk?: LowRisk | null;
 }

@@ -1,11 +1,12 @@
 import { clsx, type ClassValue } from "clsx";
 import { twMerge } from "tailwind-merge";
+import { humanError, type ErrorContext } from "./errors";
 
 export function cn(...inputs: ClassValue[]): string {
   return twMerge(clsx(inputs));
 }
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return "Something went wrong.";
+/** A message for people; see lib/errors.ts for how API errors are worded. */
+export function errorMessage(err: unknown, ctx?: ErrorContext): string {
+  return humanError(err, ctx);
 }

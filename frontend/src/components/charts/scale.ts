@@ -76,3 +76,14 @@ export function bandPath(upper: [number, number][], lower: [number, number][]): 
     .join("");
   return `${top}${bottom}Z`;
 }
+
+/** Raw CGM readings come every 5 minutes (15 for some sensors): 20 minutes without one is a gap. */
+export const RAW_GAP_MS = 20 * 60000;
+
+/**
+ * Longest step between consecutive points that is still drawn as a line. Downsampled points sit
+ * one bucket apart (the API's `bucket_s`), so only a missing bucket — twice the width — is a gap.
+ */
+export function gapThresholdMs(bucketS?: number | null): number {
+  return bucketS ? Math.max(RAW_GAP_MS, bucketS * 1000 * 1.5) : RAW_GAP_MS;
+}

@@ -3,7 +3,7 @@ import { useMemo, useState } from "react";
 import { formatGlucose } from "@/lib/units";
 import { formatDateTime, formatShortDate, formatTime } from "@/lib/time";
 import type { Unit } from "@/lib/types";
-import { linePath, linearScale, nearestIndex, niceTicks, timeTicks } from "./scale";
+import { gapThresholdMs, linePath, linearScale, nearestIndex, niceTicks, timeTicks } from "./scale";
 import { useWidth } from "./use-width";
 
 const HEIGHT = 240;
@@ -18,10 +18,12 @@ export interface SeriesChartProps {
   endMs: number;
   timeZone: string;
   label: string;
+  /** Width of a downsampled point's bucket (from the API); null or absent for raw readings. */
+  bucketS?: number | null;
 }
 
 /** Glucose over time with the target band shaded; a light SVG chart (no chart library on the dashboard). */
-export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endMs, timeZone, label }: SeriesChartProps) {
+export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endMs, timeZone, label, bucketS }: SeriesChartProps) {
   const [ref, width] = useWidth<HTMLDivElement>();
   const [hover, setHover] = useState<number | null>(null);
 
@@ -41,10 +43,10 @@ export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endM
     const path = linePath(
       points.map((p, i) => [x(ts[i]), y(p.v)]),
       ts,
-      20 * 60000,
+      gapThresholdMs(bucketS),
     );
     return { ts, x, y, xTicks, yTicks, path, stepMin };
-  }, [points, unit, startMs, endMs, width, timeZone]);
+  }, [points, unit, startMs, endMs, width, timeZone, bucketS]);
 
   const { ts, x, y, xTicks, yTicks, path, stepMin } = model;
   const hp = hover !== null ? points[hover] : null;
@@ -74,14 +76,14 @@ export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endM
             width={Math.max(0, width - M.left - M.right)}
             y={y(targetHigh)}
             height={Math.max(0, y(targetLow) - y(targetHigh))}
-            fill="#2E9E4F"
+            fill="var(--color-chart-target)"
             opacity={0.1}
           />
-          <line x1={M.left} x2={width - M.right} y1={y(targetLow)} y2={y(targetLow)} stroke="#2E9E4F" strokeDasharray="4 3" strokeWidth={1} />
-          <line x1={M.left} x2={width - M.right} y1={y(targetHigh)} y2={y(targetHigh)} stroke="#2E9E4F" strokeDasharray="4 3" strokeWidth={1} />
+          <line x1={M.left} x2={width - M.right} y1={y(targetLow)} y2={y(targetLow)} stroke="var(--color-chart-target)" strokeDasharray="4 3" strokeWidth={1} />
+          <line x1={M.left} x2={width - M.right} y1={y(targetHigh)} y2={y(targetHigh)} stroke="var(--color-chart-target)" strokeDasharray="4 3" strokeWidth={1} />
           {yTicks.map((v) => (
             <g key={v}>
-              <line x1={M.left} x2={width - M.right} y1={y(v)} y2={y(v)} stroke="#e2e8f0" strokeWidth={1} />
+              <line x1={M.left} x2={width - M.right} y1={y(v)} y2={y(v)} stroke="var(--color-chart-grid)" strokeWidth={1} />
               <text x={M.left - 6} y={y(v)} dy="0.32em" textAnchor="end" className="fill-slate-500 text-[10px]">
                 {formatGlucose(v, unit)}
               </text>
@@ -92,11 +94,11 @@ export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endM
               {stepMin >= 1440 ? formatShortDate(t, timeZone) : formatTime(t, timeZone)}
             </text>
           ))}
-          <path d={path} fill="none" stroke="#1f7491" strokeWidth={1.6} strokeLinejoin="round" data-testid="series-line" />
+          <path d={path} fill="none" stroke="var(--color-chart-line)" strokeWidth={1.6} strokeLinejoin="round" data-testid="series-line" />
           {hp && hover !== null ? (
             <g pointerEvents="none">
-              <line x1={x(ts[hover])} x2={x(ts[hover])} y1={M.top} y2={HEIGHT - M.bottom} stroke="#94a3b8" />
-              <circle cx={x(ts[hover])} cy={y(hp.v)} r={3.5} fill="#1f7491" stroke="white" strokeWidth={1.5} />
+              <line x1={x(ts[hover])} x2={x(ts[hover])} y1={M.top} y2={HEIGHT - M.bottom} stroke="var(--color-slate-400)" />
+              <circle cx={x(ts[hover])} cy={y(hp.v)} r={3.5} fill="var(--color-chart-line)" stroke="var(--color-white)" strokeWidth={1.5} />
             </g>
           ) : null}
           <rect

@@ -31,9 +31,10 @@ export function TirBar({ bands, unit, label }: { bands: BandPct; unit: Unit; lab
   );
 }
 
-export function TirLegend({ bands, unit }: { bands?: BandPct; unit: Unit }) {
-  return (
-    <ul className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-slate-600 sm:grid-cols-5">
+/** The band colours and ranges; with `bands`, each band's share, and `caption` says for which window. */
+export function TirLegend({ bands, unit, caption }: { bands?: BandPct; unit: Unit; caption?: string }) {
+  const list = (
+    <ul className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-slate-600 sm:grid-cols-3 xl:grid-cols-5">
       {TIR_BANDS.map((b) => (
         <li key={b.key} className="flex items-center gap-1.5">
           <span className="inline-block size-2.5 shrink-0 rounded-sm" style={{ backgroundColor: b.color }} aria-hidden />
@@ -44,5 +45,14 @@ export function TirLegend({ bands, unit }: { bands?: BandPct; unit: Unit }) {
         </li>
       ))}
     </ul>
+  );
+  if (!caption) return list;
+  return (
+    <figure className="space-y-1.5">
+      <figcaption className="text-xs font-medium text-slate-700" data-testid="tir-legend-caption">
+        {caption}
+      </figcaption>
+      {list}
+    </figure>
   );
 }

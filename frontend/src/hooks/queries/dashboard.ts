@@ -1,15 +1,43 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { api } from "@/lib/api";
-import type { AgpResponse, DashboardSummary, SeriesResponse } from "@/lib/types";
+import { periodEndMs, periodStart, type Period } from "@/lib/period";
+import { summaryCovers, windowFromDays } from "@/lib/period-stats";
+import { zonedLocalToIso } from "@/lib/time";
+import type { AgpResponse, DailyResponse, DashboardSummary, DataRange, SeriesResponse } from "@/lib/types";
 
-export const SUMMARY_WINDOWS = [7, 14, 30, 90] as const;
-
-export function useSummary() {
+/** Where the account's readings start and end; decides the default period and the empty state. */
+export function useDataRange() {
   return useQuery({
-    queryKey: ["dashboard", "summary", SUMMARY_WINDOWS],
-    queryFn: ({ signal }) =>
-      api<DashboardSummary>("/dashboard/summary", { query: { days: [...SUMMARY_WINDOWS] }, signal }),
+    queryKey: ["dashboard", "data-range"],
+    queryFn: ({ signal }) => api<DataRange>("/dashboard/data-range", { signal }),
+  });
+}
+
+/**
+ * Consensus metrics for a period (`days` local days ending on `end`, inclusive). The summary
+ * endpoint answers 7, 14, 30 and 90 days; other lengths are combined from the per-day statistics.
+ */
+export function usePeriodSummary(period: Period, zone: string, now: number, enabled = true) {
+  const { days, end } = period;
+  return useQuery({
+    queryKey: ["dashboard", "period-summary", days, end],
+    enabled,
+    queryFn: async ({ signal }) => {
+      if (summaryCovers(days)) return api<DashboardSummary>("/dashboard/summary", { query: { days, end }, signal });
+      const start = periodStart(period);
+      const daily = await api<DailyResponse>("/dashboard/daily", { query: { start, end }, signal });
+      const startIso = zonedLocalToIso(`${start}T00:00`, zone);
+      return windowFromDays(daily, days, startIso, new Date(periodEndMs(period, zone, now)).toISOString());
+    },
+  });
+}
+
+export function useAgp(days: number, end: string, enabled = true) {
+  return useQuery({
+    queryKey: ["dashboard", "agp", days, end],
+    enabled,
+    queryFn: ({ signal }) => api<AgpResponse>("/dashboard/agp", { query: { days, end }, signal }),
   });
 }
 
@@ -18,21 +46,5 @@ export function useSeries(startIso: string, endIso: string, points = 500) {
     queryKey: ["glucose", "series", startIso, endIso, points],
     queryFn: ({ signal }) =>
       api<SeriesResponse>("/glucose/series", { query: { start: startIso, end: endIso, points }, signal }),
-  });
-}
-
-export function useAgp(days = 14) {
-  return useQuery({
-    queryKey: ["dashboard", "agp", days],
-    queryFn: ({ signal }) => api<AgpResponse>("/dashboard/agp", { query: { days }, signal }),
-  });
-}
-
-export function useLoadDemo() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: () =>
-      api<Record<string, number>>("/demo/load", { method: "POST" }),
-    onSuccess: () => queryClient.invalidateQueries(),
   });
 }

@@ -8,6 +8,7 @@ import { Label } from "@/components/ui/label";
 import { Progress } from "@/components/ui/progress";
 import { uploadWithProgress } from "@/lib/api";
 import type { BulkReport } from "@/lib/types";
+import { humanReason } from "@/lib/errors";
 import { errorMessage } from "@/lib/utils";
 
 export function ImportReport({ report }: { report: BulkReport }) {
@@ -34,7 +35,7 @@ export function ImportReport({ report }: { report: BulkReport }) {
             {report.rejected.slice(0, 200).map((r, i) => (
               <li key={`${r.index}-${i}`}>
                 <span className="font-medium">Line {r.index}</span>
-                {r.field ? <span className="text-slate-500"> · {r.field}</span> : null}: {r.reason}
+                {r.field ? <span className="text-slate-500"> · {r.field}</span> : null}: {humanReason(r.reason)}
               </li>
             ))}
             {report.rejected.length > 200 ? <li className="text-slate-500">…and {report.rejected.length - 200} more</li> : null}

@@ -1,0 +1,3 @@
+export * from "./dashboard";
+export * from "./glucose";
+export * from "./data";
