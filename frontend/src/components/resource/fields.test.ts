@@ -34,6 +34,6 @@ describe("resource form fields", () => {
 
   it("maps API validation details to fields", () => {
     const err = new ApiError(422, "validation_failed", "bad", [{ field: "body.kcal", reason: "too big" }]);
-    expect(fieldErrorsFromApi(err, fields)).toEqual({ kcal: "too big" });
+    expect(fieldErrorsFromApi(err, fields)).toEqual({ kcal: "Too big." });
   });
 });

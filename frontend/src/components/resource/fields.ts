@@ -1,4 +1,5 @@
 import { ApiError } from "@/lib/api";
+import { humanReason } from "@/lib/errors";
 import { isoToZonedLocal, zonedLocalToIso } from "@/lib/time";
 
 export type FieldKind = "datetime" | "number" | "text" | "select";
@@ -16,14 +17,27 @@ export interface FieldDef {
   suggestions?: string[];
   /** Span both columns of the form grid. */
   wide?: boolean;
+  /** The value a new entry starts with (datetime fields: a `datetime-local` string in `zone`). */
+  initial?: (now: Date, zone: string) => string;
 }
 
 export type FormValues = Record<string, string>;
 
-export function emptyValues(fields: FieldDef[], nowLocal: string): FormValues {
+/** A new entry's values: each field's `initial`, else now for required date-times, else empty. */
+export function emptyValues(fields: FieldDef[], zone: string, now: Date = new Date()): FormValues {
   const values: FormValues = {};
-  for (const f of fields) values[f.name] = f.kind === "datetime" && f.required ? nowLocal : "";
+  for (const f of fields) {
+    if (f.initial) values[f.name] = f.initial(now, zone);
+    else values[f.name] = f.kind === "datetime" && f.required ? isoToZonedLocal(now, zone) : "";
+  }
   return values;
+}
+
+/** A stored number at the precision its input takes ("1" → whole, "0.1" → one decimal). */
+export function roundToStep(v: number, step?: string): number {
+  const decimals = step && step.includes(".") ? step.split(".")[1].length : step ? 0 : 2;
+  const f = 10 ** decimals;
+  return Math.round(v * f) / f;
 }
 
 export function valuesFromItem(fields: FieldDef[], item: Record<string, unknown>, zone: string): FormValues {
@@ -32,6 +46,7 @@ export function valuesFromItem(fields: FieldDef[], item: Record<string, unknown>
     const v = item[f.name];
     if (v === null || v === undefined) values[f.name] = "";
     else if (f.kind === "datetime") values[f.name] = isoToZonedLocal(String(v), zone);
+    else if (f.kind === "number" && typeof v === "number") values[f.name] = String(roundToStep(v, f.step));
     else values[f.name] = String(v);
   }
   return values;
@@ -77,7 +92,7 @@ export function fieldErrorsFromApi(err: unknown, fields: FieldDef[]): Record<str
   const out: Record<string, string> = {};
   for (const d of err.details) {
     const key = d.field?.split(".").pop()?.replace(/\[\d+\]$/, "");
-    if (key && names.has(key)) out[key] = d.reason;
+    if (key && names.has(key)) out[key] = humanReason(d.reason);
   }
   return out;
 }

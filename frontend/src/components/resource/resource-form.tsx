@@ -15,9 +15,15 @@ export function ResourceForm({
   submitLabel,
   onSubmit,
   onDone,
+  freshValues,
+  conflict,
 }: {
   fields: FieldDef[];
   initial: FormValues;
+  /** Create mode: the values to start over with after a save (e.g. the time back to now). */
+  freshValues?: () => FormValues;
+  /** What a 409 means here, in words. */
+  conflict?: string;
   zone: string;
   mode: "create" | "update";
   submitLabel: string;
@@ -42,11 +48,12 @@ export function ResourceForm({
     try {
       await onSubmit(body);
       setSaved(true);
-      if (mode === "create") setValues(initial);
+      if (mode === "create") setValues(freshValues ? freshValues() : initial);
       onDone?.();
     } catch (err) {
       setErrors(fieldErrorsFromApi(err, fields));
-      setFormError(errorMessage(err));
+      const fieldLabels = Object.fromEntries(fields.map((f) => [f.name, f.label]));
+      setFormError(errorMessage(err, { conflict, fieldLabels }));
     } finally {
       setBusy(false);
     }

@@ -10,7 +10,6 @@ import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useCursorList, useResourceMutations } from "@/hooks/use-cursor-list";
 import { useUser } from "@/hooks/use-user";
-import { isoToZonedLocal } from "@/lib/time";
 import { errorMessage } from "@/lib/utils";
 import { emptyValues, valuesFromItem, type FieldDef } from "./fields";
 import { ResourceForm } from "./resource-form";
@@ -24,6 +23,12 @@ export interface Column<T> {
 
 interface Identified {
   id: string;
+}
+
+/** A replaced entry keeps where it came from (PUT replaces the row; source defaults to manual). */
+function provenance(item: Identified): Record<string, unknown> {
+  const { source, external_id } = item as Identified & { source?: string; external_id?: string | null };
+  return source ? { source, external_id: external_id ?? null } : {};
 }
 
 export function ResourcePage<T extends Identified>({
@@ -47,7 +52,7 @@ export function ResourcePage<T extends Identified>({
   const [editing, setEditing] = useState<T | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
 
-  const nowLocal = isoToZonedLocal(new Date(), user.zone);
+  const conflict = `There is already a ${singular} at this time. Change the time, or edit the existing one below.`;
 
   async function onDelete(item: T) {
     if (!window.confirm(`Delete this ${singular}? This cannot be undone.`)) return;
@@ -70,7 +75,9 @@ export function ResourcePage<T extends Identified>({
         <CardContent>
           <ResourceForm
             fields={fields}
-            initial={emptyValues(fields, nowLocal)}
+            initial={emptyValues(fields, user.zone)}
+            freshValues={() => emptyValues(fields, user.zone)}
+            conflict={conflict}
             zone={user.zone}
             mode="create"
             submitLabel={`Add ${singular}`}
@@ -148,7 +155,8 @@ export function ResourcePage<T extends Identified>({
               zone={user.zone}
               mode="update"
               submitLabel="Save changes"
-              onSubmit={(body) => update.mutateAsync({ id: editing.id, body })}
+              conflict={conflict}
+              onSubmit={(body) => update.mutateAsync({ id: String(editing.id), body: { ...body, ...provenance(editing) } })}
               onDone={() => setEditing(null)}
             />
           </DialogContent>

@@ -44,7 +44,7 @@ const COLUMNS: Column<ActivityItem>[] = [
   { header: "Activity", render: (a) => a.activity_type },
   { header: "Duration", render: (a) => formatDuration((Date.parse(a.end) - Date.parse(a.start)) / 60000) },
   { header: "Intensity", className: "hidden sm:table-cell", render: (a) => a.intensity ?? "—" },
-  { header: "Steps", className: "hidden md:table-cell", render: (a) => (a.steps != null ? a.steps.toLocaleString("en") : "—") },
+  { header: "Steps", className: "hidden md:table-cell", render: (a) => (a.steps != null ? Math.round(a.steps).toLocaleString("en") : "—") },
 ];
 
 export function ActivitiesView() {

@@ -41,8 +41,8 @@ const cap = (s: string | null) => (s ? s[0].toUpperCase() + s.slice(1) : "—");
 const COLUMNS: Column<Meal>[] = [
   { header: "Time", render: (m, zone) => formatDateTime(m.timestamp, zone) },
   { header: "Meal", render: (m) => cap(m.meal_type) },
-  { header: "Carbs", render: (m) => (m.carbs_g != null ? `${m.carbs_g} g` : "—") },
-  { header: "kcal", className: "hidden sm:table-cell", render: (m) => m.kcal ?? "—" },
+  { header: "Carbs", render: (m) => (m.carbs_g != null ? `${Math.round(m.carbs_g)} g` : "—") },
+  { header: "kcal", className: "hidden sm:table-cell", render: (m) => (m.kcal != null ? Math.round(m.kcal).toLocaleString("en") : "—") },
   { header: "Description", className: "hidden md:table-cell max-w-60 truncate", render: (m) => m.description ?? "" },
 ];
 

@@ -1,7 +1,7 @@
 "use client";
 import type { FieldDef } from "@/components/resource/fields";
 import { ResourcePage, type Column } from "@/components/resource/resource-page";
-import { formatDateTime, formatDuration, formatTime } from "@/lib/time";
+import { formatDateTime, formatDuration, formatTime, lastNight } from "@/lib/time";
 
 interface Sleep {
   id: string;
@@ -18,8 +18,8 @@ interface Sleep {
 const mins = { kind: "number" as const, min: 0, max: 1440, step: "1" };
 
 const FIELDS: FieldDef[] = [
-  { name: "start", label: "Went to bed", kind: "datetime", required: true },
-  { name: "end", label: "Got up", kind: "datetime", required: true },
+  { name: "start", label: "Went to bed", kind: "datetime", required: true, initial: (now, zone) => lastNight(now, zone).start },
+  { name: "end", label: "Got up", kind: "datetime", required: true, initial: (now, zone) => lastNight(now, zone).end },
   { name: "asleep_min", label: "Asleep (min)", ...mins },
   { name: "in_bed_min", label: "In bed (min)", ...mins },
   { name: "deep_min", label: "Deep sleep (min)", ...mins },
@@ -39,7 +39,7 @@ const COLUMNS: Column<Sleep>[] = [
   {
     header: "Deep / REM",
     className: "hidden sm:table-cell",
-    render: (s) => `${s.deep_min ?? "—"} / ${s.rem_min ?? "—"} min`,
+    render: (s) => `${s.deep_min != null ? formatDuration(s.deep_min) : "—"} / ${s.rem_min != null ? formatDuration(s.rem_min) : "—"}`,
   },
 ];
 
