@@ -1,27 +1,16 @@
 "use client";
 import { useQueryClient } from "@tanstack/react-query";
-import {
-  Activity,
-  Bell,
-  ChevronDown,
-  Droplet,
-  Grid3x3,
-  KeyRound,
-  LayoutDashboard,
-  LineChart,
-  LogOut,
-  Moon,
-  Repeat,
-  User as UserIcon,
-  Utensils,
-  Waypoints,
-} from "lucide-react";
+import { ChevronDown, KeyRound, LogOut, Menu, User as UserIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
+import { useState } from "react";
+import { activeItem, isActive, NAV } from "@/config/nav";
 import { useUser } from "@/hooks/use-user";
 import { logout } from "@/lib/api";
 import { cn } from "@/lib/utils";
 import { Logo } from "./logo";
+import { Button } from "./ui/button";
+import { Dialog, DialogContent } from "./ui/dialog";
 import {
   DropdownMenu,
   DropdownMenuContent,
@@ -31,39 +20,59 @@ import {
   DropdownMenuTrigger,
 } from "./ui/dropdown-menu";
 
-const NAV = [
-  { heading: null, items: [{ href: "/dashboard/", label: "Dashboard", icon: LayoutDashboard }] },
-  {
-    heading: "Data",
-    items: [
-      { href: "/data/glucose/", label: "Glucose", icon: Droplet },
-      { href: "/data/sleep/", label: "Sleep", icon: Moon },
-      { href: "/data/meals/", label: "Meals", icon: Utensils },
-      { href: "/data/activities/", label: "Activities", icon: Activity },
-    ],
-  },
-  {
-    heading: "Insights",
-    items: [
-      { href: "/insights/correlations/", label: "Correlations", icon: Grid3x3 },
-      { href: "/insights/patterns/", label: "Patterns", icon: Repeat },
-      { href: "/insights/causal-graph/", label: "Causal graph", icon: Waypoints },
-      { href: "/insights/predictions/", label: "Predictions", icon: LineChart },
-    ],
-  },
-  {
-    heading: "Settings",
-    items: [
-      { href: "/settings/profile/", label: "Profile", icon: UserIcon },
-      { href: "/settings/integrations/", label: "Integrations", icon: KeyRound },
-      { href: "/settings/alerts/", label: "Alerts", icon: Bell },
-    ],
-  },
-];
+/** The navigation links, grouped; the sidebar and the phone menu sheet both render this. */
+function NavLinks({ pathname, onNavigate }: { pathname: string; onNavigate?: () => void }) {
+  return (
+    <div className="space-y-5">
+      {NAV.map((group) => (
+        <div key={group.heading ?? "top"}>
+          {group.heading ? <p className="mb-1 px-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{group.heading}</p> : null}
+          <ul className="space-y-0.5">
+            {group.items.map((item) => {
+              const active = isActive(pathname, item.href);
+              const Icon = item.icon;
+              return (
+                <li key={item.href}>
+                  <Link
+                    href={item.href}
+                    prefetch={false}
+                    onClick={onNavigate}
+                    aria-current={active ? "page" : undefined}
+                    className={cn(
+                      "flex items-center gap-2.5 whitespace-nowrap rounded-md px-2 py-2 text-sm md:py-1.5",
+                      active ? "bg-brand-50 font-medium text-brand-800" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900",
+                    )}
+                  >
+                    <Icon className="size-4 shrink-0" aria-hidden />
+                    {item.label}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      ))}
+    </div>
+  );
+}
 
-function isActive(pathname: string, href: string): boolean {
-  const norm = (p: string) => (p.endsWith("/") ? p : `${p}/`);
-  return norm(pathname) === href;
+/** Below 768 px the navigation lives in a sheet that slides in from the left. */
+function MobileNav({ pathname }: { pathname: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <Button variant="ghost" size="icon" className="md:hidden" aria-label="Open menu" aria-expanded={open} onClick={() => setOpen(true)} data-testid="nav-open">
+        <Menu aria-hidden />
+      </Button>
+      {open ? (
+        <DialogContent side="left" title="Menu">
+          <nav aria-label="Main" data-testid="nav-sheet">
+            <NavLinks pathname={pathname} onNavigate={() => setOpen(false)} />
+          </nav>
+        </DialogContent>
+      ) : null}
+    </Dialog>
+  );
 }
 
 function UserMenu() {
@@ -113,59 +122,39 @@ function UserMenu() {
 
 export function AppShell({ children }: { children: React.ReactNode }) {
   const pathname = usePathname();
+  const current = activeItem(pathname);
   return (
-    <div className="min-h-screen lg:flex">
+    <div className="min-h-screen md:flex">
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:fixed focus:left-4 focus:top-4 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:shadow"
       >
         Skip to content
       </a>
-      <aside className="border-b border-slate-200 bg-white lg:w-60 lg:shrink-0 lg:border-b-0 lg:border-r">
-        <div className="lg:sticky lg:top-0 lg:max-h-screen lg:overflow-y-auto">
-        <div className="flex h-14 items-center px-5">
-          <Link href="/dashboard/" aria-label="GlucoLens dashboard">
-            <Logo />
-          </Link>
-        </div>
-        <nav aria-label="Main" className="flex gap-4 overflow-x-auto px-3 pb-3 lg:block lg:space-y-5 lg:overflow-visible lg:pb-6">
-          {NAV.map((group) => (
-            <div key={group.heading ?? "top"} className="shrink-0">
-              {group.heading ? (
-                <p className="mb-1 hidden px-2 text-xs font-semibold uppercase tracking-wide text-slate-400 lg:block">{group.heading}</p>
-              ) : null}
-              <ul className="flex gap-1 lg:block lg:space-y-0.5">
-                {group.items.map((item) => {
-                  const active = isActive(pathname, item.href);
-                  const Icon = item.icon;
-                  return (
-                    <li key={item.href}>
-                      <Link
-                        href={item.href}
-                        prefetch={false}
-                        aria-current={active ? "page" : undefined}
-                        className={cn(
-                          "flex items-center gap-2.5 whitespace-nowrap rounded-md px-2 py-1.5 text-sm",
-                          active ? "bg-brand-50 font-medium text-brand-800" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900",
-                        )}
-                      >
-                        <Icon className="size-4 shrink-0" aria-hidden />
-                        {item.label}
-                      </Link>
-                    </li>
-                  );
-                })}
-              </ul>
-            </div>
-          ))}
-        </nav>
+      <aside className="hidden border-r border-slate-200 bg-white md:block md:w-56 md:shrink-0">
+        <div className="sticky top-0 max-h-screen overflow-y-auto pb-6">
+          <div className="flex h-14 items-center px-5">
+            <Link href="/dashboard/" aria-label="GlucoLens dashboard">
+              <Logo />
+            </Link>
+          </div>
+          <nav aria-label="Main" className="px-3" data-testid="nav-sidebar">
+            <NavLinks pathname={pathname} />
+          </nav>
         </div>
       </aside>
       <div className="min-w-0 flex-1">
-        <header className="sticky top-0 z-30 flex h-14 items-center justify-end gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur sm:px-6">
-          <UserMenu />
+        <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b border-slate-200 bg-white/90 px-2 backdrop-blur sm:px-6">
+          <MobileNav pathname={pathname} />
+          <Link href="/dashboard/" aria-label="GlucoLens dashboard" className="md:hidden">
+            <Logo />
+          </Link>
+          {current ? <span className="truncate text-sm text-slate-500 md:hidden">· {current.label}</span> : null}
+          <div className="ml-auto">
+            <UserMenu />
+          </div>
         </header>
-        <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-6 focus:outline-none sm:px-6 lg:py-8">
+        <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-5 focus:outline-none sm:px-6 lg:py-8">
           {children}
         </main>
       </div>

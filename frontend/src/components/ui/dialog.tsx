@@ -18,18 +18,20 @@ export function DialogContent({
 }: React.ComponentProps<typeof DialogPrimitive.Content> & {
   title: React.ReactNode;
   description?: React.ReactNode;
-  /** "right" renders a side sheet instead of a centred dialog. */
-  side?: "right";
+  /** "left"/"right" render a side sheet instead of a centred dialog. */
+  side?: "left" | "right";
 }) {
   return (
     <DialogPrimitive.Portal>
-      <DialogPrimitive.Overlay className="fixed inset-0 z-40 bg-slate-900/30" />
+      <DialogPrimitive.Overlay className="fixed inset-0 z-40 bg-black/50" />
       <DialogPrimitive.Content
         className={cn(
           "fixed z-50 bg-white shadow-xl focus:outline-none",
           side === "right"
             ? "inset-y-0 right-0 w-full max-w-lg overflow-y-auto border-l border-slate-200 p-6"
-            : "left-1/2 top-1/2 max-h-[90vh] w-[calc(100%-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl p-6",
+            : side === "left"
+              ? "inset-y-0 left-0 w-[min(20rem,85vw)] overflow-y-auto border-r border-slate-200 p-4"
+              : "left-1/2 top-1/2 max-h-[90vh] w-[calc(100%-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-xl p-6",
           className,
         )}
         {...(description ? {} : { "aria-describedby": undefined })}
