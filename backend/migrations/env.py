@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import glucolens.core.models_registry  # noqa: F401
+import glucolens.models_registry  # noqa: F401
 from glucolens.core.config import get_settings
 from glucolens.core.db import Base, make_engine
 

@@ -31,7 +31,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-import glucolens.core.models_registry  # noqa: E402,F401
+import glucolens.models_registry  # noqa: E402,F401
 from glucolens.auth.models import User, UserSession  # noqa: E402
 from glucolens.auth.passwords import hash_password  # noqa: E402
 from glucolens.auth.tokens import issue_access_token  # noqa: E402
