@@ -4,6 +4,7 @@ latest readings with it (milliseconds), so predictions never wait for a recomput
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,61 @@ def deserialize(data: dict[str, Any]) -> Any:
     )
 
 
+# z of the 10th percentile of a normal distribution: lo80 is the forecast's 10 % quantile.
+_Z10 = 1.2816
+
+
+def _cross_minute(
+    start: float, points: list[tuple[float, float]], threshold: float
+) -> float | None:
+    """First minute (linearly interpolated) a series starting at ``start`` reaches
+    ``threshold``; 0 if it starts below, None if it stays above."""
+    if start < threshold:
+        return 0.0
+    prev_m, prev_v = 0.0, start
+    for minutes, value in points:
+        if value <= threshold:
+            frac = (prev_v - threshold) / (prev_v - value) if prev_v != value else 1.0
+            return round(prev_m + frac * (minutes - prev_m), 1)
+        prev_m, prev_v = minutes, value
+    return None
+
+
+def _below_probability(value: float, lo80: float, threshold: float) -> float:
+    """Chance of a reading under ``threshold`` at one horizon, read off the forecast's own
+    interval: the point forecast as the median and ``lo80`` as the 10th percentile, with a
+    normal shape below the median (the residual quantiles behind lo80 are the user's own)."""
+    spread = (value - lo80) / _Z10
+    if spread <= 0:
+        return 1.0 if value < threshold else 0.0
+    return 0.5 * math.erfc((value - threshold) / (spread * math.sqrt(2)))
+
+
+def low_risk(last_value: float, path: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
+    """How a low shows in the forecast: when the point forecast reaches ``threshold`` (a low
+    is expected), when the lower 80 % bound does (a low is possible), and the highest chance
+    of being under it at any step. A banner worded from this never gives an all-clear that
+    the interval contradicts."""
+    steps = sorted(path, key=lambda p: p["minutes"])
+    chances: list[tuple[float, int | None]] = [
+        (_below_probability(p["value"], p["lo80"], threshold), p["minutes"]) for p in steps
+    ]
+    if last_value < threshold:
+        chances.insert(0, (1.0, 0))
+    best: tuple[float, int | None] = max(chances, key=lambda c: c[0]) if chances else (0.0, None)
+    return {
+        "threshold_mgdl": threshold,
+        "expected_at_min": _cross_minute(
+            last_value, [(p["minutes"], p["value"]) for p in steps], threshold
+        ),
+        "possible_at_min": _cross_minute(
+            last_value, [(p["minutes"], p["lo80"]) for p in steps], threshold
+        ),
+        "probability": round(best[0], 3),
+        "probability_at_min": best[1],
+    }
+
+
 def _forecast(model: Any, frames: UserFrames, now: dt.datetime) -> dict[str, Any]:
     from glucolens.analytics.forecast import forecast
 
@@ -88,6 +144,9 @@ def _forecast(model: Any, frames: UserFrames, now: dt.datetime) -> dict[str, Any
     result["reading_age_min"] = round(age.total_seconds() / 60, 1)
     result["current"] = age <= MAX_READING_AGE
     result["unit"] = GLUCOSE_UNIT
+    result["low_risk"] = low_risk(
+        float(result["last_value"]), result.get("path") or [], float(result["low_threshold"])
+    )
     result["model_info"] = model.to_dict()
     return {"status": "ok", **result}
 

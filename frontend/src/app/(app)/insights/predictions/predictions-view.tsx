@@ -11,15 +11,31 @@ import { useSeries } from "@/hooks/queries";
 import { useInsight } from "@/hooks/use-insight";
 import { useNow } from "@/hooks/use-now";
 import { useUser } from "@/hooks/use-user";
-import { formatDateTime, formatTime } from "@/lib/time";
+import { formatDateTime } from "@/lib/time";
 import type { PredictionsData, Unit } from "@/lib/types";
 import { formatGlucose, mgdlToUnit } from "@/lib/units";
 import { buildForecastRows, toUserUnit } from "./forecast-data";
+import { lowBanner, type LowBanner } from "./low-banner";
 
 const ForecastChart = dynamic(() => import("./forecast-chart"), {
   ssr: false,
   loading: () => <Skeleton className="h-80 w-full" label="Loading chart" />,
 });
+
+function LowAlert({ banner }: { banner: LowBanner }) {
+  const Icon = banner.tone === "clear" ? ShieldCheck : AlertTriangle;
+  return (
+    <Alert
+      variant={banner.tone === "clear" ? "success" : banner.tone === "expected" ? "error" : "warning"}
+      title={banner.title}
+      className={banner.tone === "possible" ? "border-amber-300" : undefined}
+    >
+      <span className="inline-flex items-start gap-1" data-testid="low-banner">
+        <Icon className="mt-0.5 size-4 shrink-0" aria-hidden /> {banner.body}
+      </span>
+    </Alert>
+  );
+}
 
 function Forecast({ pred: raw }: { pred: PredictionsData }) {
   const user = useUser();
@@ -38,20 +54,7 @@ function Forecast({ pred: raw }: { pred: PredictionsData }) {
 
   return (
     <div className="space-y-4">
-      {pred.time_to_low_min !== null && pred.time_to_low_min !== undefined ? (
-        <Alert variant="warning" title={`A low may come in about ${Math.round(pred.time_to_low_min)} minutes`} className="border-amber-300">
-          <span className="inline-flex items-center gap-1">
-            <AlertTriangle className="size-4" aria-hidden /> Forecast crosses {formatGlucose(low, unit, true)} around{" "}
-            {formatTime(last + pred.time_to_low_min * 60000, user.zone)}. Check with your meter and follow your care plan.
-          </span>
-        </Alert>
-      ) : (
-        <Alert variant="success" title="No low expected in the forecast window">
-          <span className="inline-flex items-center gap-1">
-            <ShieldCheck className="size-4" aria-hidden /> The forecast stays above {formatGlucose(low, unit, true)}.
-          </span>
-        </Alert>
-      )}
+      <LowAlert banner={lowBanner(raw, unit, user.zone)} />
       <div className="grid gap-4 sm:grid-cols-3">
         <div className="rounded-lg border border-slate-200 p-4">
           <p className="text-xs text-slate-500">Last reading</p>
