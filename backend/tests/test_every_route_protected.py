@@ -31,6 +31,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/forgot-password"),
     ("POST", "/api/v1/auth/reset-password"),
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAM = re.compile(r"\{([^}]+)\}")
@@ -164,6 +165,14 @@ def post(path: str, body: Callable[[], dict[str, Any]], id_field: str = "id") ->
     return create
 
 
+def source_with_rows(client: TestClient, owner: Owner) -> str:
+    """A source name of the owner's own: one glucose reading from it."""
+    body = {**_glucose(), "source": "factory-src"}
+    r = client.post("/api/v1/glucose", json=body, headers=owner.headers)
+    assert r.status_code == 201, r.text
+    return "factory-src"
+
+
 def new_session(client: TestClient, owner: Owner) -> str:
     r = client.post(
         "/api/v1/auth/login",
@@ -196,6 +205,7 @@ FACTORIES: dict[str, Factory] = {
     "/api/v1/activities/{id}": Factory(post("/api/v1/activities", _activity), _activity),
     "/api/v1/auth/api-keys/{id}": Factory(post("/api/v1/auth/api-keys", _api_key)),
     "/api/v1/auth/sessions/{id}": Factory(new_session),
+    "/api/v1/data/sources/{id}": Factory(source_with_rows),
     "/api/v1/insights/jobs/{id}": Factory(
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
     ),

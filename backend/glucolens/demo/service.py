@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.crud import bulk_create
 from glucolens.core.errors import ConfirmationRequired
 from glucolens.lifestyle.endpoints import RESOURCES
 from glucolens.readings.endpoints import insulin_resource
 from glucolens.readings.models import GlucoseReading
 from glucolens.readings.service import ingest_glucose_batch
+from glucolens.records.service import bulk_create
 
 SOURCE = "demo"
 

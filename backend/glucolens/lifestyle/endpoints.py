@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from glucolens.core.crud import Resource, build_router
 from glucolens.lifestyle import service
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
 from glucolens.lifestyle.schemas import (
@@ -13,6 +12,8 @@ from glucolens.lifestyle.schemas import (
     SleepIn,
     SleepOut,
 )
+from glucolens.records.router import build_router
+from glucolens.records.service import Resource
 
 RESOURCES = [
     Resource(

@@ -8,13 +8,15 @@ from fastapi import APIRouter, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from glucolens.auth.deps import DbSession, ReadingsWrite
-from glucolens.core.crud import BulkIn, BulkReport, Rejected, Resource, build_router
 from glucolens.core.errors import responses
 from glucolens.core.transaction import TransactionalRoute
 from glucolens.readings import service
 from glucolens.readings.csv_import import MAX_CSV_BYTES, parse_glucose_csv
 from glucolens.readings.models import GlucoseReading, InsulinDose
 from glucolens.readings.schemas import GlucoseIn, GlucoseOut, InsulinIn, InsulinOut
+from glucolens.records.router import build_router
+from glucolens.records.schemas import BulkIn, BulkReport, Rejected
+from glucolens.records.service import Resource
 
 glucose_resource = Resource(
     name="glucose",

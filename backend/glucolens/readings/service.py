@@ -11,7 +11,6 @@ import psycopg
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.crud import BulkReport, Rejected
 from glucolens.core.db import lock_user_writes, utcnow
 from glucolens.core.errors import ValidationFailed
 from glucolens.core.schemas import SOURCE_MAX_LENGTH, SOURCE_PATTERN, text_problem
@@ -27,6 +26,7 @@ from glucolens.readings import aggregates
 from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseReading, InsulinDose
 from glucolens.readings.schemas import GlucoseIn, GlucoseOut, InsulinIn, InsulinOut
+from glucolens.records.schemas import BulkReport, Rejected
 
 GLUCOSE_MIN_MGDL = 20.0
 GLUCOSE_MAX_MGDL = 600.0

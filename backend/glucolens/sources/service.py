@@ -8,6 +8,7 @@ insights drop results computed from the removed rows within the same transaction
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -68,6 +69,6 @@ def delete_source(db: Session, user: User, source: str) -> dict[str, int]:
     return deleted
 
 
-def _day_starts(times: list[dt.datetime]) -> list[dt.datetime]:
+def _day_starts(times: Sequence[dt.datetime]) -> list[dt.datetime]:
     """One instant per distinct UTC hour is enough to name every local day touched."""
     return sorted({t.replace(minute=0, second=0, microsecond=0) for t in times})
