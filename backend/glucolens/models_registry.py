@@ -1,4 +1,7 @@
-"""Import every model so that ``Base.metadata`` is complete (Alembic, tests)."""
+"""Import every model so that ``Base.metadata`` is complete (Alembic, tests).
+
+An entry-floor module: it imports every domain, so nothing below the entry points imports it.
+"""
 
 from glucolens.auth import models as auth_models  # noqa: F401
 from glucolens.insights import models as insights_models  # noqa: F401
