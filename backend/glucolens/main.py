@@ -14,6 +14,7 @@ from glucolens.core.health import router as health_router
 from glucolens.core.http_guard import install_request_guard
 from glucolens.core.http_headers import SecurityHeadersMiddleware, app_csp, static_script_hashes
 from glucolens.core.logging import configure_logging, log_requests
+from glucolens.core.methods import install_method_not_allowed
 from glucolens.core.proxies import TrustedProxyMiddleware
 from glucolens.core.static import mount_static
 from glucolens.dashboard.endpoints import routers as dashboard_routers
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_method_not_allowed(app)  # 405 with every method of the path in Allow
     # Added last runs first. Innermost, the request guard (body limits, no body read without
     # a credential), so its answers are logged and get the security headers, which also
     # reach the JSON 500 that log_requests makes of an unhandled exception. Outermost, the

@@ -142,10 +142,33 @@ def test_wrong_method_on_an_api_route_is_405_in_the_error_shape(client, method, 
         assert r.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_unknown_api_path_stays_404(client):
-    r = client.get("/api/v1/no-such-thing")
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/api/v1/glucose", "GET, POST"),  # list and create are two routes
+        ("PATCH", "/api/v1/glucose/1", "GET, PUT, DELETE"),
+        ("OPTIONS", "/api/v1/auth/api-keys", "GET, POST"),
+    ],
+)
+def test_allow_lists_every_method_of_the_path(client, method, path, allow):
+    r = client.request(method, path)
+    assert r.status_code == 405
+    assert r.headers["Allow"] == allow
+    assert r.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_unknown_api_path_stays_404(client, method):
+    r = client.request(method, "/api/v1/no-such-thing")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_on_a_web_page_is_405(client):
+    r = client.post("/login/")
+    assert r.status_code == 405
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD"}
+    assert r.json()["error"]["code"] == "method_not_allowed"
 
 
 def test_api_docs_are_off_by_default(client):
