@@ -143,7 +143,12 @@ def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
         ts = dt.datetime.fromisoformat(raw_ts) if type(raw_ts) is str else None
     except ValueError:
         ts = None
-    if ts is None or ts.tzinfo is None or ts < EARLIEST_DATA or ts - now > FUTURE_TOLERANCE:
+    if (
+        ts is None
+        or ts.tzinfo is None
+        or (ts.year <= EARLIEST_DATA.year and ts < EARLIEST_DATA)  # the year: a cheap first test
+        or ts - now > FUTURE_TOLERANCE
+    ):
         ts = parse_timestamp(raw_ts, now)  # names the problem precisely
     value: Any = get("value")
     unit = get("unit")
