@@ -2,7 +2,7 @@
 import dynamic from "next/dynamic";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { PageHeader } from "@/components/app-shell";
-import { InsightFrame, prettyName, RecomputeButton } from "@/components/insight-frame";
+import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
@@ -10,6 +10,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useInsight } from "@/hooks/use-insight";
 import type { CausalEdge, CausalGraphData } from "@/lib/types";
 import { edgeId, isPositive, NEGATIVE_COLOR, POSITIVE_COLOR } from "./edge-id";
+import { nodeLabel } from "./node-label";
 
 const FlowGraph = dynamic(() => import("./flow-graph"), {
   ssr: false,
@@ -85,7 +86,7 @@ function Graph({ data }: { data: CausalGraphData }) {
   const params = useSearchParams();
   const selectedId = params.get("edge");
   const selected = data.edges.find((e) => edgeId(e) === selectedId) ?? null;
-  const nodesById = new Map(data.nodes.map((n) => [n.id, n.label || prettyName(n.id)]));
+  const nodesById = new Map(data.nodes.map((n) => [n.id, nodeLabel(n)]));
 
   const select = (id: string | null) => {
     const next = new URLSearchParams(params.toString());

@@ -1,25 +1,60 @@
 "use client";
 import {
   Background,
+  BaseEdge,
   Controls,
+  EdgeLabelRenderer,
+  getBezierPath,
   MarkerType,
   Position,
   ReactFlow,
   useEdgesState,
   useNodesState,
   type Edge,
+  type EdgeProps,
   type Node,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useEffect } from "react";
-import { prettyName } from "@/components/insight-frame";
 import type { CausalGraphData } from "@/lib/types";
+import { variableName } from "@/lib/variables";
 import { edgeId, isPositive, NEGATIVE_COLOR, POSITIVE_COLOR, strokeWidthFor } from "./edge-id";
+import { bezierPoint, placeLabels, type EdgeGeometry } from "./label-layout";
+import { nodeLabel } from "./node-label";
 
 const COL_X = { feature: 0, outcome: 460 };
+const NODE_W = 190;
+// Rendered height of a one-line node (13 px text, 6 px padding, border): where its handles sit.
+const NODE_H = 36;
 const ROW_H = 58;
 
-function layout(data: CausalGraphData, selected: string | null): { nodes: Node[]; edges: Edge[] } {
+type LagEdgeData = { label: string; labelT: number };
+
+/** A bezier edge whose lag label sits where `placeLabels` found room, not always at the middle. */
+function LagEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style, markerEnd, interactionWidth, data }: EdgeProps<Edge<LagEdgeData>>) {
+  const [path] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
+  const [x, y] = bezierPoint({ sx: sourceX, sy: sourceY, tx: targetX, ty: targetY }, data?.labelT ?? 0.5);
+  return (
+    <>
+      <BaseEdge id={id} path={path} style={style} markerEnd={markerEnd} interactionWidth={interactionWidth} />
+      {data?.label ? (
+        <EdgeLabelRenderer>
+          <div
+            className="nodrag nopan pointer-events-none absolute whitespace-nowrap rounded bg-white/90 px-1 text-[11px] font-medium leading-[18px] text-slate-700"
+            style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+            data-testid="edge-label"
+          >
+            {data.label}
+          </div>
+        </EdgeLabelRenderer>
+      ) : null}
+    </>
+  );
+}
+
+const EDGE_TYPES = { lag: LagEdge };
+
+function layout(data: CausalGraphData, selected: string | null): { nodes: Node[]; edges: Edge<LagEdgeData>[] } {
   const isOutcome = (kind: string) => kind === "outcome";
   const features = data.nodes.filter((n) => !isOutcome(n.kind));
   const outcomes = data.nodes.filter((n) => isOutcome(n.kind));
@@ -29,12 +64,12 @@ function layout(data: CausalGraphData, selected: string | null): { nodes: Node[]
     return list.map((n, i) => ({
       id: n.id,
       position: { x, y: offset + i * ROW_H },
-      data: { label: `${n.label || prettyName(n.id)}${n.unit ? ` (${n.unit})` : ""}` },
+      data: { label: nodeLabel(n) },
       sourcePosition: Position.Right,
       targetPosition: Position.Left,
       ariaLabel: `${isOutcome(n.kind) ? "Outcome" : "Feature"}: ${n.label || n.id}`,
       style: {
-        width: 190,
+        width: NODE_W,
         borderRadius: 10,
         fontSize: 13,
         padding: 6,
@@ -44,30 +79,37 @@ function layout(data: CausalGraphData, selected: string | null): { nodes: Node[]
       },
     }));
   };
-  const edges: Edge[] = data.edges.map((e) => {
+  const nodes = [...place(features, COL_X.feature), ...place(outcomes, COL_X.outcome)];
+  const at = new Map(nodes.map((n) => [n.id, n.position]));
+  const labelOf = (e: CausalGraphData["edges"][number]) => (e.confidence === "tentative" ? `lag ${e.lag} d · tentative` : `lag ${e.lag} d`);
+  const geometry: EdgeGeometry[] = data.edges.map((e) => {
+    const s = at.get(e.source) ?? { x: 0, y: 0 };
+    const t = at.get(e.target) ?? { x: COL_X.outcome, y: 0 };
+    return { id: edgeId(e), sx: s.x + NODE_W, sy: s.y + NODE_H / 2, tx: t.x, ty: t.y + NODE_H / 2, label: labelOf(e) };
+  });
+  const labelT = placeLabels(geometry);
+  const edges: Edge<LagEdgeData>[] = data.edges.map((e) => {
     const id = edgeId(e);
     const color = isPositive(e.sign) ? POSITIVE_COLOR : NEGATIVE_COLOR;
     const width = strokeWidthFor(e.strength);
     return {
       id,
+      type: "lag",
       source: e.source,
       target: e.target,
-      label: e.confidence === "tentative" ? `lag ${e.lag} d · tentative` : `lag ${e.lag} d`,
+      data: { label: labelOf(e), labelT: labelT.get(id) ?? 0.5 },
       selected: id === selected,
-      ariaLabel: `${prettyName(e.source)} ${isPositive(e.sign) ? "raises" : "lowers"} ${prettyName(e.target)}, lag ${e.lag} days, strength ${e.strength.toFixed(2)}${e.confidence === "tentative" ? ", tentative" : ""}`,
+      ariaLabel: `${variableName(e.source)} ${isPositive(e.sign) ? "raises" : "lowers"} ${variableName(e.target)}, lag ${e.lag} days, strength ${e.strength.toFixed(2)}${e.confidence === "tentative" ? ", tentative" : ""}`,
       style: {
         stroke: color,
         strokeWidth: id === selected ? width + 2 : width,
         strokeDasharray: e.confidence === "tentative" ? "6 4" : undefined,
       },
-      labelStyle: { fill: "var(--color-slate-700)", fontSize: 11, fontWeight: 500 },
-      labelBgStyle: { fill: "var(--color-white)", fillOpacity: 0.9 },
-      labelBgPadding: [4, 2] as [number, number],
       markerEnd: { type: MarkerType.ArrowClosed, color, width: 16, height: 16 },
       interactionWidth: 18,
     };
   });
-  return { nodes: [...place(features, COL_X.feature), ...place(outcomes, COL_X.outcome)], edges };
+  return { nodes, edges };
 }
 
 export default function FlowGraph({
@@ -80,7 +122,7 @@ export default function FlowGraph({
   onSelect: (id: string) => void;
 }) {
   const [nodes, setNodes, onNodesChange] = useNodesState<Node>([]);
-  const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
+  const [edges, setEdges, onEdgesChange] = useEdgesState<Edge<LagEdgeData>>([]);
 
   useEffect(() => {
     const l = layout(data, null);
@@ -106,6 +148,7 @@ export default function FlowGraph({
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onEdgeClick={(_, edge) => onSelect(edge.id)}
+        edgeTypes={EDGE_TYPES}
         nodesDraggable
         nodesConnectable={false}
         elementsSelectable

@@ -3,11 +3,13 @@ import * as Tooltip from "@radix-ui/react-tooltip";
 import { useMemo, useState } from "react";
 import { PageHeader } from "@/components/app-shell";
 import { correlationColor, textColorFor } from "@/components/charts/heatmap-color";
-import { InsightFrame, prettyName, RecomputeButton } from "@/components/insight-frame";
+import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Segmented } from "@/components/ui/segmented";
 import { useInsight } from "@/hooks/use-insight";
+import { useUser } from "@/hooks/use-user";
 import type { CorrelationCell, CorrelationsData } from "@/lib/types";
+import { variableLabel, variableName } from "@/lib/variables";
 
 const SIGNIFICANT_Q = 0.05;
 
@@ -24,6 +26,8 @@ function Heatmap({ data }: { data: CorrelationsData }) {
   const lags = data.lags.length ? data.lags : [0];
   const [lag, setLag] = useState(String(lags[0]));
   const [method, setMethod] = useState<"pearson" | "spearman">("pearson");
+  const { unit } = useUser();
+  const named = (id: string) => variableLabel(id, unit);
 
   const cells = useMemo(() => {
     const m = new Map<string, CorrelationCell>();
@@ -75,7 +79,7 @@ function Heatmap({ data }: { data: CorrelationsData }) {
                 </th>
                 {data.outcomes.map((o) => (
                   <th key={o} scope="col" className="max-w-28 p-1 text-center align-bottom font-medium text-slate-700">
-                    {prettyName(o)}
+                    {named(o)}
                   </th>
                 ))}
               </tr>
@@ -84,15 +88,15 @@ function Heatmap({ data }: { data: CorrelationsData }) {
               {data.features.map((f) => (
                 <tr key={f}>
                   <th scope="row" className="whitespace-nowrap p-1 pr-3 text-left font-medium text-slate-700">
-                    {prettyName(f)}
+                    {named(f)}
                   </th>
                   {data.outcomes.map((o) => {
                     const c = cells.get(`${f}|${o}`);
                     const r = rOf(c);
                     const sig = c?.q !== null && c?.q !== undefined && c.q < SIGNIFICANT_Q;
                     const label = c
-                      ? `${prettyName(f)} vs ${prettyName(o)}, lag ${lag}: r = ${fmt(r)}, q = ${fmtP(c.q)}, n = ${c.n}${sig ? ", significant" : ""}`
-                      : `${prettyName(f)} vs ${prettyName(o)}: no data`;
+                      ? `${variableName(f)} vs ${variableName(o)}, lag ${lag}: r = ${fmt(r)}, q = ${fmtP(c.q)}, n = ${c.n}${sig ? ", significant" : ""}`
+                      : `${variableName(f)} vs ${variableName(o)}: no data`;
                     return (
                       <td key={o} className="p-0">
                         <Tooltip.Root>
@@ -110,7 +114,7 @@ function Heatmap({ data }: { data: CorrelationsData }) {
                           <Tooltip.Portal>
                             <Tooltip.Content side="top" sideOffset={4} className="z-50 max-w-64 rounded-md bg-slate-900 px-3 py-2 text-xs text-white shadow">
                               <p className="font-medium">
-                                {prettyName(f)} → {prettyName(o)}
+                                {named(f)} → {named(o)}
                               </p>
                               {c ? (
                                 <>
