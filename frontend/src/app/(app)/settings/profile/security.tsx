@@ -15,6 +15,7 @@ import { api } from "@/lib/api";
 import { useAuthStore } from "@/lib/auth-store";
 import { announceSignedOut } from "@/lib/refresh";
 import { formatDateTime } from "@/lib/time";
+import { describeUserAgent } from "@/lib/user-agent";
 import type { Session } from "@/lib/types";
 import { errorMessage } from "@/lib/utils";
 
@@ -100,8 +101,8 @@ export function SessionsList() {
           <li key={s.id} className="flex flex-wrap items-center gap-3 p-3 text-sm">
             <MonitorSmartphone className="size-5 text-slate-400" aria-hidden />
             <div className="min-w-0 flex-1">
-              <p className="truncate font-medium text-slate-800" title={s.device ?? undefined}>
-                {s.device || "Unknown device"} {s.current ? <Badge variant="success">This device</Badge> : null}
+              <p className="truncate font-medium text-slate-800" title={s.device ?? undefined} data-testid="session-device">
+                {describeUserAgent(s.device)} {s.current ? <Badge variant="success">This device</Badge> : null}
               </p>
               <p className="text-xs text-slate-500">
                 {s.ip ?? "unknown IP"} · signed in {formatDateTime(s.created_at, user.zone)}
