@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { useInsight } from "@/hooks/use-insight";
 import { jsonResponse, renderWithClient, routeFetch, signInTestUser } from "@/test/render";
@@ -50,5 +50,25 @@ describe("InsightFrame", () => {
     renderWithClient(<Probe />);
     expect(await screen.findByText(/Crunching your data/)).toBeInTheDocument();
     expect(await screen.findByText("value 42", {}, { timeout: 3000 })).toBeInTheDocument();
+  });
+
+  it("tells the truth about how long the job takes and shows its step and time so far", async () => {
+    const started = new Date(Date.now() - 12_000).toISOString();
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        routeFetch({
+          "/insights/predictions": () => jsonResponse(202, { status: "pending", computed_at: null, stale: false, job_id: "j2", data: null }),
+          "/insights/jobs/j2": { id: "j2", status: "running", progress: 0.1, step: "causal_graph", error: null, created_at: started, started_at: started },
+        }),
+      ),
+    );
+    renderWithClient(<Probe />);
+    const progress = await screen.findByTestId("job-progress");
+    await waitFor(() => expect(progress).toHaveTextContent(/Step 2/));
+    expect(progress).toHaveTextContent(/Step 2 of 5: looking for links between days \(causal graph\) · 10% · 1[2-4] s so far/);
+    const note = screen.getByTestId("job-duration-note");
+    expect(note).not.toHaveTextContent(/few seconds/);
+    expect(note).toHaveTextContent("30 seconds");
   });
 });

@@ -190,6 +190,8 @@ export interface Job {
   progress: number | null;
   step?: string | null;
   error: string | null;
+  created_at?: string;
+  started_at?: string | null;
 }
 
 export interface CorrelationCell {
