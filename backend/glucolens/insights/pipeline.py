@@ -14,13 +14,15 @@ from typing import Any
 
 import pandas as pd
 
+from glucolens.core.units import MGDL
 from glucolens.insights.data import UserFrames
 
 log = logging.getLogger(__name__)
 
 # Stored insights keep glucose in mg/dL (a unit change must not need a recomputation);
 # every payload names it and clients convert for display.
-GLUCOSE_UNIT = "mg/dL"
+# Results are stored in mg/dL; the API converts them to the user's unit on the way out.
+GLUCOSE_UNIT = MGDL
 KINDS = ("correlations", "causal_graph", "recurring_patterns", "anomalies", "predictions")
 
 

@@ -12,8 +12,8 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
+from glucolens.core.units import MGDL
 from glucolens.insights.data import UserFrames, load_frames
-from glucolens.insights.pipeline import GLUCOSE_UNIT
 
 FIT_DAYS = 30
 LIVE_WINDOW = dt.timedelta(hours=6)
@@ -143,7 +143,7 @@ def _forecast(model: Any, frames: UserFrames, now: dt.datetime) -> dict[str, Any
     age = now - dt.datetime.fromisoformat(str(last).replace("Z", "+00:00"))
     result["reading_age_min"] = round(age.total_seconds() / 60, 1)
     result["current"] = age <= MAX_READING_AGE
-    result["unit"] = GLUCOSE_UNIT
+    result["unit"] = MGDL
     result["low_risk"] = low_risk(
         float(result["last_value"]), result.get("path") or [], float(result["low_threshold"])
     )
