@@ -80,7 +80,7 @@ def build_router(res: Resource) -> APIRouter:
             return bulk_create(db, res, auth.user, body.items)
 
     @router.get(
-        "/{id}",
+        "/{id:int}",
         response_model=Out,
         responses=responses(401, 403, 404, 422, 429),
         summary=f"Get one {res.name} entry",
@@ -89,7 +89,7 @@ def build_router(res: Resource) -> APIRouter:
         return res.to_out(get_owned(db, res, auth.user, id), auth.user)
 
     @router.put(
-        "/{id}",
+        "/{id:int}",
         response_model=Out,
         responses=responses(401, 403, 404, 409, 422, 429),
         summary=f"Replace one {res.name} entry",
@@ -98,7 +98,7 @@ def build_router(res: Resource) -> APIRouter:
         return res.to_out(update_one(db, res, auth.user, id, body), auth.user)
 
     @router.delete(
-        "/{id}",
+        "/{id:int}",
         status_code=204,
         responses=responses(401, 403, 404, 422, 429),
         summary=f"Delete one {res.name} entry",
