@@ -11,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { compareDashboard, currentReading, formatGlucose, importedHistory, phoneAndDark, refreshReplay, removeDemo, threeTabsReload, weekTrace } from "./flows.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
@@ -25,6 +26,8 @@ const BUDGET_JS_GZIP_BYTES = 250 * 1024;
 const BUDGET_RENDER_MS = 1000;
 const STEP_TIMEOUT = 30_000;
 const INSIGHT_TIMEOUT = 300_000;
+// A short refresh grace window so the e2e can wait it out (the default is 10 s).
+const REFRESH_GRACE_S = 2;
 
 const results = [];
 let server = null;
@@ -65,19 +68,13 @@ async function waitForHealth(url, ms) {
   throw new Error(`backend not healthy after ${ms} ms: ${last}`);
 }
 
-function formatGlucose(v, unit) {
-  if (v === null || v === undefined) return "—";
-  return unit === "mmol/L" ? v.toFixed(1) : String(Math.round(v));
-}
-
-function pct(v, digits = 0) {
-  return v === null || v === undefined ? "—" : `${v.toFixed(digits)}%`;
-}
-
-/** A few days of 5-minute readings ending now, plus two bad rows to exercise the rejection report. */
-function makeCsv(days = 3) {
+/**
+ * A few days of 5-minute readings ending `endDaysAgo` days ago (an export imported later: the
+ * dashboard must still show it), plus two bad rows to exercise the rejection report.
+ */
+function makeCsv(days = 3, endDaysAgo = 2) {
   const rows = ["timestamp,value,unit"];
-  const end = Math.floor(Date.now() / 300000) * 300000;
+  const end = Math.floor((Date.now() - endDaysAgo * 86400000) / 300000) * 300000;
   const n = days * 288;
   for (let i = n - 1; i >= 0; i--) {
     const t = new Date(end - i * 300000);
@@ -106,8 +103,12 @@ async function apiGet(token, path) {
   return res.json();
 }
 
+function shotPath(name) {
+  return join(artifacts, `${name}.png`);
+}
+
 async function shot(page, name) {
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: shotPath(name), fullPage: true });
 }
 
 /** Run one named step. A failing step stops the walk unless `soft` (later steps can still run). */
@@ -132,10 +133,6 @@ async function step(name, fn, { soft = false } = {}) {
     }
     throw e;
   }
-}
-
-function expectEqual(actual, expected, what) {
-  if (actual !== expected) throw new Error(`${what}: page shows "${actual}", API says "${expected}"`);
 }
 
 async function text(page, testId) {
@@ -202,6 +199,7 @@ async function main() {
     GLUCOLENS_DATABASE_URL: `sqlite:///${join(work, "e2e.db")}`,
     GLUCOLENS_STATIC_DIR: outDir,
     GLUCOLENS_DATA_DIR: work,
+    GLUCOLENS_REFRESH_GRACE_S: String(REFRESH_GRACE_S),
   };
 
   await step("backend: db upgrade", async () => {
@@ -269,7 +267,10 @@ async function main() {
     await page.waitForURL(/\/dashboard\/?$/);
     await page.getByTestId("load-demo").waitFor();
     await shot(page, "03-dashboard-empty");
-    return "empty state offers demo data";
+    const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
+    const res = await fetch(new URL(icon, baseUrl));
+    if (!res.ok || !/^image\//.test(res.headers.get("content-type") ?? "")) throw new Error(`favicon ${icon}: ${res.status} ${res.headers.get("content-type")}`);
+    return `empty state offers demo data; favicon ${icon.replace(/\?.*$/, "")}`;
   });
 
   await step("session survives a reload (refresh cookie)", async () => {
@@ -277,6 +278,10 @@ async function main() {
     await page.getByTestId("load-demo").waitFor();
     if (!/\/dashboard\/?$/.test(page.url())) throw new Error(`reload left the dashboard: ${page.url()}`);
   });
+
+  const t = { page, context, baseUrl, step, shot, shotPath, text, gotoApp, apiGet, log };
+  await step("three tabs reloading at once all stay signed in", () => threeTabsReload(t));
+  await step("refresh replay: same successor within the grace window, revoked after it", () => refreshReplay(t, email, password, REFRESH_GRACE_S));
 
   const csv = makeCsv(3);
   await step("upload CSV and see the report", async () => {
@@ -296,40 +301,34 @@ async function main() {
 
   const apiToken = await apiLogin(email, password);
 
-  async function compareDashboard(label) {
-    await gotoApp(page, "/dashboard/");
-    await page.getByTestId("avg-7").waitFor();
-    const s = await apiGet(apiToken, "/dashboard/summary?days=7&days=14&days=30&days=90");
-    const by = (d) => s.windows.find((w) => w.days === d);
-    for (const d of [7, 30, 90]) expectEqual(await text(page, `avg-${d}`), formatGlucose(by(d).mean, s.unit), `${label} mean ${d}d`);
-    const w14 = by(14);
-    expectEqual(await text(page, "stat-gmi"), pct(w14.gmi_pct, 1), `${label} GMI 14d`);
-    expectEqual(await text(page, "stat-tir"), pct(w14.bands.in_range_pct), `${label} TIR 14d`);
-    expectEqual(await text(page, "stat-cv"), pct(w14.cv_pct, 1), `${label} CV 14d`);
-    await page.locator('[data-testid="series-line"]').first().waitFor();
-    await page.locator('[data-testid="agp-median"]').first().waitFor();
-    return { unit: s.unit, mean7: by(7).mean };
-  }
-
   let mgdl;
-  await step("dashboard numbers equal the API's (CSV data)", async () => {
-    mgdl = await compareDashboard("csv");
-    await shot(page, "05-dashboard-csv");
-    return `unit ${mgdl.unit}, 7-day mean ${formatGlucose(mgdl.mean7, mgdl.unit)}`;
+  await step("imported history older than a day is shown, with a note (CSV data)", async () => {
+    const detail = await importedHistory(t, apiToken);
+    await gotoApp(page, "/dashboard/");
+    mgdl = await compareDashboard(t, apiToken, "csv");
+    return detail;
   });
 
-  await step("load demo data", async () => {
+  await step("load demo data (asks first: the account has readings of its own)", async () => {
     await gotoApp(page, "/data/glucose/");
     await page.getByTestId("load-demo").click();
+    await page.getByTestId("demo-confirm").waitFor({ timeout: 60_000 });
+    await shot(page, "05c-demo-confirm");
+    await page.getByTestId("demo-confirm-load").click();
     const idx = await waitForAny(page, ['[data-testid="demo-loaded"]', 'main [role="alert"]'], 180_000);
     if (idx === 1) throw new Error(`demo load failed: ${await page.locator('main [role="alert"]').first().textContent()}`);
     return await text(page, "demo-loaded");
   });
 
   await step("dashboard numbers equal the API's (demo data)", async () => {
-    mgdl = await compareDashboard("demo");
+    await gotoApp(page, "/dashboard/");
+    mgdl = await compareDashboard(t, apiToken, "demo");
+    if (mgdl.end) throw new Error(`demo data is current, but the dashboard opened on ${mgdl.end}`);
     await shot(page, "06-dashboard-demo");
   });
+
+  await step("current reading tile: latest value, trend, change and age", () => currentReading(t, apiToken));
+  await step("7-day trace is one line (downsampled buckets are not gaps)", () => weekTrace(t, apiToken));
 
   let perf;
   await step("perf: dashboard JS and render time (90 days demo)", async () => {
@@ -380,7 +379,19 @@ async function main() {
         await page.waitForTimeout(500);
         await shot(page, "09b-causal-edge-panel");
         await page.keyboard.press("Escape");
-        return `${edges} edges rendered (${tentative} tentative, dashed); edge panel opens with its tier`;
+        const overlapping = await page.$$eval('[data-testid="edge-label"]', (els) => {
+          const r = els.map((e) => e.getBoundingClientRect());
+          let n = 0;
+          for (let i = 0; i < r.length; i++)
+            for (let j = i + 1; j < r.length; j++)
+              if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
+          return n;
+        });
+        if (overlapping) throw new Error(`${overlapping} pairs of lag labels overlap`);
+        return `${edges} edges rendered (${tentative} tentative, dashed); edge panel opens with its tier; no lag labels overlap`;
+      }
+      if (p.path.includes("predictions")) {
+        return `banner: ${await text(page, "low-banner")}`;
       }
       if (p.path.includes("patterns")) {
         const novelty = page.getByTestId("latest-novelty");
@@ -393,6 +404,7 @@ async function main() {
 
   await step("data pages render", async () => {
     for (const [path, name] of [
+      ["/data/insulin/", "11a-insulin"],
       ["/data/sleep/", "11-sleep"],
       ["/data/meals/", "12-meals"],
       ["/data/activities/", "13-activities"],
@@ -423,14 +435,20 @@ async function main() {
     await page.getByTestId("unit-select").selectOption("mmol/L");
     await page.getByTestId("save-profile").click();
     await page.getByText("Profile saved.").waitFor();
+    const device = await text(page, "session-device");
+    if (!/ on Linux/.test(device)) throw new Error(`this session is listed as "${device}"`);
     await shot(page, "16-profile");
-    const mmol = await compareDashboard("mmol");
+    await gotoApp(page, "/dashboard/");
+    const mmol = await compareDashboard(t, apiToken, "mmol");
     if (mmol.unit !== "mmol/L") throw new Error(`API still answers in ${mmol.unit}`);
-    const expected = mgdl.mean7 / 18.0182;
-    if (Math.abs(mmol.mean7 - expected) > 0.1) throw new Error(`7-day mean ${mmol.mean7} mmol/L vs ${expected.toFixed(2)} converted`);
+    const expected = mgdl.mean / 18.0182;
+    if (Math.abs(mmol.mean - expected) > 0.1) throw new Error(`14-day mean ${mmol.mean} mmol/L vs ${expected.toFixed(2)} converted`);
     await shot(page, "17-dashboard-mmol");
-    return `7-day mean ${formatGlucose(mmol.mean7, "mmol/L")} mmol/L`;
+    return `14-day mean ${formatGlucose(mmol.mean, "mmol/L")} mmol/L; this session: ${device}`;
   });
+
+  await step("phone (390 px): menu sheet, TIR above the fold; dark theme at 390 and 1280 px", () => phoneAndDark(t), { soft: true });
+  await step("settings: remove demo data after seeing its counts", () => removeDemo(t, apiToken), { soft: true });
 
   await step("log out; /dashboard redirects to /login", async () => {
     await page.getByRole("button", { name: /Account menu/ }).click();

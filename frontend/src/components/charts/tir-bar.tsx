@@ -2,11 +2,11 @@ import { bandRangeLabel, formatPct, TIR_BANDS } from "@/lib/units";
 import type { BandPct, Unit } from "@/lib/types";
 
 /** Stacked time-in-range bar in the 2019 consensus colours, highest band on the right. */
-export function TirBar({ bands, unit, label }: { bands: BandPct; unit: Unit; label: string }) {
+export function TirBar({ bands, unit, label, bare = false }: { bands: BandPct; unit: Unit; label: string; bare?: boolean }) {
   const summary = TIR_BANDS.map((b) => `${b.label} ${formatPct(bands[b.key])}`).join(", ");
   return (
     <div className="space-y-1.5">
-      <div className="flex items-baseline justify-between text-sm">
+      <div className={bare ? "sr-only" : "flex items-baseline justify-between text-sm"}>
         <span className="font-medium text-slate-700">{label}</span>
         <span className="text-slate-600">
           <span className="font-semibold text-slate-900" data-testid="tir-in-range">
@@ -34,7 +34,7 @@ export function TirBar({ bands, unit, label }: { bands: BandPct; unit: Unit; lab
 /** The band colours and ranges; with `bands`, each band's share, and `caption` says for which window. */
 export function TirLegend({ bands, unit, caption }: { bands?: BandPct; unit: Unit; caption?: string }) {
   const list = (
-    <ul className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-slate-600 sm:grid-cols-3 xl:grid-cols-5">
+    <ul className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-slate-600">
       {TIR_BANDS.map((b) => (
         <li key={b.key} className="flex items-center gap-1.5">
           <span className="inline-block size-2.5 shrink-0 rounded-sm" style={{ backgroundColor: b.color }} aria-hidden />

@@ -12,7 +12,8 @@ export function Segmented<T extends string>({
 }: {
   value: T;
   onChange: (value: T) => void;
-  options: { value: T; label: string }[];
+  /** `ariaLabel` names an option whose visible label is abbreviated. */
+  options: { value: T; label: React.ReactNode; ariaLabel?: string }[];
   label: string;
   className?: string;
 }) {
@@ -28,6 +29,7 @@ export function Segmented<T extends string>({
         <ToggleGroup.Item
           key={o.value}
           value={o.value}
+          aria-label={o.ariaLabel}
           className="rounded-md px-2.5 py-1 text-xs font-medium text-slate-600 hover:text-slate-900 data-[state=on]:bg-white data-[state=on]:text-slate-900 data-[state=on]:shadow-sm"
         >
           {o.label}

@@ -116,7 +116,7 @@ export function Dashboard() {
           <TimeInRangeCard window={win} summary={summary.data} periodText={periodLabel(period)} />
         ) : null}
       </div>
-      {win && summary.data ? <KeyMetrics window={win} summary={summary.data} zone={user.zone} /> : null}
+      {win && summary.data ? <KeyMetrics window={win} summary={summary.data} periodText={periodLabel(period)} /> : null}
       <SeriesCard
         series={series}
         span={period.days === 1 ? "24h" : span}

@@ -9,7 +9,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Segmented } from "@/components/ui/segmented";
 import { Skeleton } from "@/components/ui/skeleton";
-import { formatDate } from "@/lib/time";
+import { formatDateTime } from "@/lib/time";
 import type { AgpResponse, DashboardSummary, SeriesResponse, SummaryWindow } from "@/lib/types";
 import { formatGlucose, formatPct } from "@/lib/units";
 
@@ -42,7 +42,7 @@ export function TimeInRangeCard({ window: w, summary, periodText }: { window: Su
         </p>
       </CardHeader>
       <CardContent className="space-y-3">
-        <TirBar bands={w.bands} unit={unit} label={periodText} />
+        <TirBar bands={w.bands} unit={unit} label={periodText} bare />
         <TirLegend unit={unit} bands={w.bands} caption={`Share of readings in each range, ${periodText}`} />
       </CardContent>
     </Card>
@@ -65,7 +65,7 @@ function StatCard({ label, value, testId, note, tone }: { label: string; value: 
   );
 }
 
-export function KeyMetrics({ window: w, summary, zone }: { window: SummaryWindow; summary: DashboardSummary; zone: string }) {
+export function KeyMetrics({ window: w, summary, periodText }: { window: SummaryWindow; summary: DashboardSummary; periodText: string }) {
   const unit = summary.unit;
   const cvHigh = w.cv_pct !== null && w.cv_pct > 36;
   return (
@@ -104,7 +104,7 @@ export function KeyMetrics({ window: w, summary, zone }: { window: SummaryWindow
         />
       </div>
       <p className="text-xs text-slate-500">
-        {formatDate(w.start, zone)} – {formatDate(w.end, zone)} · {w.days_with_data} of {w.days} days with data
+        {periodText} · {w.days_with_data} of {w.days} days with data
       </p>
     </section>
   );
@@ -138,7 +138,7 @@ export function SeriesCard({
         <div>
           <CardTitle>Readings</CardTitle>
           <CardDescription>
-            The last {spanText} of the period, to {formatDate(endMs, zone)}. Shaded band: your target range.
+            The last {spanText} of the period, to {formatDateTime(endMs, zone)}. Shaded band: your target range.
           </CardDescription>
         </div>
         {allowWeek ? (
@@ -170,7 +170,7 @@ export function SeriesCard({
             startMs={startMs}
             endMs={endMs}
             timeZone={zone}
-            label={`Glucose over ${spanText} to ${formatDate(endMs, zone)}`}
+            label={`Glucose over ${spanText} to ${formatDateTime(endMs, zone)}`}
           />
         )}
       </CardContent>

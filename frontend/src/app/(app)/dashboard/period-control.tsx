@@ -97,7 +97,11 @@ export function PeriodControl({
           label="Period length"
           value={isPreset(period.days) ? String(period.days) : "custom"}
           onChange={(v) => onChange({ end: period.end, days: Number(v) })}
-          options={PERIOD_PRESETS.map((d) => ({ value: String(d), label: d === 1 ? "1 day" : `${d} days` }))}
+          options={PERIOD_PRESETS.map((d) => {
+            const name = d === 1 ? "1 day" : `${d} days`;
+            // "14 d" on phones so the five presets fit on one line at 390 px.
+            return { value: String(d), ariaLabel: name, label: <><span className="sm:hidden">{d} d</span><span className="hidden sm:inline">{name}</span></> };
+          })}
         />
         <Button
           variant="ghost"
