@@ -71,4 +71,20 @@ describe("InsightFrame", () => {
     expect(note).not.toHaveTextContent(/few seconds/);
     expect(note).toHaveTextContent("30 seconds");
   });
+
+  it("says a failed job failed in words, not with the exception's name", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(
+        routeFetch({
+          "/insights/predictions": () => jsonResponse(202, { status: "pending", computed_at: null, stale: false, job_id: "j3", data: null }),
+          "/insights/jobs/j3": { id: "j3", status: "failed", progress: 0.4, step: "causal_graph", error: "LinAlgError" },
+        }),
+      ),
+    );
+    renderWithClient(<Probe />);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Something went wrong while computing it.");
+    expect(alert).not.toHaveTextContent("LinAlgError");
+  });
 });

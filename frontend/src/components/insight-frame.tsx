@@ -105,7 +105,12 @@ export function InsightFrame<T>({
   if (insight.isPending) return <Skeleton className={`${skeletonHeight} w-full`} label="Loading insight" />;
   if (insight.isError) return <QueryError error={insight.error} onRetry={() => insight.refetch()} />;
   const env = insight.data;
-  if (job.data?.status === "failed") return <Alert variant="error" title="The analysis failed">{job.data.error ?? "Try recomputing."}</Alert>;
+  if (job.data?.status === "failed")
+    return (
+      <Alert variant="error" title="The analysis failed">
+        Something went wrong while computing it. Try again with Recompute.
+      </Alert>
+    );
   if (env.status === "pending") return <Pending job={job.data} />;
   if (env.status === "failed")
     return (

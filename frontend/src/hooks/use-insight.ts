@@ -66,7 +66,8 @@ export function useRecompute() {
     },
   });
   const job = useJob(jobId, (j) => {
-    if (j.status === "failed") setFailure(j.error || "Recomputing failed.");
+    // `error` is the exception's class name (for logs), not something to show a person.
+    if (j.status === "failed") setFailure("Recomputing failed. Try again in a moment.");
     setJobId(null);
     queryClient.removeQueries({ queryKey: ["insight-job", j.id] });
     void queryClient.invalidateQueries({ queryKey: ["insights"] });

@@ -45,4 +45,11 @@ describe("humanError", () => {
     );
     expect(humanReason("Field required")).toBe("This is required.");
   });
+
+  it("keeps a wrong-password answer, and says a session ended for other 401s", () => {
+    expect(humanError(new ApiError(401, "unauthorized", "Invalid email or password."))).toBe("Invalid email or password.");
+    expect(humanError(new ApiError(401, "unauthorized", "Invalid or expired refresh token; sign in again."))).toBe(
+      "Your session has ended. Please sign in again.",
+    );
+  });
 });

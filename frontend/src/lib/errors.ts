@@ -99,7 +99,8 @@ function tooLarge(message: string): string {
 
 function fromApiError(err: ApiError, ctx?: ErrorContext): string {
   if (err.status === 0) return "Could not reach the server. Check your connection and try again.";
-  if (err.status === 401) return "Your session has ended. Please sign in again.";
+  // A wrong password is worth saying as the server says it; any other 401 means the session ended.
+  if (err.status === 401) return /password/i.test(err.message) ? sentence(err.message) : "Your session has ended. Please sign in again.";
   if (err.status === 403)
     return /csrf/i.test(err.message) ? "Your sign-in could not be confirmed. Reload the page and try again." : "You do not have permission to do this.";
   if (err.status === 404) return "This entry no longer exists. It may have been deleted elsewhere; reload to see the current list.";
