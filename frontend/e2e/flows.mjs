@@ -195,9 +195,12 @@ export async function phoneAndDark(t) {
     for (const [path, name] of [
       ["/dashboard/", "23-desktop-dashboard-dark"],
       ["/insights/predictions/", "24-desktop-predictions-dark"],
+      ["/insights/correlations/", "25-desktop-correlations-dark"],
+      ["/data/glucose/", "26-desktop-glucose-dark"],
     ]) {
       await gotoApp(page, path);
-      await page.locator('[data-testid="stat-tir"], [data-testid="forecast-chart"] svg, [data-testid="insufficient-data"]').first().waitFor({ timeout: 60_000 });
+      const ready = ["stat-tir", "correlation-heatmap", "readings-table", "insufficient-data"].map((id) => `[data-testid="${id}"]`);
+      await page.locator([...ready, '[data-testid="forecast-chart"] svg'].join(", ")).first().waitFor({ timeout: 60_000 });
       await page.waitForTimeout(400);
       await shot(page, name);
     }

@@ -19,11 +19,13 @@ export function DeleteSourceButton({
   label,
   testId,
   onDeleted,
+  size = "sm",
 }: {
   source: string;
   counts: SourceCounts;
   label: string;
   testId?: string;
+  size?: "sm" | "default";
   onDeleted: (result: SourceDeleted) => void;
 }) {
   const remove = useDeleteSource();
@@ -46,7 +48,7 @@ export function DeleteSourceButton({
 
   return (
     <Dialog open={open} onOpenChange={openWith}>
-      <Button variant="secondary" size="sm" onClick={() => openWith(true)} data-testid={testId}>
+      <Button variant="secondary" size={size} onClick={() => openWith(true)} data-testid={testId}>
         <Trash2 aria-hidden className="text-red-600" /> {label}
       </Button>
       {open ? (

@@ -80,7 +80,7 @@ export function RemoveDemoData() {
   return (
     <div className="space-y-2">
       {demo ? (
-        <DeleteSourceButton source="demo" counts={demo.counts} label="Remove demo data" testId="remove-demo" onDeleted={setDone} />
+        <DeleteSourceButton source="demo" counts={demo.counts} label="Remove demo data" testId="remove-demo" onDeleted={setDone} size="default" />
       ) : sources.isSuccess ? (
         <p className="text-sm text-slate-500">There is no demo data in your account.</p>
       ) : null}
