@@ -45,7 +45,8 @@ def cached(user: User, name: str, params: object, compute: Callable[[], T]) -> T
     return result
 
 
-ALLOWED_WINDOWS = {7, 14, 30, 90}
+MAX_WINDOW_DAYS = 90
+MAX_WINDOWS = 5
 
 
 @router.get(
@@ -54,18 +55,26 @@ ALLOWED_WINDOWS = {7, 14, 30, 90}
 def get_summary(
     auth: ReadAuth,
     db: DbSession,
-    days: Annotated[list[int] | None, Query(description="7, 14, 30 or 90; repeatable")] = None,
+    days: Annotated[
+        list[int] | None,
+        Query(description="window lengths in local days, 1 to 90 (e.g. 7, 14, 30, 90); repeatable"),
+    ] = None,
     end: Annotated[
         QueryDate | None, Query(description="last local date of the windows (default today)")
     ] = None,
 ) -> schemas.Summary:
     """Mean, SD, CV, GMI, time in ranges, wear and data sufficiency per window."""
     windows = days or [7, 30, 90]
-    bad = [d for d in windows if d not in ALLOWED_WINDOWS]
+    bad = [d for d in windows if not 1 <= d <= MAX_WINDOW_DAYS]
     if bad:
         raise ValidationFailed(
-            f"days must be one of 7, 14, 30, 90; got {bad[0]}.",
+            f"days must be between 1 and {MAX_WINDOW_DAYS}; got {bad[0]}.",
             details=[{"field": "days", "reason": "unsupported window"}],
+        )
+    if len(set(windows)) > MAX_WINDOWS:
+        raise ValidationFailed(
+            f"At most {MAX_WINDOWS} windows per request.",
+            details=[{"field": "days", "reason": "too many windows"}],
         )
     return cached(
         auth.user,

@@ -122,3 +122,20 @@ def test_sufficiency_still_needs_the_days(client, make_user, auth_headers, db):
     window = service.summary(db, db.merge(user), [14], now=now).windows[0]
     assert window.days_with_data == 11
     assert window.sufficient_data is False
+
+
+def test_summary_takes_any_window_from_1_to_90_days(client, old_history):
+    _user, headers, last_day = old_history
+    r = client.get(
+        "/api/v1/dashboard/summary",
+        params={"days": [1, 3], "end": last_day.isoformat()},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    one, three = r.json()["windows"]
+    assert (one["days"], three["days"]) == (1, 3)
+    assert one["days_with_data"] == 1 and three["days_with_data"] == 3
+    for bad in (0, 91):
+        refused = client.get("/api/v1/dashboard/summary", params={"days": bad}, headers=headers)
+        assert refused.status_code == 422
+        assert refused.json()["error"]["details"][0]["field"] == "days"
