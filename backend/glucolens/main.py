@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from glucolens import __version__
 from glucolens.auth.endpoints import OPEN_PATHS, api_keys_router
 from glucolens.auth.endpoints import router as auth_router
+from glucolens.core.admission import AdmissionGate
 from glucolens.core.api_docs import mount_api_docs
 from glucolens.core.config import Settings, get_settings
 from glucolens.core.errors import install_error_handlers
@@ -45,6 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # reach the JSON 500 that log_requests makes of an unhandled exception. Outermost, the
     # trusted-proxy rewrite of the client address and scheme, which all the others read.
     static_dir = settings.resolved_static_dir
+    # Innermost of all, no more API requests at once than worker threads (core/admission).
+    app.add_middleware(
+        AdmissionGate, slots=settings.threads, queue_timeout_s=settings.request_queue_timeout_s
+    )
     install_request_guard(app, settings, OPEN_PATHS)
     app.middleware("http")(log_requests)
     app.add_middleware(SecurityHeadersMiddleware, csp=app_csp(static_script_hashes(static_dir)))

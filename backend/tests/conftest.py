@@ -42,11 +42,12 @@ TEST_PASSWORD = "correct horse battery staple"
 
 
 def clear_caches() -> None:
-    from glucolens.core import cache, config, ratelimit
+    from glucolens.core import cache, config, ratelimit, redisconn
 
     config.get_settings.cache_clear()
     ratelimit.get_rate_limiter.cache_clear()
     cache.get_cache.cache_clear()
+    redisconn.get_redis.cache_clear()
 
 
 def migrate(url: str) -> None:

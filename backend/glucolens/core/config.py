@@ -42,8 +42,13 @@ class Settings(BaseSettings):
     )
     memory_cache_max_entries: int = Field(default=10_000, description="In-process cache bound.")
     memory_cache_max_mb: int = Field(default=64, description="In-process cache bound (JSON MiB).")
-    db_pool_size: int = Field(
-        default=40, description="Pooled connections; anyio's default 40 threads run sync routes."
+    threads: int = Field(
+        default=40,
+        description="Worker threads for sync routes, API requests in progress at once, and "
+        "pooled database connections.",
+    )
+    request_queue_timeout_s: float = Field(
+        default=10.0, description="An API request waits this long for a free thread, then 503."
     )
     db_max_overflow: int = Field(
         default=20, description="Connections beyond the pool, closed after use."

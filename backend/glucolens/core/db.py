@@ -57,15 +57,17 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str) -> Engine:
     """The engine for ``url``, sized and bounded so that overload and outages fail fast.
 
-    The pool matches the threads that use it (sync routes run on anyio's 40 worker threads),
-    a request waits at most ``db_pool_timeout_s`` for a connection (then 503, see
-    core/errors.py), and PostgreSQL connects within ``db_connect_timeout_s``. Bound
-    parameters never appear in error messages: they carry emails, hashes and health data.
+    One pooled connection per worker thread (``threads``; core/admission admits no more API
+    requests than that), plus ``db_max_overflow`` for work beside requests: after-commit
+    subscribers that open a second session, background jobs. A connection is waited for at
+    most ``db_pool_timeout_s`` (then 503, see core/errors.py), and PostgreSQL connects within
+    ``db_connect_timeout_s``. Bound parameters never appear in error messages: they carry
+    emails, hashes and health data.
     """
     settings = get_settings()
     kwargs: dict[str, Any] = {"hide_parameters": True}
     pool = {
-        "pool_size": settings.db_pool_size,
+        "pool_size": settings.threads,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout_s,
     }

@@ -1,5 +1,11 @@
 """Structured JSON logs. Request logs carry method, route, status and timing only:
-never bodies, tokens or query strings (which may hold health data or secrets)."""
+never bodies, tokens or query strings (which may hold health data or secrets).
+
+Exceptions are logged as their type and the frames of their traceback, never their
+message: database errors quote the offending values (PostgreSQL's ``DETAIL: Key
+(email)=(...)``), and validation errors quote inputs, so a message can carry an email, a
+password hash or a meal. The type, the SQLSTATE and the frames say where to look.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,46 @@ import json
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from glucolens.core.errors import error_json
+
+
+def describe_exception(exc: BaseException) -> dict[str, Any]:
+    """What may be logged about ``exc``: qualified type, database codes, no values."""
+    out: dict[str, Any] = {"exc_type": _qualname(type(exc))}
+    orig = getattr(exc, "orig", None)  # the driver's error inside a SQLAlchemy error
+    if orig is not None:
+        out["db_error"] = _qualname(type(orig))
+        for attr in ("sqlstate", "sqlite_errorname"):
+            if isinstance(getattr(orig, attr, None), str):
+                out[attr] = getattr(orig, attr)
+    return out
+
+
+def scrubbed_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` and its causes, with each exception's type but no message."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{_qualname(type(current))}")
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return "\n\nwhich was raised while handling:\n\n".join(parts)
+
+
+def _qualname(cls: type) -> str:
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,8 +66,9 @@ class JsonFormatter(logging.Formatter):
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             payload.update(extra)
-        if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            payload.update(describe_exception(record.exc_info[1]))
+            payload["exc"] = scrubbed_traceback(record.exc_info[1])
         return json.dumps(payload, default=str)
 
 
@@ -41,16 +84,31 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpx2", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # uvicorn's own handlers print full exception messages; send its records through ours.
+    for name in ("uvicorn", "uvicorn.error"):
+        server_log = logging.getLogger(name)
+        server_log.handlers.clear()
+        server_log.propagate = True
 
 
 access_log = logging.getLogger("glucolens.access")
+error_log = logging.getLogger("glucolens.errors")
 
 
 async def log_requests(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
+    """Log every request, failures included. An exception no handler turned into a
+    response becomes a JSON 500 here (not Starlette's plain-text one, which would also
+    skip the security headers added by the middleware around this one)."""
     start = time.perf_counter()
-    response = await call_next(request)
+    try:
+        response = await call_next(request)
+    except Exception as exc:
+        error_log.error(
+            "unhandled error", exc_info=exc, extra={"fields": {"method": request.method}}
+        )
+        response = error_json(500, "internal_error", "Internal server error.")
     route = request.scope.get("route")
     access_log.info(
         "request",

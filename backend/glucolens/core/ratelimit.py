@@ -1,39 +1,74 @@
-"""Rate limiting with the ``limits`` package: Redis when configured, memory otherwise."""
+"""Rate limiting with the ``limits`` package: Redis when configured, memory otherwise.
+
+When Redis is configured but unreachable, limits are counted in this process instead
+(fresh windows from the start of the outage, per process): a dead cache must not turn
+sign-in and every authenticated request into a 500. Redis is used again as soon as the
+breaker in ``core/redisconn`` sees it answer.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 from limits import parse
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
+from redis import RedisError
 
 from glucolens.core.config import get_settings
 from glucolens.core.errors import RateLimited
+from glucolens.core.redisconn import RedisBreaker, get_redis
+
+T = TypeVar("T")
 
 
 class RateLimiter:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, breaker: RedisBreaker | None = None) -> None:
         self.storage = storage
         self.limiter = MovingWindowRateLimiter(storage)
+        # Only for a shared (Redis) storage: where to count while it is unreachable.
+        self._breaker = breaker
+        self._local = MovingWindowRateLimiter(MemoryStorage()) if breaker else self.limiter
+
+    def _run(self, op: Callable[[MovingWindowRateLimiter], T]) -> T:
+        if self._breaker is None:
+            return op(self.limiter)
+        if self._breaker.should_try():
+            try:
+                result = op(self.limiter)
+            except (StorageError, RedisError) as exc:
+                self._breaker.failed(exc)
+            else:
+                self._breaker.succeeded()
+                return result
+        return op(self._local)
 
     def hit(self, limit: str, *keys: str, message: str = "Too many requests.") -> None:
         item = parse(limit)
-        if not self.limiter.hit(item, *keys):
-            stats = self.limiter.get_window_stats(item, *keys)
+        if not self._run(lambda lim: lim.hit(item, *keys)):
+            stats = self._run(lambda lim: lim.get_window_stats(item, *keys))
             raise RateLimited(message, retry_after_s=math.ceil(stats.reset_time - time.time()))
 
     def test(self, limit: str, *keys: str) -> bool:
-        return self.limiter.test(parse(limit), *keys)
+        item = parse(limit)
+        return self._run(lambda lim: lim.test(item, *keys))
 
     def clear(self, limit: str, *keys: str) -> None:
-        self.limiter.clear(parse(limit), *keys)
+        item = parse(limit)
+        self._run(lambda lim: lim.clear(item, *keys))
 
 
 @lru_cache
 def get_rate_limiter() -> RateLimiter:
     url = get_settings().redis_url
-    storage: Storage = RedisStorage(url) if url else MemoryStorage()
-    return RateLimiter(storage)
+    if not url:
+        return RateLimiter(MemoryStorage())
+    client, breaker = get_redis(url)
+    # The shared client's pool carries the short timeouts and the no-retry policy.
+    storage = RedisStorage(url, connection_pool=client.connection_pool, wrap_exceptions=True)
+    return RateLimiter(storage, breaker)

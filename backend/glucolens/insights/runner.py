@@ -14,7 +14,6 @@ from glucolens.core.config import get_settings
 
 log = logging.getLogger(__name__)
 _timers: dict[uuid.UUID, threading.Timer] = {}
-_timers_lock = threading.Lock()
 
 
 @lru_cache
@@ -52,12 +51,4 @@ def debounce_key(user_id: uuid.UUID) -> str:
 
 def claim_debounce(user_id: uuid.UUID, window_s: float) -> bool:
     """True for the first caller in a debounce window (Redis SET NX when configured)."""
-    cache = get_cache()
-    redis_client = getattr(cache, "_r", None)
-    if redis_client is not None:
-        return bool(redis_client.set(debounce_key(user_id), "1", nx=True, ex=max(1, int(window_s))))
-    with _timers_lock:
-        if cache.get(debounce_key(user_id)) is not None:
-            return False
-        cache.set(debounce_key(user_id), 1, ttl_s=max(1, int(window_s)))
-        return True
+    return get_cache().add(debounce_key(user_id), 1, ttl_s=max(1, int(window_s)))
