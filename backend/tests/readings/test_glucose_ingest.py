@@ -211,11 +211,11 @@ def test_bulk_falls_back_when_a_concurrent_writer_collides(client, user_headers,
     in between (simulated by skipping the pre-check), the ON CONFLICT path takes over."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL fast path")
-    from glucolens.readings import service
+    from glucolens.readings import repository
 
     items = _series(100, dt.datetime(2026, 1, 1, tzinfo=UTC))
     client.post("/api/v1/glucose/bulk", json={"items": items[:60]}, headers=user_headers)
-    monkeypatch.setattr(service, "_conflict_free", lambda cur, rows: True)
+    monkeypatch.setattr(repository, "_conflict_free", lambda cur, rows: True)
     r = client.post("/api/v1/glucose/bulk", json={"items": items}, headers=user_headers)
     assert r.json() == {"inserted": 40, "duplicates": 60, "rejected": []}
 
