@@ -12,9 +12,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, cast
-from zoneinfo import available_timezones
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +34,7 @@ from glucolens.core.db import utcnow
 from glucolens.core.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
 from glucolens.core.events import ProfileChanged, publish
 from glucolens.core.ratelimit import get_rate_limiter
+from glucolens.core.timeutil import is_valid_timezone
 
 log = logging.getLogger("glucolens.auth")
 
@@ -73,13 +72,8 @@ def _email_key(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-@lru_cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def validate_timezone(name: str, field: str = "timezone") -> str:
-    if name not in _zones():
+    if not is_valid_timezone(name):
         raise ValidationFailed(
             f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'.",
             details=[{"field": field, "reason": "not an IANA time zone"}],

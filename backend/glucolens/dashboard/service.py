@@ -20,7 +20,7 @@ from glucolens.core.errors import ValidationFailed
 from glucolens.core.timeutil import local_day_bounds, local_today, zone
 from glucolens.core.units import from_mgdl
 from glucolens.dashboard import schemas, stats
-from glucolens.readings.aggregates import fetch_values
+from glucolens.readings.aggregates import DayStats, fetch_values
 from glucolens.readings.models import GlucoseDaily, GlucoseReading
 
 
@@ -32,7 +32,7 @@ def _r(v: float | None, nd: int = 1) -> float | None:
     return None if v is None else round(v, nd)
 
 
-def _days(db: Session, user: User, first: dt.date, last: dt.date) -> list[stats.DayAggregate]:
+def _days(db: Session, user: User, first: dt.date, last: dt.date) -> list[DayStats]:
     rows = (
         db.connection()
         .execute(
@@ -54,7 +54,7 @@ def _days(db: Session, user: User, first: dt.date, last: dt.date) -> list[stats.
         .fetchall()
     )
     return [
-        stats.DayAggregate(
+        DayStats(
             day=r[0],
             n=r[1],
             sum_mgdl=r[2],

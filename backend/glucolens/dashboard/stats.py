@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glucolens.core.timeutil import local_day_bounds
-from glucolens.readings.aggregates import HIST_BINS, HIST_MIN_MGDL
+from glucolens.readings.aggregates import HIST_BINS, HIST_MIN_MGDL, DayStats
 
 # 2019 international consensus bands (Battelino et al., Diabetes Care 2019), mg/dL.
 BANDS = {
@@ -29,18 +29,6 @@ MIN_WEAR_PCT = 70.0
 def gmi_pct(mean_mgdl: float) -> float:
     """Glucose Management Indicator (Bergenstal et al. 2018)."""
     return 3.31 + 0.02392 * mean_mgdl
-
-
-@dataclass(frozen=True)
-class DayAggregate:
-    day: dt.date
-    n: int
-    sum_mgdl: float
-    sumsq_mgdl: float
-    min_mgdl: float
-    max_mgdl: float
-    interval_min: int
-    hist: np.ndarray
 
 
 def pct_between(hist: np.ndarray, lo_mgdl: float | None, hi_mgdl: float | None) -> float | None:
@@ -70,7 +58,7 @@ def mean_sd(n: int, s: float, ss: float) -> tuple[float | None, float | None]:
     return mean, math.sqrt(var)
 
 
-def window_interval(days: Sequence[DayAggregate]) -> int:
+def window_interval(days: Sequence[DayStats]) -> int:
     """The sensor interval most readings in the window were taken at."""
     if not days:
         return 5
@@ -109,7 +97,7 @@ class WindowStats:
 
 
 def combine(
-    days: Sequence[DayAggregate], target: tuple[float, float], expected_count: float
+    days: Sequence[DayStats], target: tuple[float, float], expected_count: float
 ) -> WindowStats:
     n = sum(d.n for d in days)
     hist = np.zeros(HIST_BINS, dtype=np.int64)
