@@ -20,28 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glucolens.analytics.jsonable import to_jsonable
+
 MAX_GAP_MIN = 15
 
 
 def clean_json(obj: Any, ndigits: int = 3) -> Any:
-    """Return ``obj`` with floats rounded, NaN/inf turned into ``None`` and numpy types
-    converted, so that ``json.dumps`` accepts it."""
-    if isinstance(obj, dict):
-        return {str(k): clean_json(v, ndigits) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [clean_json(v, ndigits) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [clean_json(v, ndigits) for v in obj.tolist()]
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        value = float(obj)
-        return round(value, ndigits) if math.isfinite(value) else None
-    if isinstance(obj, pd.Timestamp):
-        return obj.isoformat()
-    return obj
+    """``to_jsonable`` with floats rounded to ``ndigits`` (the metrics' default)."""
+    return to_jsonable(obj, ndigits)
 
 
 def _as_series(times: pd.DatetimeIndex, values: np.ndarray) -> pd.Series:

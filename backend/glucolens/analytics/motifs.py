@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glucolens.analytics.jsonable import to_jsonable
 from glucolens.analytics.profile import (
     INTERVAL_MIN,
     _compute_profile,
     _is_flat,
     _Profile,
     _stumpy,
-    to_jsonable,
 )
 
 MIN_MOTIF_SD_MGDL = 10.0

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glucolens.analytics.jsonable import to_jsonable
 from glucolens.analytics.motifs import (
     AMPLITUDE_RATIO,
     MAX_CANDIDATES,
@@ -42,7 +43,6 @@ from glucolens.analytics.profile import (
     _stump_non_overlapping,
     _stumpy,
     regularize,
-    to_jsonable,
 )
 from glucolens.analytics.streaming import IncrementalProfile
 

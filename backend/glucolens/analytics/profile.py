@@ -14,10 +14,8 @@ well under a second.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import importlib
-import math
 import threading
 import warnings
 from dataclasses import dataclass
@@ -53,26 +51,6 @@ def _stumpy() -> Any:
         if func is not None and hasattr(func, "enable_caching"):
             func.enable_caching()
     return stumpy
-
-
-def to_jsonable(obj: Any) -> Any:
-    """``obj`` with NaN/inf as ``None``, numpy scalars as Python ones and datetimes as
-    ISO-8601 UTC strings ending in ``Z``."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | np.ndarray):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, dt.datetime):
-        ts = pd.Timestamp(obj)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        return ts.strftime("%Y-%m-%dT%H:%M:%S") + "Z"
-    return obj
 
 
 def regularize(

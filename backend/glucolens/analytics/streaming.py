@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glucolens.analytics.jsonable import to_jsonable
 from glucolens.analytics.profile import (
     _CONFIG_LOCK,
     INTERVAL_MIN,
@@ -25,7 +26,6 @@ from glucolens.analytics.profile import (
     _is_flat,
     _stumpy,
     regularize,
-    to_jsonable,
 )
 
 STATE_FORMAT = "glucolens-stumpi-1"
