@@ -76,7 +76,11 @@ export async function threeTabsReload(t) {
 /** Item 1, server side: within the grace window a replay gets the same successor; after it, reuse revokes. */
 export async function refreshReplay(t, email, password, graceS) {
   const post = async (path, body) => {
-    const res = await fetch(`${t.baseUrl}/api/v1${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${t.baseUrl}/api/v1${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: res.ok ? await res.json() : null };
   };
   const login = await post("/auth/login", { email, password, device: "e2e-replay" });
@@ -113,7 +117,8 @@ export async function importedHistory(t, token) {
   await page.waitForFunction((was) => document.querySelector('[data-testid="period-label"]')?.textContent !== was, lastDay);
   await page.getByTestId("stat-tir").waitFor();
   const tir = await text(page, "stat-tir");
-  if (tir === "—" || (await page.getByText("No glucose readings yet").count()) !== 0) throw new Error(`the day before shows no data (TIR ${tir})`);
+  if (tir === "—" || (await page.getByText("No glucose readings yet").count()) !== 0)
+    throw new Error(`the day before shows no data (TIR ${tir})`);
   const label = await text(page, "period-label");
   await shot(page, "05b-dashboard-previous-day");
   return `${note} · then ${lastDay} → previous: ${label}, TIR ${tir}`;
@@ -172,7 +177,8 @@ export async function phoneAndDark(t) {
     await phone.getByTestId("stat-tir").waitFor();
     if (await phone.getByTestId("nav-sidebar").isVisible()) throw new Error("the sidebar shows at 390 px");
     const bar = await phone.locator('[data-testid="tir-card"] [role="img"]').first().boundingBox();
-    if (!bar || bar.y + bar.height > 844) throw new Error(`TIR bar ends at ${bar ? Math.round(bar.y + bar.height) : "?"} px, below the 844 px fold`);
+    if (!bar || bar.y + bar.height > 844)
+      throw new Error(`TIR bar ends at ${bar ? Math.round(bar.y + bar.height) : "?"} px, below the 844 px fold`);
     await phone.waitForTimeout(300);
     await phone.screenshot({ path: t.shotPath("20-phone-dashboard-light") });
     await phone.getByTestId("nav-open").click();
@@ -200,7 +206,10 @@ export async function phoneAndDark(t) {
     ]) {
       await gotoApp(page, path);
       const ready = ["stat-tir", "correlation-heatmap", "readings-table", "insufficient-data"].map((id) => `[data-testid="${id}"]`);
-      await page.locator([...ready, '[data-testid="forecast-chart"] svg'].join(", ")).first().waitFor({ timeout: 60_000 });
+      await page
+        .locator([...ready, '[data-testid="forecast-chart"] svg'].join(", "))
+        .first()
+        .waitFor({ timeout: 60_000 });
       await page.waitForTimeout(400);
       await shot(page, name);
     }

@@ -11,7 +11,17 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { compareDashboard, currentReading, formatGlucose, importedHistory, phoneAndDark, refreshReplay, removeDemo, threeTabsReload, weekTrace } from "./flows.mjs";
+import {
+  compareDashboard,
+  currentReading,
+  formatGlucose,
+  importedHistory,
+  phoneAndDark,
+  refreshReplay,
+  removeDemo,
+  threeTabsReload,
+  weekTrace,
+} from "./flows.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
@@ -269,7 +279,8 @@ async function main() {
     await shot(page, "03-dashboard-empty");
     const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
     const res = await fetch(new URL(icon, baseUrl));
-    if (!res.ok || !/^image\//.test(res.headers.get("content-type") ?? "")) throw new Error(`favicon ${icon}: ${res.status} ${res.headers.get("content-type")}`);
+    if (!res.ok || !/^image\//.test(res.headers.get("content-type") ?? ""))
+      throw new Error(`favicon ${icon}: ${res.status} ${res.headers.get("content-type")}`);
     return `empty state offers demo data; favicon ${icon.replace(/\?.*$/, "")}`;
   });
 
@@ -281,7 +292,9 @@ async function main() {
 
   const t = { page, context, baseUrl, step, shot, shotPath, text, gotoApp, apiGet, log };
   await step("three tabs reloading at once all stay signed in", () => threeTabsReload(t));
-  await step("refresh replay: same successor within the grace window, revoked after it", () => refreshReplay(t, email, password, REFRESH_GRACE_S));
+  await step("refresh replay: same successor within the grace window, revoked after it", () =>
+    refreshReplay(t, email, password, REFRESH_GRACE_S),
+  );
 
   const csv = makeCsv(3);
   await step("upload CSV and see the report", async () => {
@@ -361,45 +374,49 @@ async function main() {
     { path: "/insights/predictions/", name: "10-predictions", ok: ['[data-testid="forecast-chart"] svg'] },
   ];
   for (const p of insightPages) {
-    await step(`insights: ${p.path}`, async () => {
-      await gotoApp(page, p.path);
-      const idx = await waitForAny(page, [...p.ok, '[data-testid="insufficient-data"]', 'main [role="alert"]'], INSIGHT_TIMEOUT);
-      if (idx === p.ok.length + 1) throw new Error(`error state: ${await page.locator('main [role="alert"]').first().textContent()}`);
-      await page.waitForTimeout(400);
-      await shot(page, p.name);
-      if (idx === p.ok.length) return `insufficient data: ${(await page.getByTestId("insufficient-data").first().textContent())?.trim()}`;
-      if (p.path.includes("causal")) {
-        const edges = await page.locator(".react-flow__edge").count();
-        await page.locator(".react-flow__edge").first().click({ force: true });
-        await page.getByTestId("edge-panel").waitFor();
-        if (!/[?&]edge=/.test(page.url())) throw new Error("edge selection is not in the URL");
-        const tier = page.getByTestId("edge-panel").getByText(/^(Established|Tentative)$/);
-        if ((await tier.count()) !== 1) throw new Error("edge panel shows no established/tentative tier");
-        const tentative = await page.locator(".react-flow__edge-path[style*='stroke-dasharray']").count();
-        await page.waitForTimeout(500);
-        await shot(page, "09b-causal-edge-panel");
-        await page.keyboard.press("Escape");
-        const overlapping = await page.$$eval('[data-testid="edge-label"]', (els) => {
-          const r = els.map((e) => e.getBoundingClientRect());
-          let n = 0;
-          for (let i = 0; i < r.length; i++)
-            for (let j = i + 1; j < r.length; j++)
-              if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
-          return n;
-        });
-        if (overlapping) throw new Error(`${overlapping} pairs of lag labels overlap`);
-        return `${edges} edges rendered (${tentative} tentative, dashed); edge panel opens with its tier; no lag labels overlap`;
-      }
-      if (p.path.includes("predictions")) {
-        return `banner: ${await text(page, "low-banner")}`;
-      }
-      if (p.path.includes("patterns")) {
-        const novelty = page.getByTestId("latest-novelty");
-        await novelty.waitFor({ timeout: INSIGHT_TIMEOUT });
-        return `rendered; latest readings: ${(await novelty.textContent())?.trim()}`;
-      }
-      return "rendered";
-    }, { soft: true });
+    await step(
+      `insights: ${p.path}`,
+      async () => {
+        await gotoApp(page, p.path);
+        const idx = await waitForAny(page, [...p.ok, '[data-testid="insufficient-data"]', 'main [role="alert"]'], INSIGHT_TIMEOUT);
+        if (idx === p.ok.length + 1) throw new Error(`error state: ${await page.locator('main [role="alert"]').first().textContent()}`);
+        await page.waitForTimeout(400);
+        await shot(page, p.name);
+        if (idx === p.ok.length) return `insufficient data: ${(await page.getByTestId("insufficient-data").first().textContent())?.trim()}`;
+        if (p.path.includes("causal")) {
+          const edges = await page.locator(".react-flow__edge").count();
+          await page.locator(".react-flow__edge").first().click({ force: true });
+          await page.getByTestId("edge-panel").waitFor();
+          if (!/[?&]edge=/.test(page.url())) throw new Error("edge selection is not in the URL");
+          const tier = page.getByTestId("edge-panel").getByText(/^(Established|Tentative)$/);
+          if ((await tier.count()) !== 1) throw new Error("edge panel shows no established/tentative tier");
+          const tentative = await page.locator(".react-flow__edge-path[style*='stroke-dasharray']").count();
+          await page.waitForTimeout(500);
+          await shot(page, "09b-causal-edge-panel");
+          await page.keyboard.press("Escape");
+          const overlapping = await page.$$eval('[data-testid="edge-label"]', (els) => {
+            const r = els.map((e) => e.getBoundingClientRect());
+            let n = 0;
+            for (let i = 0; i < r.length; i++)
+              for (let j = i + 1; j < r.length; j++)
+                if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
+            return n;
+          });
+          if (overlapping) throw new Error(`${overlapping} pairs of lag labels overlap`);
+          return `${edges} edges rendered (${tentative} tentative, dashed); edge panel opens with its tier; no lag labels overlap`;
+        }
+        if (p.path.includes("predictions")) {
+          return `banner: ${await text(page, "low-banner")}`;
+        }
+        if (p.path.includes("patterns")) {
+          const novelty = page.getByTestId("latest-novelty");
+          await novelty.waitFor({ timeout: INSIGHT_TIMEOUT });
+          return `rendered; latest readings: ${(await novelty.textContent())?.trim()}`;
+        }
+        return "rendered";
+      },
+      { soft: true },
+    );
   }
 
   await step("data pages render", async () => {
@@ -467,15 +484,19 @@ async function main() {
     }
   });
 
-  console.log("\n[e2e] perf:", JSON.stringify({
-    dashboard_first_load_js_gzip_kb: perf.dashboard_first_load_js_gzip_kb,
-    dashboard_render_ms_median: perf.dashboard_render_ms_median,
-    dashboard_render_ms_runs: perf.dashboard_render_ms_runs,
-  }));
+  console.log(
+    "\n[e2e] perf:",
+    JSON.stringify({
+      dashboard_first_load_js_gzip_kb: perf.dashboard_first_load_js_gzip_kb,
+      dashboard_render_ms_median: perf.dashboard_render_ms_median,
+      dashboard_render_ms_runs: perf.dashboard_render_ms_runs,
+    }),
+  );
   await step("perf budgets", async () => {
     const over = [];
     if (perf.dashboard_first_load_js_gzip_bytes > BUDGET_JS_GZIP_BYTES) over.push(`JS ${perf.dashboard_first_load_js_gzip_kb} kB > 250 kB`);
-    if (perf.dashboard_render_ms_median > BUDGET_RENDER_MS) over.push(`render ${perf.dashboard_render_ms_median} ms > ${BUDGET_RENDER_MS} ms`);
+    if (perf.dashboard_render_ms_median > BUDGET_RENDER_MS)
+      over.push(`render ${perf.dashboard_render_ms_median} ms > ${BUDGET_RENDER_MS} ms`);
     if (over.length) throw new Error(over.join("; "));
   });
 }

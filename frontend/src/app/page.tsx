@@ -11,7 +11,10 @@ export default function Home() {
   return (
     <main className="flex min-h-screen items-center justify-center p-6 text-sm text-slate-600">
       <p>
-        Opening GlucoLens… <Link href="/dashboard/" className="text-brand-700 underline">Go to the dashboard</Link>
+        Opening GlucoLens…{" "}
+        <Link href="/dashboard/" className="text-brand-700 underline">
+          Go to the dashboard
+        </Link>
       </p>
     </main>
   );

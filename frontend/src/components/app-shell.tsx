@@ -61,7 +61,15 @@ function MobileNav({ pathname }: { pathname: string }) {
   const [open, setOpen] = useState(false);
   return (
     <Dialog open={open} onOpenChange={setOpen}>
-      <Button variant="ghost" size="icon" className="md:hidden" aria-label="Open menu" aria-expanded={open} onClick={() => setOpen(true)} data-testid="nav-open">
+      <Button
+        variant="ghost"
+        size="icon"
+        className="md:hidden"
+        aria-label="Open menu"
+        aria-expanded={open}
+        onClick={() => setOpen(true)}
+        data-testid="nav-open"
+      >
         <Menu aria-hidden />
       </Button>
       {open ? (
@@ -93,7 +101,10 @@ function UserMenu() {
         className="flex items-center gap-2 rounded-md px-2 py-1.5 text-sm text-slate-700 hover:bg-slate-100"
         aria-label={`Account menu for ${name}`}
       >
-        <span className="flex size-7 items-center justify-center rounded-full bg-brand-100 text-xs font-semibold text-brand-800" aria-hidden>
+        <span
+          className="flex size-7 items-center justify-center rounded-full bg-brand-100 text-xs font-semibold text-brand-800"
+          aria-hidden
+        >
           {name.slice(0, 1).toUpperCase()}
         </span>
         <span className="hidden max-w-40 truncate sm:inline">{name}</span>
@@ -162,15 +173,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
   );
 }
 
-export function PageHeader({
-  title,
-  description,
-  actions,
-}: {
-  title: string;
-  description?: React.ReactNode;
-  actions?: React.ReactNode;
-}) {
+export function PageHeader({ title, description, actions }: { title: string; description?: React.ReactNode; actions?: React.ReactNode }) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div className="space-y-1">

@@ -55,8 +55,8 @@ export function DeleteSourceButton({
         <DialogContent title={`Delete all data from “${sourceLabel(source)}”?`}>
           <div className="space-y-4 text-sm text-slate-700" data-testid="delete-source-dialog">
             <p>
-              This deletes <strong data-testid="delete-source-counts">{describeCounts(counts)}</strong> that came from <code>{source}</code>,
-              with the statistics and insights computed from them. Data from other sources stays. This cannot be undone.
+              This deletes <strong data-testid="delete-source-counts">{describeCounts(counts)}</strong> that came from <code>{source}</code>
+              , with the statistics and insights computed from them. Data from other sources stays. This cannot be undone.
             </p>
             {remove.isError ? <Alert variant="error">{humanError(remove.error)}</Alert> : null}
             <div className="flex flex-wrap justify-end gap-2">

@@ -49,7 +49,14 @@ describe("demo data", () => {
       vi.fn(
         routeFetch({
           "/data/sources": () =>
-            jsonResponse(200, { sources: removed ? [] : [{ source: "demo", counts }, { source: "csv", counts: { ...counts, glucose: 864, insulin: 0, sleep: 0, meals: 0, activities: 0 } }] }),
+            jsonResponse(200, {
+              sources: removed
+                ? []
+                : [
+                    { source: "demo", counts },
+                    { source: "csv", counts: { ...counts, glucose: 864, insulin: 0, sleep: 0, meals: 0, activities: 0 } },
+                  ],
+            }),
           "/data/sources/demo": (init?: RequestInit) => {
             expect(init?.method).toBe("DELETE");
             removed = true;

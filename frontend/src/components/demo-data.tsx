@@ -51,8 +51,8 @@ export function LoadDemoButton({ variant = "default" }: { variant?: "default" | 
           <DialogContent title="Add demo data to your own readings?">
             <div className="space-y-4 text-sm text-slate-700" data-testid="demo-confirm">
               <p>
-                Your account already has <strong>{existing.toLocaleString("en")}</strong> glucose readings of your own. Demo data would be mixed
-                into your dashboard and insights.
+                Your account already has <strong>{existing.toLocaleString("en")}</strong> glucose readings of your own. Demo data would be
+                mixed into your dashboard and insights.
               </p>
               <p>It is stored as its own source (“demo”), so “Remove demo data” takes it out again without touching your readings.</p>
               <div className="flex flex-wrap justify-end gap-2">
@@ -80,7 +80,14 @@ export function RemoveDemoData() {
   return (
     <div className="space-y-2">
       {demo ? (
-        <DeleteSourceButton source="demo" counts={demo.counts} label="Remove demo data" testId="remove-demo" onDeleted={setDone} size="default" />
+        <DeleteSourceButton
+          source="demo"
+          counts={demo.counts}
+          label="Remove demo data"
+          testId="remove-demo"
+          onDeleted={setDone}
+          size="default"
+        />
       ) : sources.isSuccess ? (
         <p className="text-sm text-slate-500">There is no demo data in your account.</p>
       ) : null}

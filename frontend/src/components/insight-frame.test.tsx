@@ -22,7 +22,13 @@ describe("InsightFrame", () => {
       "fetch",
       vi.fn(
         routeFetch({
-          "/insights/predictions": { status: "insufficient_data", computed_at: null, stale: false, job_id: null, data: { reason: "Need 3 days of readings." } },
+          "/insights/predictions": {
+            status: "insufficient_data",
+            computed_at: null,
+            stale: false,
+            job_id: null,
+            data: { reason: "Need 3 days of readings." },
+          },
         }),
       ),
     );
@@ -58,8 +64,17 @@ describe("InsightFrame", () => {
       "fetch",
       vi.fn(
         routeFetch({
-          "/insights/predictions": () => jsonResponse(202, { status: "pending", computed_at: null, stale: false, job_id: "j2", data: null }),
-          "/insights/jobs/j2": { id: "j2", status: "running", progress: 0.1, step: "causal_graph", error: null, created_at: started, started_at: started },
+          "/insights/predictions": () =>
+            jsonResponse(202, { status: "pending", computed_at: null, stale: false, job_id: "j2", data: null }),
+          "/insights/jobs/j2": {
+            id: "j2",
+            status: "running",
+            progress: 0.1,
+            step: "causal_graph",
+            error: null,
+            created_at: started,
+            started_at: started,
+          },
         }),
       ),
     );
@@ -77,7 +92,8 @@ describe("InsightFrame", () => {
       "fetch",
       vi.fn(
         routeFetch({
-          "/insights/predictions": () => jsonResponse(202, { status: "pending", computed_at: null, stale: false, job_id: "j3", data: null }),
+          "/insights/predictions": () =>
+            jsonResponse(202, { status: "pending", computed_at: null, stale: false, job_id: "j3", data: null }),
           "/insights/jobs/j3": { id: "j3", status: "failed", progress: 0.4, step: "causal_graph", error: "LinAlgError" },
         }),
       ),

@@ -61,8 +61,8 @@ function Pending({ job }: { job: Job | undefined }) {
         <Hourglass className="size-8 animate-pulse text-brand-600" aria-hidden />
         <p className="font-medium">Crunching your data…</p>
         <p className="max-w-md text-sm text-slate-500" data-testid="job-duration-note">
-          The analysis runs in the background. With 90 days of data it took 10 seconds on an idle 2-core server and 30 seconds on a busy one;
-          more data or a busier server takes longer. The page updates by itself.
+          The analysis runs in the background. With 90 days of data it took 10 seconds on an idle 2-core server and 30 seconds on a busy
+          one; more data or a busier server takes longer. The page updates by itself.
         </p>
         <Progress value={pct ?? 2} label="Analysis progress" className="w-64" />
         <p className="text-xs text-slate-500" data-testid="job-progress">

@@ -128,11 +128,7 @@ export async function api<T>(path: string, opts?: RequestOptions): Promise<T> {
 }
 
 /** Multipart upload through XMLHttpRequest so the caller can show upload progress. */
-export async function uploadWithProgress<T>(
-  path: string,
-  form: FormData,
-  onProgress: (fraction: number) => void,
-): Promise<T> {
+export async function uploadWithProgress<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
   const send = (token: string | null) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const xhr = new XMLHttpRequest();

@@ -18,7 +18,11 @@ describe("humanError", () => {
   });
 
   it("explains a duplicate without source and external_id", () => {
-    const err = new ApiError(409, "conflict", "A glucose entry with the same source and external_id (or the same source and time) already exists.");
+    const err = new ApiError(
+      409,
+      "conflict",
+      "A glucose entry with the same source and external_id (or the same source and time) already exists.",
+    );
     expect(humanError(err)).not.toMatch(/external_id|source and/);
     expect(humanError(err, { conflict: "There is already a reading at this time." })).toBe("There is already a reading at this time.");
   });
@@ -34,9 +38,11 @@ describe("humanError", () => {
   });
 
   it("keeps a server sentence that is already plain", () => {
-    expect(humanError(new ApiError(422, "validation_failed", "The current password is incorrect.", [{ field: "current_password", reason: "incorrect" }]))).toBe(
-      "The current password is incorrect.",
-    );
+    expect(
+      humanError(
+        new ApiError(422, "validation_failed", "The current password is incorrect.", [{ field: "current_password", reason: "incorrect" }]),
+      ),
+    ).toBe("The current password is incorrect.");
   });
 
   it("never shows a raw reason prefix", () => {

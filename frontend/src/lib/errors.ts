@@ -78,7 +78,11 @@ export function humanReason(reason: string): string {
 
 function fieldName(field: string | undefined, ctx?: ErrorContext): string | null {
   if (!field) return null;
-  const key = field.split(".").pop()?.replace(/\[\d+\]$/, "") ?? field;
+  const key =
+    field
+      .split(".")
+      .pop()
+      ?.replace(/\[\d+\]$/, "") ?? field;
   return ctx?.fieldLabels?.[key] ?? FIELD_WORDS[key] ?? null;
 }
 
@@ -102,13 +106,23 @@ function fromApiError(err: ApiError, ctx?: ErrorContext): string {
   // A wrong password is worth saying as the server says it; any other 401 means the session ended.
   if (err.status === 401) return /password/i.test(err.message) ? sentence(err.message) : "Your session has ended. Please sign in again.";
   if (err.status === 403)
-    return /csrf/i.test(err.message) ? "Your sign-in could not be confirmed. Reload the page and try again." : "You do not have permission to do this.";
+    return /csrf/i.test(err.message)
+      ? "Your sign-in could not be confirmed. Reload the page and try again."
+      : "You do not have permission to do this.";
   if (err.status === 404) return "This entry no longer exists. It may have been deleted elsewhere; reload to see the current list.";
-  if (err.status === 409) return ctx?.conflict ?? (JARGON.test(err.message) ? "An entry for this time already exists. Change the time, or edit the existing entry." : sentence(err.message));
+  if (err.status === 409)
+    return (
+      ctx?.conflict ??
+      (JARGON.test(err.message)
+        ? "An entry for this time already exists. Change the time, or edit the existing entry."
+        : sentence(err.message))
+    );
   if (err.status === 413) return tooLarge(err.message);
   if (err.status === 429) return "Too many requests in a short time. Wait a minute and try again.";
-  if (err.status >= 500) return JARGON.test(err.message) || !err.message ? "The server had a problem. Please try again in a moment." : sentence(err.message);
-  if (/split the batch/i.test(err.message)) return "Too many readings in one upload. Split the file into smaller files and upload them one at a time.";
+  if (err.status >= 500)
+    return JARGON.test(err.message) || !err.message ? "The server had a problem. Please try again in a moment." : sentence(err.message);
+  if (/split the batch/i.test(err.message))
+    return "Too many readings in one upload. Split the file into smaller files and upload them one at a time.";
   if (!JARGON.test(err.message)) return sentence(err.message);
   if (err.details.length) return [...new Set(err.details.map((d) => detailSentence(d, ctx)))].join(" ");
   return "Something in this form is not valid. Check the values and try again.";

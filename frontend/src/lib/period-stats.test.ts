@@ -21,7 +21,12 @@ describe("windowFromDays", () => {
   it("combines days exactly for counts, means and band shares and pools the SD", () => {
     // Day A: 10 readings, mean 100, SD 10; day B: 30 readings, mean 140, SD 20.
     const w = windowFromDays(
-      { unit: "mg/dL", target_low: 70, target_high: 180, days: [day("2026-03-01", 10, 100, 10, 90, 50), day("2026-03-02", 30, 140, 20, 70, 75)] },
+      {
+        unit: "mg/dL",
+        target_low: 70,
+        target_high: 180,
+        days: [day("2026-03-01", 10, 100, 10, 90, 50), day("2026-03-02", 30, 140, 20, 70, 75)],
+      },
       3,
       "2026-03-01T00:00:00Z",
       "2026-03-04T00:00:00Z",

@@ -25,7 +25,9 @@ export function windowFromDays(daily: DailyResponse, days: number, startIso: str
   const mean = n ? withData.reduce((s, d) => s + d.reading_count * (d.mean as number), 0) / n : null;
   let sd: number | null = null;
   if (mean !== null && n > 1) {
-    const ss = withData.reduce((s, d) => s + (d.reading_count - 1) * (d.sd ?? 0) ** 2 + d.reading_count * (d.mean as number) ** 2, 0) - n * mean ** 2;
+    const ss =
+      withData.reduce((s, d) => s + (d.reading_count - 1) * (d.sd ?? 0) ** 2 + d.reading_count * (d.mean as number) ** 2, 0) -
+      n * mean ** 2;
     sd = Math.sqrt(Math.max(0, ss) / (n - 1));
   }
   const bands = Object.fromEntries(

@@ -13,11 +13,17 @@ const range = (last: string | null): DataRange => ({
 
 describe("period", () => {
   it("ends today when the newest reading is recent", () => {
-    expect(defaultPeriod(range("2026-03-31T11:55:00Z"), "UTC", NOW)).toEqual({ period: { end: "2026-03-31", days: 14 }, anchoredToData: false });
+    expect(defaultPeriod(range("2026-03-31T11:55:00Z"), "UTC", NOW)).toEqual({
+      period: { end: "2026-03-31", days: 14 },
+      anchoredToData: false,
+    });
   });
 
   it("ends on the newest reading's day when that is more than a day ago", () => {
-    expect(defaultPeriod(range("2026-02-10T21:40:00Z"), "UTC", NOW)).toEqual({ period: { end: "2026-02-10", days: 14 }, anchoredToData: true });
+    expect(defaultPeriod(range("2026-02-10T21:40:00Z"), "UTC", NOW)).toEqual({
+      period: { end: "2026-02-10", days: 14 },
+      anchoredToData: true,
+    });
     // The local day, in the user's zone: 21:40 UTC is already the 11th in Tokyo.
     expect(defaultPeriod({ ...range("2026-02-10T21:40:00Z"), last_day: "2026-02-11" }, "Asia/Tokyo", NOW).period.end).toBe("2026-02-11");
   });

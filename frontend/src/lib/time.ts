@@ -85,7 +85,9 @@ export function isoToZonedLocal(iso: string | Date, tz: string, withSeconds = fa
 }
 
 export function formatDateTime(iso: string | Date | number, tz: string): string {
-  return formatter(tz, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
+  return formatter(tz, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(
+    new Date(iso),
+  );
 }
 
 export function formatDate(iso: string | Date | number, tz: string): string {

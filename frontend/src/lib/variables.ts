@@ -28,7 +28,10 @@ const VARIABLES: Record<string, { label: string; unit: string | "glucose" }> = {
 };
 
 function fallback(id: string): string {
-  const words = id.replace(/_(pct|h|min|g|u|mgdl)$/i, "").replace(/[_-]+/g, " ").trim();
+  const words = id
+    .replace(/_(pct|h|min|g|u|mgdl)$/i, "")
+    .replace(/[_-]+/g, " ")
+    .trim();
   return words ? words[0].toUpperCase() + words.slice(1) : id;
 }
 

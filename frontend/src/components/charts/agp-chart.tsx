@@ -29,9 +29,7 @@ export function AgpChart({
   const [hover, setHover] = useState<number | null>(null);
 
   const model = useMemo(() => {
-    const full = bins.filter(
-      (b): b is Full => b.p5 !== null && b.p25 !== null && b.p50 !== null && b.p75 !== null && b.p95 !== null,
-    );
+    const full = bins.filter((b): b is Full => b.p5 !== null && b.p25 !== null && b.p50 !== null && b.p75 !== null && b.p95 !== null);
     const floor = unit === "mmol/L" ? 2 : 40;
     const ceil = unit === "mmol/L" ? 16.7 : 300;
     const yMin = Math.min(floor, ...full.map((b) => b.p5));
@@ -91,10 +89,24 @@ export function AgpChart({
           <path d={outer} fill="var(--color-chart-line)" opacity={0.18} data-testid="agp-band-outer" />
           <path d={inner} fill="var(--color-chart-line)" opacity={0.38} data-testid="agp-band-inner" />
           <line x1={M.left} x2={width - M.right} y1={y(targetLow)} y2={y(targetLow)} stroke="var(--color-chart-target)" strokeWidth={1.5} />
-          <line x1={M.left} x2={width - M.right} y1={y(targetHigh)} y2={y(targetHigh)} stroke="var(--color-chart-target)" strokeWidth={1.5} />
+          <line
+            x1={M.left}
+            x2={width - M.right}
+            y1={y(targetHigh)}
+            y2={y(targetHigh)}
+            stroke="var(--color-chart-target)"
+            strokeWidth={1.5}
+          />
           <path d={median} fill="none" stroke="var(--color-chart-median)" strokeWidth={2} data-testid="agp-median" />
           {hb ? (
-            <line x1={x(hb.minute)} x2={x(hb.minute)} y1={M.top} y2={HEIGHT - M.bottom} stroke="var(--color-slate-400)" pointerEvents="none" />
+            <line
+              x1={x(hb.minute)}
+              x2={x(hb.minute)}
+              y1={M.top}
+              y2={HEIGHT - M.bottom}
+              stroke="var(--color-slate-400)"
+              pointerEvents="none"
+            />
           ) : null}
           <rect
             x={M.left}

@@ -26,7 +26,15 @@ describe("chart helpers", () => {
   });
 
   it("breaks lines across gaps", () => {
-    const d = linePath([[0, 0], [1, 1], [5, 5]], [0, 1, 100], 10);
+    const d = linePath(
+      [
+        [0, 0],
+        [1, 1],
+        [5, 5],
+      ],
+      [0, 1, 100],
+      10,
+    );
     expect(d.match(/M/g)).toHaveLength(2);
     expect(bandPath([[0, 1]], [[0, 2]])).toMatch(/Z$/);
   });

@@ -79,8 +79,24 @@ export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endM
             fill="var(--color-chart-target)"
             opacity={0.1}
           />
-          <line x1={M.left} x2={width - M.right} y1={y(targetLow)} y2={y(targetLow)} stroke="var(--color-chart-target)" strokeDasharray="4 3" strokeWidth={1} />
-          <line x1={M.left} x2={width - M.right} y1={y(targetHigh)} y2={y(targetHigh)} stroke="var(--color-chart-target)" strokeDasharray="4 3" strokeWidth={1} />
+          <line
+            x1={M.left}
+            x2={width - M.right}
+            y1={y(targetLow)}
+            y2={y(targetLow)}
+            stroke="var(--color-chart-target)"
+            strokeDasharray="4 3"
+            strokeWidth={1}
+          />
+          <line
+            x1={M.left}
+            x2={width - M.right}
+            y1={y(targetHigh)}
+            y2={y(targetHigh)}
+            stroke="var(--color-chart-target)"
+            strokeDasharray="4 3"
+            strokeWidth={1}
+          />
           {yTicks.map((v) => (
             <g key={v}>
               <line x1={M.left} x2={width - M.right} y1={y(v)} y2={y(v)} stroke="var(--color-chart-grid)" strokeWidth={1} />

@@ -15,7 +15,11 @@ export function TirBar({ bands, unit, label, bare = false }: { bands: BandPct; u
           in range
         </span>
       </div>
-      <div className="flex h-4 w-full overflow-hidden rounded-full bg-slate-100" role="img" aria-label={`${label} time in ranges: ${summary}`}>
+      <div
+        className="flex h-4 w-full overflow-hidden rounded-full bg-slate-100"
+        role="img"
+        aria-label={`${label} time in ranges: ${summary}`}
+      >
         {TIR_BANDS.map((b) => {
           const pct = bands[b.key] ?? 0;
           return pct > 0 ? (

@@ -91,7 +91,10 @@ export function fieldErrorsFromApi(err: unknown, fields: FieldDef[]): Record<str
   const names = new Set(fields.map((f) => f.name));
   const out: Record<string, string> = {};
   for (const d of err.details) {
-    const key = d.field?.split(".").pop()?.replace(/\[\d+\]$/, "");
+    const key = d.field
+      ?.split(".")
+      .pop()
+      ?.replace(/\[\d+\]$/, "");
     if (key && names.has(key)) out[key] = humanReason(d.reason);
   }
   return out;

@@ -15,10 +15,6 @@ const badgeVariants = cva("inline-flex items-center gap-1 rounded-full px-2.5 py
   defaultVariants: { variant: "neutral" },
 });
 
-export function Badge({
-  className,
-  variant,
-  ...props
-}: React.HTMLAttributes<HTMLSpanElement> & VariantProps<typeof badgeVariants>) {
+export function Badge({ className, variant, ...props }: React.HTMLAttributes<HTMLSpanElement> & VariantProps<typeof badgeVariants>) {
   return <span className={cn(badgeVariants({ variant }), className)} {...props} />;
 }

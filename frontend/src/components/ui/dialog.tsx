@@ -44,10 +44,7 @@ export function DialogContent({
               <DialogPrimitive.Description className="text-sm text-slate-500">{description}</DialogPrimitive.Description>
             ) : null}
           </div>
-          <DialogPrimitive.Close
-            className="rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900"
-            aria-label="Close"
-          >
+          <DialogPrimitive.Close className="rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900" aria-label="Close">
             <X className="size-4" aria-hidden />
           </DialogPrimitive.Close>
         </div>

@@ -44,7 +44,6 @@ export function useAgp(days: number, end: string, enabled = true) {
 export function useSeries(startIso: string, endIso: string, points = 500) {
   return useQuery({
     queryKey: ["glucose", "series", startIso, endIso, points],
-    queryFn: ({ signal }) =>
-      api<SeriesResponse>("/glucose/series", { query: { start: startIso, end: endIso, points }, signal }),
+    queryFn: ({ signal }) => api<SeriesResponse>("/glucose/series", { query: { start: startIso, end: endIso, points }, signal }),
   });
 }

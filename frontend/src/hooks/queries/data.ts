@@ -27,8 +27,7 @@ export function useDataSources(enabled = true) {
 export function useDeleteSource() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (source: string) =>
-      api<SourceDeleted>(`/data/sources/${encodeURIComponent(source)}`, { method: "DELETE" }),
+    mutationFn: (source: string) => api<SourceDeleted>(`/data/sources/${encodeURIComponent(source)}`, { method: "DELETE" }),
     onSuccess: () => queryClient.invalidateQueries(),
   });
 }

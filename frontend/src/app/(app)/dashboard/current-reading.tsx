@@ -14,7 +14,17 @@ const STALE_MS = 15 * 60000;
 /** A previous reading further back than this is not "the change since the last reading". */
 const CHANGE_WINDOW_MS = 30 * 60000;
 
-function Change({ latest, previous, unit, zone }: { latest: GlucoseReading; previous: GlucoseReading | undefined; unit: Unit; zone: string }) {
+function Change({
+  latest,
+  previous,
+  unit,
+  zone,
+}: {
+  latest: GlucoseReading;
+  previous: GlucoseReading | undefined;
+  unit: Unit;
+  zone: string;
+}) {
   if (!previous) return <span>First reading</span>;
   const gapMs = Date.parse(latest.timestamp) - Date.parse(previous.timestamp);
   const delta = formatGlucoseChange(mgdlToUnit(latest.value_mgdl - previous.value_mgdl, unit), unit);
@@ -80,7 +90,13 @@ function Reading({ readings, unit, zone, now }: { readings: GlucoseReading[]; un
           <span className="ml-1 text-base font-normal text-slate-500">{unit}</span>
         </p>
         {trend ? (
-          <span className="text-4xl leading-none text-slate-800" title={trend.label} data-testid="current-trend" aria-label={trend.label} role="img">
+          <span
+            className="text-4xl leading-none text-slate-800"
+            title={trend.label}
+            data-testid="current-trend"
+            aria-label={trend.label}
+            role="img"
+          >
             {trend.arrow}
           </span>
         ) : null}

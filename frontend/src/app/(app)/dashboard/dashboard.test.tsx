@@ -43,7 +43,20 @@ const range = (over: Partial<DataRange> = {}): DataRange => ({
 
 function reading(minutesAgo: number, mgdl: number, trend: string | null): GlucoseReading {
   const t = new Date(Date.parse(NOW) - minutesAgo * 60000).toISOString();
-  return { id: String(minutesAgo), timestamp: t, utc_offset_min: 0, value: mgdl, unit: "mg/dL", value_mgdl: mgdl, flag: null, trend, device: null, source: "demo", external_id: null, created_at: t };
+  return {
+    id: String(minutesAgo),
+    timestamp: t,
+    utc_offset_min: 0,
+    value: mgdl,
+    unit: "mg/dL",
+    value_mgdl: mgdl,
+    flag: null,
+    trend,
+    device: null,
+    source: "demo",
+    external_id: null,
+    created_at: t,
+  };
 }
 
 const agp = {
@@ -56,7 +69,20 @@ const agp = {
 /** Routes the dashboard's calls; records the query of each summary request. */
 function day(date: string, n: number, mean: number) {
   const bands = { very_low_pct: 0, low_pct: 5, in_range_pct: 80, high_pct: 15, very_high_pct: 0 };
-  return { date, mean, sd: 1, cv_pct: 20, min: 4, max: 12, reading_count: n, wear_pct: (100 * n) / 288, in_range_pct: 80, below_pct: 5, above_pct: 15, bands };
+  return {
+    date,
+    mean,
+    sd: 1,
+    cv_pct: 20,
+    min: 4,
+    max: 12,
+    reading_count: n,
+    wear_pct: (100 * n) / 288,
+    in_range_pct: 80,
+    below_pct: 5,
+    above_pct: 15,
+    bands,
+  };
 }
 
 function serve(over: Record<string, unknown> = {}) {
@@ -72,7 +98,12 @@ function serve(over: Record<string, unknown> = {}) {
     if (url.includes("/dashboard/daily")) {
       const q = new URLSearchParams(url.split("?")[1]);
       dailyQueries.push(q);
-      return jsonResponse(200, { unit: "mmol/L", target_low: 3.9, target_high: 10, days: [day(q.get("end")!, 288, 6), day(q.get("start")!, 144, 9)] });
+      return jsonResponse(200, {
+        unit: "mmol/L",
+        target_low: 3.9,
+        target_high: 10,
+        days: [day(q.get("end")!, 288, 6), day(q.get("start")!, 144, 9)],
+      });
     }
     return routeFetch({
       "/dashboard/data-range": range(),
@@ -137,7 +168,9 @@ describe("Dashboard", () => {
   });
 
   it("shows the empty state only when the account has no readings at all", async () => {
-    serve({ "/dashboard/data-range": range({ reading_count: 0, first_reading_at: null, last_reading_at: null, first_day: null, last_day: null }) });
+    serve({
+      "/dashboard/data-range": range({ reading_count: 0, first_reading_at: null, last_reading_at: null, first_day: null, last_day: null }),
+    });
     renderWithClient(<Dashboard />);
     expect(await screen.findByText("No glucose readings yet")).toBeInTheDocument();
   });
@@ -188,7 +221,8 @@ describe("Dashboard", () => {
     let loaded = false;
     const fetchMock = vi.fn(
       routeFetch({
-        "/dashboard/data-range": () => jsonResponse(200, loaded ? range() : range({ reading_count: 0, last_reading_at: null, last_day: null })),
+        "/dashboard/data-range": () =>
+          jsonResponse(200, loaded ? range() : range({ reading_count: 0, last_reading_at: null, last_day: null })),
         "/dashboard/summary": () => jsonResponse(200, summaryFor(14)),
         "/glucose": { items: [reading(4, 131, "flat")], next_cursor: null },
         "/glucose/series": { unit: "mmol/L", total: 0, downsampled: false, points: [] },
@@ -209,7 +243,10 @@ describe("Dashboard", () => {
   });
 
   it("shows an error state with retry instead of a blank page", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => jsonResponse(500, { error: { code: "internal", message: "Database down" } })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => jsonResponse(500, { error: { code: "internal", message: "Database down" } })),
+    );
     renderWithClient(<Dashboard />);
     expect(await screen.findByRole("alert")).toHaveTextContent("Database down");
     expect(screen.getByRole("button", { name: "Try again" })).toBeInTheDocument();

@@ -87,9 +87,27 @@ export function Dashboard() {
   useRenderedMark(Boolean(summary.data && series.data && agp.data));
 
   const header = <PageHeader title="Dashboard" description={`Your glucose at a glance. Times in ${user.zone}.`} />;
-  if (range.isPending) return (<>{header}<DashboardSkeleton /></>);
-  if (range.isError) return (<>{header}<QueryError error={range.error} onRetry={() => range.refetch()} /></>);
-  if (!hasData) return (<>{header}<EmptyState /></>);
+  if (range.isPending)
+    return (
+      <>
+        {header}
+        <DashboardSkeleton />
+      </>
+    );
+  if (range.isError)
+    return (
+      <>
+        {header}
+        <QueryError error={range.error} onRetry={() => range.refetch()} />
+      </>
+    );
+  if (!hasData)
+    return (
+      <>
+        {header}
+        <EmptyState />
+      </>
+    );
 
   const win = summary.data?.windows[0];
   const targetLow = mgdlToUnit(user.target_low_mgdl, user.unit);
@@ -101,8 +119,8 @@ export function Dashboard() {
       {!chosen && fallback.anchoredToData && range.data.last_reading_at ? (
         <Alert variant="info" title="Showing your latest data" className="py-3">
           <span data-testid="period-anchored">
-            Your newest reading is from {formatDateTime(range.data.last_reading_at, user.zone)}, more than a day ago, so the dashboard shows the{" "}
-            {period.days} days up to then.
+            Your newest reading is from {formatDateTime(range.data.last_reading_at, user.zone)}, more than a day ago, so the dashboard shows
+            the {period.days} days up to then.
           </span>
         </Alert>
       ) : null}

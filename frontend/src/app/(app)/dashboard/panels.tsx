@@ -26,7 +26,15 @@ function SufficiencyBadge({ w }: { w: SummaryWindow }) {
 }
 
 /** Time in ranges for the chosen period: the headline TIR, the stacked bar and a legend naming the window. */
-export function TimeInRangeCard({ window: w, summary, periodText }: { window: SummaryWindow; summary: DashboardSummary; periodText: string }) {
+export function TimeInRangeCard({
+  window: w,
+  summary,
+  periodText,
+}: {
+  window: SummaryWindow;
+  summary: DashboardSummary;
+  periodText: string;
+}) {
   const unit = summary.unit;
   return (
     <Card data-testid="tir-card">
@@ -37,7 +45,10 @@ export function TimeInRangeCard({ window: w, summary, periodText }: { window: Su
             {formatGlucose(summary.target_low, unit)}–{formatGlucose(summary.target_high, unit)} {unit}; consensus goal over 70%
           </CardDescription>
         </div>
-        <p className={`text-3xl font-semibold tabular-nums ${w.bands.in_range_pct < 70 ? "text-amber-800" : "text-slate-900"}`} data-testid="stat-tir">
+        <p
+          className={`text-3xl font-semibold tabular-nums ${w.bands.in_range_pct < 70 ? "text-amber-800" : "text-slate-900"}`}
+          data-testid="stat-tir"
+        >
           {formatPct(w.bands.in_range_pct)}
         </p>
       </CardHeader>
@@ -49,7 +60,19 @@ export function TimeInRangeCard({ window: w, summary, periodText }: { window: Su
   );
 }
 
-function StatCard({ label, value, testId, note, tone }: { label: string; value: React.ReactNode; testId: string; note: React.ReactNode; tone?: "ok" | "warn" }) {
+function StatCard({
+  label,
+  value,
+  testId,
+  note,
+  tone,
+}: {
+  label: string;
+  value: React.ReactNode;
+  testId: string;
+  note: React.ReactNode;
+  tone?: "ok" | "warn";
+}) {
   return (
     <Card>
       <CardHeader className="pb-1">

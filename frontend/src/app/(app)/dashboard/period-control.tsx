@@ -20,7 +20,17 @@ import {
   type Period,
 } from "@/lib/period";
 
-function CustomRange({ period, today, firstDay, onApply }: { period: Period; today: string; firstDay: string | null; onApply: (p: Period) => void }) {
+function CustomRange({
+  period,
+  today,
+  firstDay,
+  onApply,
+}: {
+  period: Period;
+  today: string;
+  firstDay: string | null;
+  onApply: (p: Period) => void;
+}) {
   const [open, setOpen] = useState(false);
   const [start, setStart] = useState(periodStart(period));
   const [end, setEnd] = useState(period.end);
@@ -100,7 +110,16 @@ export function PeriodControl({
           options={PERIOD_PRESETS.map((d) => {
             const name = d === 1 ? "1 day" : `${d} days`;
             // "14 d" on phones so the five presets fit on one line at 390 px.
-            return { value: String(d), ariaLabel: name, label: <><span className="sm:hidden">{d} d</span><span className="hidden sm:inline">{name}</span></> };
+            return {
+              value: String(d),
+              ariaLabel: name,
+              label: (
+                <>
+                  <span className="sm:hidden">{d} d</span>
+                  <span className="hidden sm:inline">{name}</span>
+                </>
+              ),
+            };
           })}
         />
         <Button

@@ -57,7 +57,14 @@ export function RegisterForm() {
         <Input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
       </Field>
       <Field id="password" label="Password" hint="At least 10 characters; not a common password.">
-        <Input type="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} />
+        <Input
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </Field>
       <Field id="unit" label="Glucose unit">
         <NativeSelect value={unit} onChange={(e) => setUnit(e.target.value as Unit)}>

@@ -49,7 +49,14 @@ export function ResetForm() {
       <h1 className="text-xl font-semibold">Choose a new password</h1>
       {error ? <Alert variant="error">{error}</Alert> : null}
       <Field id="new_password" label="New password" hint="At least 10 characters; not a common password.">
-        <Input type="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} />
+        <Input
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </Field>
       <Field id="confirm_password" label="Repeat new password">
         <Input type="password" autoComplete="new-password" required value={confirm} onChange={(e) => setConfirm(e.target.value)} />

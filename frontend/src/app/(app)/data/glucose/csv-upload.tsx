@@ -18,7 +18,12 @@ export function ImportReport({ report }: { report: BulkReport }) {
         {[
           { label: "Inserted", value: report.inserted, tone: "text-green-700", id: "report-inserted" },
           { label: "Duplicates", value: report.duplicates, tone: "text-slate-700", id: "report-duplicates" },
-          { label: "Rejected", value: report.rejected.length, tone: report.rejected.length ? "text-red-700" : "text-slate-700", id: "report-rejected" },
+          {
+            label: "Rejected",
+            value: report.rejected.length,
+            tone: report.rejected.length ? "text-red-700" : "text-slate-700",
+            id: "report-rejected",
+          },
         ].map((s) => (
           <div key={s.label} className="rounded-lg border border-slate-200 p-3">
             <dt className="text-xs text-slate-500">{s.label}</dt>
@@ -94,8 +99,8 @@ export function CsvUpload() {
           className="block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-brand-50 file:px-3 file:py-2 file:text-sm file:font-medium file:text-brand-800 hover:file:bg-brand-100"
         />
         <p id="csv-hint" className="text-xs text-slate-500">
-          Columns <code>timestamp,value[,unit]</code>; timestamps with an offset or Z, e.g. <code>2026-03-29T01:30:00+01:00,112,mg/dL</code>.
-          Rows already imported are skipped as duplicates.
+          Columns <code>timestamp,value[,unit]</code>; timestamps with an offset or Z, e.g. <code>2026-03-29T01:30:00+01:00,112,mg/dL</code>
+          . Rows already imported are skipped as duplicates.
         </p>
       </div>
       <Button type="submit" disabled={!file || uploading}>

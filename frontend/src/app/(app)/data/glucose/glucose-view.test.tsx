@@ -28,9 +28,22 @@ function server() {
         if (init?.method === "POST") {
           const body = JSON.parse(String(init.body)) as Record<string, unknown>;
           // The server refuses a second manual reading at the same time.
-          if (posts.some((p) => p.timestamp === body.timestamp)) return jsonResponse(409, { error: { code: "conflict", message: "A glucose entry with the same source and external_id (or the same source and time) already exists." } });
+          if (posts.some((p) => p.timestamp === body.timestamp))
+            return jsonResponse(409, {
+              error: {
+                code: "conflict",
+                message: "A glucose entry with the same source and external_id (or the same source and time) already exists.",
+              },
+            });
           posts.push(body);
-          return jsonResponse(201, { ...stored, id: String(posts.length + 100), timestamp: new Date(String(body.timestamp)).toISOString(), value: body.value, value_mgdl: body.value, source: "manual" });
+          return jsonResponse(201, {
+            ...stored,
+            id: String(posts.length + 100),
+            timestamp: new Date(String(body.timestamp)).toISOString(),
+            value: body.value,
+            value_mgdl: body.value,
+            source: "manual",
+          });
         }
         return jsonResponse(200, { items: [stored], next_cursor: null });
       },
@@ -96,7 +109,14 @@ describe("GlucoseView", () => {
     fireEvent.change(value, { target: { value: "150" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Save changes" }));
     await waitFor(() => expect(puts).toHaveLength(1));
-    expect(puts[0]).toMatchObject({ value: 150, unit: "mg/dL", source: "demo", external_id: "g-1", trend: "singleUp", timestamp: "2026-03-01T08:00:00+00:00" });
+    expect(puts[0]).toMatchObject({
+      value: 150,
+      unit: "mg/dL",
+      source: "demo",
+      external_id: "g-1",
+      trend: "singleUp",
+      timestamp: "2026-03-01T08:00:00+00:00",
+    });
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 });

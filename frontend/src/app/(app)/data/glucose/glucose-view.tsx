@@ -51,10 +51,18 @@ function RecentReadings() {
         <table className="w-full text-left text-sm" data-testid="readings-table">
           <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
             <tr>
-              <th scope="col" className="px-2 py-2 font-medium">Time</th>
-              <th scope="col" className="px-2 py-2 font-medium">Value</th>
-              <th scope="col" className="hidden px-2 py-2 font-medium sm:table-cell">Source</th>
-              <th scope="col" className="px-2 py-2"><span className="sr-only">Actions</span></th>
+              <th scope="col" className="px-2 py-2 font-medium">
+                Time
+              </th>
+              <th scope="col" className="px-2 py-2 font-medium">
+                Value
+              </th>
+              <th scope="col" className="hidden px-2 py-2 font-medium sm:table-cell">
+                Source
+              </th>
+              <th scope="col" className="px-2 py-2">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -65,7 +73,8 @@ function RecentReadings() {
                 <tr key={r.id}>
                   <td className="px-2 py-1.5">{when}</td>
                   <td className="px-2 py-1.5 font-medium">
-                    {formatGlucose(mgdlToUnit(r.value_mgdl, user.unit), user.unit)} <span className="font-normal text-slate-500">{user.unit}</span>
+                    {formatGlucose(mgdlToUnit(r.value_mgdl, user.unit), user.unit)}{" "}
+                    <span className="font-normal text-slate-500">{user.unit}</span>
                     {trend ? (
                       <span className="ml-1 text-slate-600" title={trend.label}>
                         {trend.arrow}

@@ -48,7 +48,15 @@ export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onD
     setError(null);
     try {
       if (reading) {
-        const body = { timestamp, value: n, unit: user.unit, source: reading.source, external_id: reading.external_id, trend: reading.trend, device: reading.device };
+        const body = {
+          timestamp,
+          value: n,
+          unit: user.unit,
+          source: reading.source,
+          external_id: reading.external_id,
+          trend: reading.trend,
+          device: reading.device,
+        };
         await update.mutateAsync({ id: String(reading.id), body });
         onDone?.();
         return;
@@ -67,7 +75,16 @@ export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onD
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       <div className="grid gap-4 sm:grid-cols-2">
         <Field id={`${prefix}-value`} label={`Glucose (${user.unit})`}>
-          <Input type="number" inputMode="decimal" required step={bounds.step} min={bounds.min} max={bounds.max} value={value} onChange={(e) => setValue(e.target.value)} />
+          <Input
+            type="number"
+            inputMode="decimal"
+            required
+            step={bounds.step}
+            min={bounds.min}
+            max={bounds.max}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+          />
         </Field>
         <Field id={`${prefix}-time`} label="Time" hint={`In ${user.zone}`}>
           <Input type="datetime-local" step="1" required value={when} onChange={(e) => setWhen(e.target.value)} />

@@ -4,7 +4,15 @@ import { jsonResponse, renderWithClient, routeFetch, signInTestUser } from "@/te
 import { InsulinView } from "./insulin-view";
 
 const doses = [
-  { id: "1", source: "demo", external_id: "i-1", timestamp: "2026-03-01T07:30:00Z", units: 4.500000001, kind: "bolus", insulin_type: "NovoRapid" },
+  {
+    id: "1",
+    source: "demo",
+    external_id: "i-1",
+    timestamp: "2026-03-01T07:30:00Z",
+    units: 4.500000001,
+    kind: "bolus",
+    insulin_type: "NovoRapid",
+  },
   { id: "2", source: "demo", external_id: "i-2", timestamp: "2026-03-01T21:00:00Z", units: 18, kind: "basal", insulin_type: null },
 ];
 

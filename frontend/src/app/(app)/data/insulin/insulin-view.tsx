@@ -25,7 +25,19 @@ const FIELDS: FieldDef[] = [
     label: "Insulin",
     kind: "text",
     hint: "Product or kind, e.g. NovoRapid or rapid-acting.",
-    suggestions: ["rapid-acting", "ultra-rapid", "short-acting", "long-acting", "NovoRapid", "Humalog", "Fiasp", "Lyumjev", "Lantus", "Tresiba", "Levemir"],
+    suggestions: [
+      "rapid-acting",
+      "ultra-rapid",
+      "short-acting",
+      "long-acting",
+      "NovoRapid",
+      "Humalog",
+      "Fiasp",
+      "Lyumjev",
+      "Lantus",
+      "Tresiba",
+      "Levemir",
+    ],
   },
 ];
 

@@ -36,14 +36,18 @@ function EdgePanel({ edge, nodesById }: { edge: CausalEdge; nodesById: Map<strin
     <div className="space-y-5" data-testid="edge-panel">
       <div className="flex flex-wrap gap-2">
         <Badge variant={pos ? "warning" : "info"}>{pos ? "Raises" : "Lowers"}</Badge>
-        <Badge>Lag {edge.lag} {edge.lag === 1 ? "day" : "days"}</Badge>
+        <Badge>
+          Lag {edge.lag} {edge.lag === 1 ? "day" : "days"}
+        </Badge>
         <Badge>Strength {fmt(edge.strength, 2)}</Badge>
         {edge.confidence === "tentative" ? <Badge variant="neutral">Tentative</Badge> : null}
         {edge.confidence === "established" ? <Badge variant="success">Established</Badge> : null}
       </div>
       {edge.confidence === "tentative" ? (
         <p className="text-sm text-slate-600" data-testid="tentative-note">
-          Tentative: this link passed the false-discovery check (q &lt; 0.05) but not the stricter one (q &lt; 0.01). In our simulations about one tentative link in three was a chance finding, against about one in twenty established links. It firms up or disappears as more days are logged.
+          Tentative: this link passed the false-discovery check (q &lt; 0.05) but not the stricter one (q &lt; 0.01). In our simulations
+          about one tentative link in three was a chance finding, against about one in twenty established links. It firms up or disappears
+          as more days are logged.
         </p>
       ) : null}
       {edge.effect_text ? <p className="text-base font-medium text-slate-900">{edge.effect_text}</p> : null}
@@ -74,7 +78,8 @@ function EdgePanel({ edge, nodesById }: { edge: CausalEdge; nodesById: Map<strin
         <p className="text-sm text-slate-500">No evidence points were returned for this link.</p>
       )}
       <p className="text-xs text-slate-500">
-        These links come from observational data. They suggest where to look, not what to change: talk to your care team before changing treatment.
+        These links come from observational data. They suggest where to look, not what to change: talk to your care team before changing
+        treatment.
       </p>
     </div>
   );
@@ -105,8 +110,8 @@ function Graph({ data }: { data: CausalGraphData }) {
     <div className="space-y-4">
       {shortHistory ? (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="short-history-note">
-          These links rest on {data.n_samples} days of data. Below {SHORT_HISTORY_DAYS} days even established links were
-          wrong about one time in three in our simulations; treat them all as leads to check.
+          These links rest on {data.n_samples} days of data. Below {SHORT_HISTORY_DAYS} days even established links were wrong about one
+          time in three in our simulations; treat them all as leads to check.
         </p>
       ) : null}
       <FlowGraph data={data} selected={selected ? selectedId : null} onSelect={select} />
@@ -132,7 +137,11 @@ function Graph({ data }: { data: CausalGraphData }) {
                 onClick={() => select(edgeId(e))}
                 className="flex w-full items-center gap-2 rounded-md border border-slate-200 bg-white px-3 py-2 text-left text-sm hover:bg-slate-50"
               >
-                <span className="inline-block size-2.5 shrink-0 rounded-full" style={{ background: isPositive(e.sign) ? POSITIVE_COLOR : NEGATIVE_COLOR }} aria-hidden />
+                <span
+                  className="inline-block size-2.5 shrink-0 rounded-full"
+                  style={{ background: isPositive(e.sign) ? POSITIVE_COLOR : NEGATIVE_COLOR }}
+                  aria-hidden
+                />
                 <span className="min-w-0 flex-1 truncate">
                   {nodesById.get(e.source)} → {nodesById.get(e.target)}
                 </span>
@@ -146,7 +155,11 @@ function Graph({ data }: { data: CausalGraphData }) {
       </div>
       <Dialog open={selected !== null} onOpenChange={(open) => !open && select(null)}>
         {selected ? (
-          <DialogContent side="right" title={`${nodesById.get(selected.source)} → ${nodesById.get(selected.target)}`} description="Why GlucoLens drew this link">
+          <DialogContent
+            side="right"
+            title={`${nodesById.get(selected.source)} → ${nodesById.get(selected.target)}`}
+            description="Why GlucoLens drew this link"
+          >
             <EdgePanel edge={selected} nodesById={nodesById} />
           </DialogContent>
         ) : null}

@@ -31,7 +31,19 @@ const ROW_H = 58;
 type LagEdgeData = { label: string; labelT: number };
 
 /** A bezier edge whose lag label sits where `placeLabels` found room, not always at the middle. */
-function LagEdge({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, style, markerEnd, interactionWidth, data }: EdgeProps<Edge<LagEdgeData>>) {
+function LagEdge({
+  id,
+  sourceX,
+  sourceY,
+  targetX,
+  targetY,
+  sourcePosition,
+  targetPosition,
+  style,
+  markerEnd,
+  interactionWidth,
+  data,
+}: EdgeProps<Edge<LagEdgeData>>) {
   const [path] = getBezierPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition });
   const [x, y] = bezierPoint({ sx: sourceX, sy: sourceY, tx: targetX, ty: targetY }, data?.labelT ?? 0.5);
   return (

@@ -9,7 +9,14 @@ function denseGraph(features: number, outcomes: number): EdgeGeometry[] {
   const edges: EdgeGeometry[] = [];
   for (let f = 0; f < features; f++) {
     for (let o = 0; o < outcomes; o++) {
-      edges.push({ id: `${f}-${o}`, sx: 190, sy: y(f, features), tx: 460, ty: y(o, outcomes), label: (f + o) % 3 ? "lag 1 d" : "lag 2 d · tentative" });
+      edges.push({
+        id: `${f}-${o}`,
+        sx: 190,
+        sy: y(f, features),
+        tx: 460,
+        ty: y(o, outcomes),
+        label: (f + o) % 3 ? "lag 1 d" : "lag 2 d · tentative",
+      });
     }
   }
   return edges;

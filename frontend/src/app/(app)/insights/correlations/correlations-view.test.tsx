@@ -13,7 +13,10 @@ const data = {
 describe("CorrelationsView", () => {
   beforeEach(() => {
     signInTestUser({ unit: "mmol/L" });
-    vi.stubGlobal("fetch", vi.fn(routeFetch({ "/insights/correlations": { status: "ok", computed_at: null, stale: false, job_id: null, data } })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(routeFetch({ "/insights/correlations": { status: "ok", computed_at: null, stale: false, job_id: null, data } })),
+    );
   });
   afterEach(() => vi.unstubAllGlobals());
 

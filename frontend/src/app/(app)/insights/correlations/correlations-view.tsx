@@ -112,7 +112,11 @@ function Heatmap({ data }: { data: CorrelationsData }) {
                             </button>
                           </Tooltip.Trigger>
                           <Tooltip.Portal>
-                            <Tooltip.Content side="top" sideOffset={4} className="z-50 max-w-64 rounded-md bg-slate-900 px-3 py-2 text-xs text-white shadow">
+                            <Tooltip.Content
+                              side="top"
+                              sideOffset={4}
+                              className="z-50 max-w-64 rounded-md bg-slate-900 px-3 py-2 text-xs text-white shadow"
+                            >
                               <p className="font-medium">
                                 {named(f)} → {named(o)}
                               </p>
@@ -168,7 +172,9 @@ export function CorrelationsView() {
       <Card>
         <CardHeader>
           <CardTitle>Features × outcomes</CardTitle>
-          <CardDescription>Orange: both rise together. Blue: one rises as the other falls. Hover or focus a cell for details.</CardDescription>
+          <CardDescription>
+            Orange: both rise together. Blue: one rises as the other falls. Hover or focus a cell for details.
+          </CardDescription>
         </CardHeader>
         <CardContent>
           <InsightFrame insight={insight} job={job}>

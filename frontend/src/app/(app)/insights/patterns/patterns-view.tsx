@@ -38,7 +38,9 @@ function MotifCard({ motif, zone, unit }: { motif: Motif; zone: string; unit: Un
         />
         <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
           <Badge variant="info">{motif.occurrences.length} occurrences</Badge>
-          <span>range {shapeRange(motif.mean_shape, unit)} {unit}</span>
+          <span>
+            range {shapeRange(motif.mean_shape, unit)} {unit}
+          </span>
           {last ? <span>· last {formatDate(last.start, zone)}</span> : null}
         </div>
       </CardContent>
@@ -79,10 +81,21 @@ function AnomalyTimeline({ anomalies, zone }: { anomalies: Anomaly[]; zone: stri
   return (
     <div className="space-y-4">
       <div ref={ref} className="w-full">
-        <svg width={width} height={H + 20} role="img" aria-label={`Timeline of ${anomalies.length} unusual glucose periods between ${formatDate(t0, zone)} and ${formatDate(t1, zone)}`}>
+        <svg
+          width={width}
+          height={H + 20}
+          role="img"
+          aria-label={`Timeline of ${anomalies.length} unusual glucose periods between ${formatDate(t0, zone)} and ${formatDate(t1, zone)}`}
+        >
           <line x1={8} x2={width - 8} y1={H} y2={H} stroke="var(--color-slate-300)" />
           {ticks.map((t, i) => (
-            <text key={t} x={x(t)} y={H + 14} textAnchor={i === 0 ? "start" : i === ticks.length - 1 ? "end" : "middle"} className="fill-slate-500 text-[10px]">
+            <text
+              key={t}
+              x={x(t)}
+              y={H + 14}
+              textAnchor={i === 0 ? "start" : i === ticks.length - 1 ? "end" : "middle"}
+              className="fill-slate-500 text-[10px]"
+            >
               {formatShortDate(t, zone)}
             </text>
           ))}
@@ -91,7 +104,14 @@ function AnomalyTimeline({ anomalies, zone }: { anomalies: Anomaly[]; zone: stri
             const cx = x(Date.parse(a.start));
             return (
               <g key={`${a.start}-${i}`}>
-                <line x1={cx} x2={cx} y1={H} y2={H - h} stroke={selected === i ? "#c2410c" : "#f97316"} strokeWidth={selected === i ? 3 : 2} />
+                <line
+                  x1={cx}
+                  x2={cx}
+                  y1={H}
+                  y2={H - h}
+                  stroke={selected === i ? "#c2410c" : "#f97316"}
+                  strokeWidth={selected === i ? 3 : 2}
+                />
                 <circle
                   cx={cx}
                   cy={H - h}
@@ -107,7 +127,9 @@ function AnomalyTimeline({ anomalies, zone }: { anomalies: Anomaly[]; zone: stri
         </svg>
       </div>
       <p className="min-h-5 text-xs text-slate-600" aria-live="polite">
-        {sel ? `${formatDateTime(sel.start, zone)} · ${formatDuration(sel.window_minutes)} · score ${sel.score.toFixed(2)}` : "Point at a marker for details."}
+        {sel
+          ? `${formatDateTime(sel.start, zone)} · ${formatDuration(sel.window_minutes)} · score ${sel.score.toFixed(2)}`
+          : "Point at a marker for details."}
       </p>
       <div>
         <h3 className="mb-2 text-sm font-medium">Most unusual periods</h3>
@@ -115,10 +137,18 @@ function AnomalyTimeline({ anomalies, zone }: { anomalies: Anomaly[]; zone: stri
           {top.map((a, i) => (
             <li key={`${a.start}-${i}`} className="flex items-center gap-3 rounded-lg border border-slate-200 p-2">
               <div className="w-28 shrink-0">
-                <Sparkline values={a.shape} width={112} height={36} color="#c2410c" label={`Shape of the unusual period starting ${formatDateTime(a.start, zone)}`} />
+                <Sparkline
+                  values={a.shape}
+                  width={112}
+                  height={36}
+                  color="#c2410c"
+                  label={`Shape of the unusual period starting ${formatDateTime(a.start, zone)}`}
+                />
               </div>
               <div className="text-xs">
-                <p className="font-medium text-slate-800">{formatWeekdayTime(a.start, zone)}, {formatDate(a.start, zone)}</p>
+                <p className="font-medium text-slate-800">
+                  {formatWeekdayTime(a.start, zone)}, {formatDate(a.start, zone)}
+                </p>
                 <p className="text-slate-500">
                   {formatDuration(a.window_minutes)} · score {a.score.toFixed(2)}
                 </p>

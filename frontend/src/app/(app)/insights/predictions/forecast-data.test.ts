@@ -29,7 +29,12 @@ describe("toUserUnit", () => {
   it("converts an mg/dL forecast for a mmol/L user", async () => {
     const { toUserUnit } = await import("./forecast-data");
     const p = toUserUnit(
-      { last_reading_at: "2026-01-01T10:00:00Z", last_value: 180.182, time_to_low_min: null, horizons: [{ minutes: 30, value: 90.091, lo80: 72, hi80: 108, lo95: 54, hi95: 126 }] },
+      {
+        last_reading_at: "2026-01-01T10:00:00Z",
+        last_value: 180.182,
+        time_to_low_min: null,
+        horizons: [{ minutes: 30, value: 90.091, lo80: 72, hi80: 108, lo95: 54, hi95: 126 }],
+      },
       "mmol/L",
     );
     expect(p.last_value).toBeCloseTo(10, 5);

@@ -12,9 +12,7 @@ export interface ForecastRow {
 /** Merge recent readings and forecast horizons into one time-sorted table for a composed chart. */
 export function buildForecastRows(recent: { t: string; v: number }[], pred: PredictionsData): ForecastRow[] {
   const last = Date.parse(pred.last_reading_at);
-  const rows: ForecastRow[] = recent
-    .map((p) => ({ t: Date.parse(p.t), actual: p.v }))
-    .filter((r) => r.t <= last);
+  const rows: ForecastRow[] = recent.map((p) => ({ t: Date.parse(p.t), actual: p.v })).filter((r) => r.t <= last);
   // Anchor the forecast at the last reading so the bands open from a point.
   rows.push({
     t: last,

@@ -32,8 +32,18 @@ function riskFromPath(pred: PredictionsData, path: ForecastPathPoint[]): LowRisk
   const steps = [...path].sort((a, b) => a.minutes - b.minutes);
   return {
     threshold_mgdl: LOW_MGDL,
-    expected_at_min: pred.time_to_low_min ?? firstCross(pred.last_value, steps.map((p) => [p.minutes, p.value]), LOW_MGDL),
-    possible_at_min: firstCross(pred.last_value, steps.map((p) => [p.minutes, p.lo80]), LOW_MGDL),
+    expected_at_min:
+      pred.time_to_low_min ??
+      firstCross(
+        pred.last_value,
+        steps.map((p) => [p.minutes, p.value]),
+        LOW_MGDL,
+      ),
+    possible_at_min: firstCross(
+      pred.last_value,
+      steps.map((p) => [p.minutes, p.lo80]),
+      LOW_MGDL,
+    ),
     probability: Number.NaN,
     probability_at_min: null,
   };
@@ -60,8 +70,13 @@ export function lowBanner(pred: PredictionsData, unit: Unit, zone: string): LowB
   if (risk.expected_at_min !== null) {
     const min = Math.round(risk.expected_at_min);
     const care = " Check with your meter and follow your care plan.";
-    if (min === 0) return { tone: "expected", title: `Glucose is under ${threshold} now`, body: `The latest reading is under ${threshold}.${care}` };
-    return { tone: "expected", title: `Low expected in about ${min} min`, body: `The forecast falls under ${threshold} around ${at(min)}.${chance}${care}` };
+    if (min === 0)
+      return { tone: "expected", title: `Glucose is under ${threshold} now`, body: `The latest reading is under ${threshold}.${care}` };
+    return {
+      tone: "expected",
+      title: `Low expected in about ${min} min`,
+      body: `The forecast falls under ${threshold} around ${at(min)}.${chance}${care}`,
+    };
   }
   if (risk.possible_at_min !== null) {
     const min = Math.max(5, Math.ceil(risk.possible_at_min / 5) * 5);
@@ -77,4 +92,3 @@ export function lowBanner(pred: PredictionsData, unit: Unit, zone: string): LowB
     body: `Even the lower end of the 80% range stays above ${threshold} (lowest ${fromMgdl(lowest)} ${unit}).${chance}`,
   };
 }
-

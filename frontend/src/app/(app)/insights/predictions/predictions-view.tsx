@@ -76,7 +76,8 @@ function Forecast({ pred: raw }: { pred: PredictionsData }) {
                 {formatGlucose(h.value, unit)} <span className="text-sm font-normal text-slate-500">{unit}</span>
               </p>
               <p className="text-xs text-slate-500">
-                80%: {formatGlucose(h.lo80, unit)}–{formatGlucose(h.hi80, unit)} · 95%: {formatGlucose(h.lo95, unit)}–{formatGlucose(h.hi95, unit)}
+                80%: {formatGlucose(h.lo80, unit)}–{formatGlucose(h.hi80, unit)} · 95%: {formatGlucose(h.lo95, unit)}–
+                {formatGlucose(h.hi95, unit)}
               </p>
             </div>
           ))}

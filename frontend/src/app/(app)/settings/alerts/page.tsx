@@ -14,8 +14,8 @@ export default function AlertsPage() {
           <BellRing className="size-10 text-brand-600" aria-hidden />
           <h2 className="text-lg font-semibold">Coming soon</h2>
           <p className="max-w-md text-sm text-slate-600">
-            Alert rules and delivery (email, push and webhooks) are being built. Until then, keep relying on your CGM app&apos;s own
-            alarms: GlucoLens is not a replacement for them.
+            Alert rules and delivery (email, push and webhooks) are being built. Until then, keep relying on your CGM app&apos;s own alarms:
+            GlucoLens is not a replacement for them.
           </p>
         </CardContent>
       </Card>

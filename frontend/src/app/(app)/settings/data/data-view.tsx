@@ -29,7 +29,9 @@ export function DataView() {
       <Card>
         <CardHeader>
           <CardTitle>Sources</CardTitle>
-          <CardDescription>Each row counts the entries one source added: demo data, entries made by hand, CSV imports, or an app using an API key.</CardDescription>
+          <CardDescription>
+            Each row counts the entries one source added: demo data, entries made by hand, CSV imports, or an app using an API key.
+          </CardDescription>
         </CardHeader>
         <CardContent className="space-y-4">
           {deleted ? (
@@ -44,19 +46,25 @@ export function DataView() {
           ) : sources.isError ? (
             <QueryError error={sources.error} onRetry={() => sources.refetch()} />
           ) : rows.length === 0 ? (
-            <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500">Your account has no data yet.</p>
+            <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500">
+              Your account has no data yet.
+            </p>
           ) : (
             <div className="overflow-x-auto">
               <table className="w-full text-left text-sm" data-testid="sources-table">
                 <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
                   <tr>
-                    <th scope="col" className="px-2 py-2 font-medium">Source</th>
+                    <th scope="col" className="px-2 py-2 font-medium">
+                      Source
+                    </th>
                     {COLUMNS.map((c) => (
                       <th key={c.kind} scope="col" className="hidden px-2 py-2 text-right font-medium sm:table-cell">
                         {c.label}
                       </th>
                     ))}
-                    <th scope="col" className="px-2 py-2"><span className="sr-only">Actions</span></th>
+                    <th scope="col" className="px-2 py-2">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -72,7 +80,13 @@ export function DataView() {
                         </td>
                       ))}
                       <td className="px-2 py-2 text-right">
-                        <DeleteSourceButton source={s.source} counts={s.counts} label="Delete all" testId={`delete-source-${s.source}`} onDeleted={setDeleted} />
+                        <DeleteSourceButton
+                          source={s.source}
+                          counts={s.counts}
+                          label="Delete all"
+                          testId={`delete-source-${s.source}`}
+                          onDeleted={setDeleted}
+                        />
                       </td>
                     </tr>
                   ))}

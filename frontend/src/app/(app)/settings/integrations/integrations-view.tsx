@@ -115,7 +115,11 @@ export function IntegrationsView() {
               <KeyRound aria-hidden /> {create.isPending ? "Creating…" : "Create key"}
             </Button>
           </form>
-          {secret ? <div className="mt-4"><NewKey secret={secret} /></div> : null}
+          {secret ? (
+            <div className="mt-4">
+              <NewKey secret={secret} />
+            </div>
+          ) : null}
         </CardContent>
       </Card>
       <Card>
@@ -123,7 +127,11 @@ export function IntegrationsView() {
           <CardTitle>Your keys</CardTitle>
         </CardHeader>
         <CardContent>
-          {revoke.isError ? <Alert variant="error" className="mb-3">{errorMessage(revoke.error)}</Alert> : null}
+          {revoke.isError ? (
+            <Alert variant="error" className="mb-3">
+              {errorMessage(revoke.error)}
+            </Alert>
+          ) : null}
           {keys.isPending ? (
             <Skeleton className="h-20" label="Loading keys" />
           ) : keys.isError ? (

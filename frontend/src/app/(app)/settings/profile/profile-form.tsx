@@ -33,7 +33,8 @@ export function ProfileForm() {
 
   function changeUnit(next: Unit) {
     // Keep the entered targets, converted into the newly chosen unit.
-    const conv = (v: string) => (Number.isFinite(Number(v)) && v !== "" ? formatGlucose(mgdlToUnit(unitToMgdl(Number(v), unit), next), next) : v);
+    const conv = (v: string) =>
+      Number.isFinite(Number(v)) && v !== "" ? formatGlucose(mgdlToUnit(unitToMgdl(Number(v), unit), next), next) : v;
     setLow(conv(low));
     setHigh(conv(high));
     setUnit(next);
@@ -90,10 +91,26 @@ export function ProfileForm() {
           </NativeSelect>
         </Field>
         <Field id="target-low" label={`Target range low (${unit})`} hint={`Consensus default ${show(70, unit)} ${unit}`}>
-          <Input type="number" inputMode="decimal" step={bounds.step} min={bounds.min} max={bounds.max} value={low} onChange={(e) => setLow(e.target.value)} />
+          <Input
+            type="number"
+            inputMode="decimal"
+            step={bounds.step}
+            min={bounds.min}
+            max={bounds.max}
+            value={low}
+            onChange={(e) => setLow(e.target.value)}
+          />
         </Field>
         <Field id="target-high" label={`Target range high (${unit})`} hint={`Consensus default ${show(180, unit)} ${unit}`}>
-          <Input type="number" inputMode="decimal" step={bounds.step} min={bounds.min} max={bounds.max} value={high} onChange={(e) => setHigh(e.target.value)} />
+          <Input
+            type="number"
+            inputMode="decimal"
+            step={bounds.step}
+            min={bounds.min}
+            max={bounds.max}
+            value={high}
+            onChange={(e) => setHigh(e.target.value)}
+          />
         </Field>
       </div>
       {error ? <Alert variant="error">{error}</Alert> : null}
