@@ -1,5 +1,10 @@
 """Run insight jobs: on Celery workers when a broker is configured, otherwise in a small
-in-process pool running the same task code. Recomputation after new data is debounced."""
+in-process pool running the same task code. Recomputation after new data is debounced.
+
+``dispatch`` imports the Celery task and the job body inside the function: the API process
+without a broker never loads Celery, and the job body (analytics: numpy, pandas, and through
+the pipeline tigramite and stumpy) loads only when a job first runs.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +34,8 @@ def uses_celery() -> bool:
 def dispatch(job_id: uuid.UUID, delay_s: float = 0.0) -> None:
     """Start (or schedule) the job with this id."""
     if uses_celery():
+        from glucolens.core.taskqueue import celery_app
         from glucolens.insights.tasks import recompute_insights
-        from glucolens.worker import celery_app
 
         celery_app.conf.broker_url = get_settings().celery_broker_url
         recompute_insights.apply_async(args=[str(job_id)], countdown=max(0.0, delay_s))

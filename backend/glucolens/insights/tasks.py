@@ -1,4 +1,4 @@
-"""Celery tasks for insights."""
+"""Celery tasks for insights (the worker loads this module through the app's ``include``)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,21 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from glucolens.worker import celery_app
+from glucolens.auth.models import User
+from glucolens.core.db import get_sessionmaker, utcnow
+from glucolens.core.taskqueue import celery_app
+from glucolens.insights.jobs import run_job
+from glucolens.insights.models import InsightJob
 
 
 @celery_app.task(name="glucolens.insights.recompute", acks_late=True, ignore_result=True)
 def recompute_insights(job_id: str) -> str:
-    from glucolens.insights.jobs import run_job
-
     return run_job(job_id)
 
 
 @celery_app.task(name="glucolens.insights.nightly", ignore_result=True)
 def nightly_refresh() -> int:
     """Recompute for every user whose data changed since their last results (or in a day)."""
-    from glucolens.auth.models import User
-    from glucolens.core.db import get_sessionmaker, utcnow
-    from glucolens.insights.models import InsightJob
-
     since = utcnow() - dt.timedelta(days=1)
     count = 0
     with get_sessionmaker()() as db:

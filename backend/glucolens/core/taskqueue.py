@@ -1,0 +1,35 @@
+"""The Celery app (its configuration only). Task modules register on it; the worker entry point
+(``glucolens.worker``) runs it. Without GLUCOLENS_CELERY_BROKER_URL the same task code runs
+in-process (insights/runner.py), and this app is never connected.
+
+It lives in ``core/`` so that task modules of any domain can import it downwards.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.schedules import crontab
+
+from glucolens.core.config import get_settings
+
+_settings = get_settings()
+celery_app = Celery(
+    "glucolens",
+    broker=_settings.celery_broker_url or "memory://",
+    include=["glucolens.insights.tasks"],
+)
+celery_app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    worker_prefetch_multiplier=1,
+    task_acks_late=True,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+    beat_schedule={
+        "nightly-insights": {
+            "task": "glucolens.insights.nightly",
+            "schedule": crontab(hour=3, minute=0),
+        }
+    },
+)
