@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/package.json frontend/next.config.ts
 
-.PHONY: run test lint typecheck test-sqlite test-postgres test-frontend test-e2e bench install frontend clean services
+.PHONY: run test lint typecheck test-sqlite test-postgres test-fault test-frontend test-e2e bench install frontend clean services
 
 run: $(VENV)/.installed frontend/out/index.html
 	$(BIN)/glucolens db upgrade
@@ -38,13 +38,20 @@ lint: $(VENV)/.installed frontend/node_modules/.installed
 	$(BIN)/ruff format --check backend bench
 	cd backend && ../$(BIN)/mypy glucolens
 	cd frontend && npm run lint && npm run typecheck
+	# the web app's API types must match the backend's OpenAPI schema (regenerate: npm run gen:api)
+	cd frontend && GLUCOLENS_VENV_BIN=$(abspath $(BIN)) npm run check:api
 
 test-sqlite: $(VENV)/.installed
-	cd backend && ../$(BIN)/pytest -q -p no:cacheprovider
+	cd backend && ../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/fault
 
 test-postgres: $(VENV)/.installed
 	cd backend && GLUCOLENS_TEST_DATABASE_URL=$(PG_TEST_URL) GLUCOLENS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
-		../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/analytics
+		../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/analytics --ignore=tests/fault
+
+# kill -9 of PostgreSQL, Redis, the app and a worker mid-ingest; starts its own PostgreSQL
+# cluster and redis-server on free ports (needs the PostgreSQL server binaries and redis-server).
+test-fault: $(VENV)/.installed
+	cd backend && ../$(BIN)/pytest -q -p no:cacheprovider tests/fault
 
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm test
@@ -52,7 +59,7 @@ test-frontend: frontend/node_modules/.installed
 test-e2e: $(VENV)/.installed frontend/out/index.html
 	cd frontend && npm run test:e2e
 
-test: lint test-sqlite test-postgres test-frontend test-e2e
+test: lint test-sqlite test-postgres test-fault test-frontend test-e2e
 	@echo "all checks passed"
 
 bench: $(VENV)/.installed
