@@ -151,6 +151,13 @@ def _loc_to_field(loc: tuple[Any, ...]) -> tuple[str, int | None]:
     return field or (str(loc[0]) if loc else ""), row
 
 
+_BODY_PARSE_FAILED = "There was an error parsing the body"  # fastapi.routing's wording
+
+
+def _body_detail(reason: str) -> dict[str, Any]:
+    return {"field": "body", "row": None, "reason": reason}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_req: Request, exc: DomainError) -> JSONResponse:
@@ -160,6 +167,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
         details = []
         for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                # loc is ("body", character offset): the offset is not a row.
+                at = err.get("loc", ("body", "?"))[-1]
+                details.append(_body_detail(f"not valid JSON (at character {at})"))
+                continue
             field, row = _loc_to_field(tuple(err.get("loc", ())))
             details.append({"field": field, "row": row, "reason": err.get("msg", "invalid")})
         first = details[0] if details else {"field": "", "reason": "invalid"}
@@ -168,6 +180,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # Only the framework raises a bare 400 here, for a body it cannot decode (not
+            # UTF-8, a broken multipart form): the same mistake as malformed JSON, so the
+            # same documented 422 naming the body.
+            reason = str(exc.detail)
+            if reason == _BODY_PARSE_FAILED:
+                reason = "cannot be decoded as UTF-8 JSON"
+            message = f"Invalid request: body: {reason}"
+            return error_json(422, "validation_failed", message, [_body_detail(reason)])
         code = _HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_json(exc.status_code, code, message, headers=getattr(exc, "headers", None))
