@@ -100,6 +100,16 @@ def demo(email: str, days: int, timezone: str) -> None:
     print(f"demo user: {email}\npassword:  {password}")
 
 
+def openapi_schema() -> str:
+    """The API's OpenAPI schema as JSON with sorted keys, so the same code prints the same bytes
+    (the web app generates its TypeScript types from it: frontend/scripts/api-types.mjs)."""
+    import json
+
+    from glucolens.main import create_app
+
+    return json.dumps(create_app().openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def worker(concurrency: int, beat: bool) -> None:
     from glucolens.worker import celery_app
 
@@ -145,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     p_worker.add_argument("--concurrency", type=int, default=2)
     p_worker.add_argument("--beat", action="store_true", help="also run the nightly schedule")
 
+    sub.add_parser("openapi", help="print the OpenAPI schema as JSON (sorted keys)")
+
     args = parser.parse_args(argv)
     from glucolens.subscribers import wire_subscribers
 
@@ -169,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
         demo(args.email, args.days, args.timezone)
     elif args.cmd == "worker":
         worker(args.concurrency, args.beat)
+    elif args.cmd == "openapi":
+        sys.stdout.write(openapi_schema())
 
 
 if __name__ == "__main__":
