@@ -7,7 +7,7 @@ import { Dialog, DialogClose, DialogContent } from "@/components/ui/dialog";
 import { useDeleteSource } from "@/hooks/queries";
 import { humanError } from "@/lib/errors";
 import { describeCounts, sourceLabel } from "@/lib/sources";
-import type { SourceCounts, SourceDeleted } from "@/lib/types";
+import type { SourceCounts, SourceDeleted } from "@/lib/api-types";
 
 /**
  * Deletes every row of one source after a confirmation that shows the counts. The result goes

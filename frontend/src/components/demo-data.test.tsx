@@ -38,7 +38,10 @@ describe("demo data", () => {
     expect(screen.queryByRole("alert")).toBeNull();
     fireEvent.click(within(dialog).getByTestId("demo-confirm-load"));
     expect(await screen.findByTestId("demo-loaded")).toHaveTextContent("25,848 glucose readings");
-    const urls = fetchMock.mock.calls.map(([u]) => String(u));
+    const urls = fetchMock.mock.calls.map(([u]) => {
+      const url = new URL(String(u), window.location.href);
+      return url.pathname + url.search;
+    });
     expect(urls).toEqual(["/api/v1/demo/load", "/api/v1/demo/load?confirm=true"]);
   });
 

@@ -8,7 +8,7 @@ import { useDataSources, useLoadDemo } from "@/hooks/queries";
 import { ApiError } from "@/lib/api";
 import { humanError } from "@/lib/errors";
 import { describeCounts } from "@/lib/sources";
-import type { SourceDeleted } from "@/lib/types";
+import type { SourceDeleted } from "@/lib/api-types";
 import { DeleteSourceButton } from "./delete-source";
 
 /** How many readings of their own the account has, from a 409 confirmation_required answer. */

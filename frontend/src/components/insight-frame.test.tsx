@@ -1,6 +1,6 @@
 import { screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { useInsight } from "@/hooks/use-insight";
+import { useInsight } from "@/hooks/queries";
 import { jsonResponse, renderWithClient, routeFetch, signInTestUser } from "@/test/render";
 import { InsightFrame } from "./insight-frame";
 

@@ -1,11 +1,12 @@
 "use client";
 import type { UseQueryResult } from "@tanstack/react-query";
 import { Hourglass, RefreshCw, SearchX } from "lucide-react";
-import { jobPercent, useRecompute } from "@/hooks/use-insight";
+import { jobPercent, useRecompute } from "@/hooks/queries";
 import { useClock } from "@/hooks/use-clock";
 import { useUser } from "@/hooks/use-user";
 import { formatDateTime } from "@/lib/time";
-import type { InsightEnvelope, Job } from "@/lib/types";
+import type { Insight } from "@/lib/insight-payloads";
+import type { Job } from "@/lib/api-types";
 import { errorMessage } from "@/lib/utils";
 import { QueryError } from "./query-state";
 import { Alert } from "./ui/alert";
@@ -75,7 +76,7 @@ function Pending({ job }: { job: Job | undefined }) {
   );
 }
 
-export function InsufficientData({ reason }: { reason?: string }) {
+export function InsufficientData({ reason }: { reason?: string | null }) {
   return (
     <Card>
       <CardContent className="flex flex-col items-center gap-3 py-10 text-center" data-testid="insufficient-data">
@@ -96,7 +97,7 @@ export function InsightFrame<T>({
   children,
   skeletonHeight = "h-80",
 }: {
-  insight: UseQueryResult<InsightEnvelope<T>>;
+  insight: UseQueryResult<Insight<T>>;
   job: UseQueryResult<Job>;
   children: (data: T) => React.ReactNode;
   skeletonHeight?: string;

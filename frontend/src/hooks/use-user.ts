@@ -1,7 +1,8 @@
 "use client";
 import { useAuthStore } from "@/lib/auth-store";
+import type { User } from "@/lib/api-types";
 import { safeZone } from "@/lib/time";
-import type { User } from "@/lib/types";
+import { asUnit, type Unit } from "@/lib/units";
 
 const FALLBACK: User = {
   id: "",
@@ -14,8 +15,8 @@ const FALLBACK: User = {
   created_at: "",
 };
 
-/** The signed-in user; inside the app shell it is always present. */
-export function useUser(): User & { zone: string } {
+/** The signed-in user, with a usable time zone and unit; inside the app shell it is always present. */
+export function useUser(): Omit<User, "unit"> & { unit: Unit; zone: string } {
   const user = useAuthStore((s) => s.user) ?? FALLBACK;
-  return { ...user, zone: safeZone(user.timezone) };
+  return { ...user, unit: asUnit(user.unit), zone: safeZone(user.timezone) };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, ApiError, buildUrl, logout, refreshSession } from "./api";
+import { api, ApiError, logout, publicApi, refreshSession, unwrap } from "./api";
 import { useAuthStore } from "./auth-store";
 
 const user = {
@@ -34,15 +34,19 @@ describe("api client", () => {
     vi.unstubAllGlobals();
   });
 
-  it("builds repeated query parameters and skips empty ones", () => {
-    expect(buildUrl("/dashboard/summary", { days: [7, 30], cursor: null })).toBe("/api/v1/dashboard/summary?days=7&days=30");
+  it("builds repeated query parameters and skips empty ones", async () => {
+    fetchMock.mockResolvedValueOnce(json(200, {}));
+    await unwrap(api.GET("/api/v1/dashboard/summary", { params: { query: { days: [7, 30], end: null } } }));
+    const [url] = fetchMock.mock.calls[0];
+    expect(new URL(url).pathname + new URL(url).search).toBe("/api/v1/dashboard/summary?days=7&days=30");
   });
 
   it("sends the bearer token", async () => {
     fetchMock.mockResolvedValueOnce(json(200, { ok: true }));
-    await api("/auth/me");
+    await unwrap(api.GET("/api/v1/auth/me"));
     const [, init] = fetchMock.mock.calls[0];
     expect(init.headers.Authorization).toBe("Bearer old");
+    expect(init.credentials).toBe("same-origin");
   });
 
   it("refreshes once for concurrent 401s and retries with the new token", async () => {
@@ -52,11 +56,17 @@ describe("api client", () => {
         return json(200, { access_token: "new", token_type: "bearer", expires_in: 900, refresh_token: "r", user });
       }
       const auth = (init.headers as Record<string, string>).Authorization;
-      return auth === "Bearer new" ? json(200, { url }) : json(401, { error: { code: "unauthorized", message: "expired" } });
+      return auth === "Bearer new"
+        ? json(200, { path: new URL(url).pathname })
+        : json(401, { error: { code: "unauthorized", message: "expired" } });
     });
 
-    const results = await Promise.all([api<{ url: string }>("/a"), api<{ url: string }>("/b"), api<{ url: string }>("/c")]);
-    expect(results.map((r) => r.url)).toEqual(["/api/v1/a", "/api/v1/b", "/api/v1/c"]);
+    const paths = (await Promise.all([
+      unwrap(api.GET("/api/v1/auth/me")),
+      unwrap(api.GET("/api/v1/dashboard/data-range")),
+      unwrap(api.GET("/api/v1/data/sources")),
+    ])) as unknown as { path: string }[];
+    expect(paths.map((r) => r.path)).toEqual(["/api/v1/auth/me", "/api/v1/dashboard/data-range", "/api/v1/data/sources"]);
     const refreshCalls = fetchMock.mock.calls.filter(([u]) => String(u).endsWith("/auth/refresh"));
     expect(refreshCalls).toHaveLength(1);
     const [, refreshInit] = refreshCalls[0];
@@ -70,7 +80,7 @@ describe("api client", () => {
     fetchMock.mockImplementation(async (url: string) =>
       url.endsWith("/auth/refresh") ? json(401, { error: { code: "unauthorized", message: "no" } }) : json(401, {}),
     );
-    await expect(api("/auth/me")).rejects.toMatchObject({ status: 401 });
+    await expect(unwrap(api.GET("/api/v1/auth/me"))).rejects.toMatchObject({ status: 401 });
     expect(useAuthStore.getState().status).toBe("anonymous");
     expect(useAuthStore.getState().accessToken).toBeNull();
   });
@@ -79,7 +89,8 @@ describe("api client", () => {
     fetchMock.mockResolvedValueOnce(
       json(422, { error: { code: "validation_failed", message: "Bad value", details: [{ field: "value", reason: "too high" }] } }),
     );
-    const err = (await api("/glucose", { method: "POST", body: {} }).catch((e: unknown) => e)) as ApiError;
+    const body = { timestamp: "2026-03-01T08:00:00Z", value: 900, unit: "mg/dL", source: "manual" };
+    const err = (await unwrap(api.POST("/api/v1/glucose", { body })).catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe("validation_failed");
     expect(err.details[0].reason).toBe("too high");
@@ -87,7 +98,39 @@ describe("api client", () => {
 
   it("returns undefined for 204", async () => {
     fetchMock.mockResolvedValueOnce(new Response(null, { status: 204 }));
-    await expect(api("/glucose/1", { method: "DELETE" })).resolves.toBeUndefined();
+    await expect(unwrap(api.DELETE("/api/v1/glucose/{id}", { params: { path: { id: 1 } } }))).resolves.toBeUndefined();
+  });
+
+  it("sends a body again when it retries after a refresh", async () => {
+    const bodies: (string | undefined)[] = [];
+    fetchMock.mockImplementation(async (url: string, init: RequestInit) => {
+      if (url.endsWith("/auth/refresh"))
+        return json(200, { access_token: "new", token_type: "bearer", expires_in: 900, refresh_token: null, user });
+      bodies.push(init.body as string | undefined);
+      const auth = (init.headers as Record<string, string>).Authorization;
+      return auth === "Bearer new" ? json(201, { id: 1 }) : json(401, { error: { code: "unauthorized", message: "expired" } });
+    });
+    const body = { timestamp: "2026-03-01T08:00:00Z", value: 120, unit: "mg/dL", source: "manual" };
+    await unwrap(api.POST("/api/v1/glucose", { body }));
+    expect(bodies).toHaveLength(2);
+    expect(bodies.map((b) => JSON.parse(b ?? "null"))).toEqual([body, body]);
+  });
+
+  it("signs in without a token and keeps the server's answer to a wrong password", async () => {
+    fetchMock.mockResolvedValueOnce(json(401, { error: { code: "invalid_credentials", message: "Wrong email or password." } }));
+    const err = (await unwrap(publicApi.POST("/api/v1/auth/login", { body: { email: "a@b.c", password: "nope" } })).catch(
+      (e: unknown) => e,
+    )) as ApiError;
+    expect(err.message).toBe("Wrong email or password.");
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const [, init] = fetchMock.mock.calls[0];
+    expect(init.headers.Authorization).toBeUndefined();
+    expect(useAuthStore.getState().accessToken).toBe("old");
+  });
+
+  it("turns a network failure into an ApiError with status 0", async () => {
+    fetchMock.mockRejectedValueOnce(new TypeError("Failed to fetch"));
+    await expect(unwrap(api.GET("/api/v1/auth/me"))).rejects.toMatchObject({ status: 0, code: "network_error" });
   });
 
   it("logs out with the CSRF header and clears memory", async () => {

@@ -1,10 +1,11 @@
+import createClient from "openapi-fetch";
+import type { components, paths } from "./api-schema";
 import { useAuthStore } from "./auth-store";
 import { refreshSession } from "./refresh";
-import type { ErrorDetail } from "./types";
 
 export { logout, refreshSession } from "./refresh";
 
-export const API_BASE = "/api/v1";
+type ErrorDetail = components["schemas"]["ErrorDetail"];
 
 export class ApiError extends Error {
   constructor(
@@ -16,45 +17,6 @@ export class ApiError extends Error {
     super(message);
     this.name = "ApiError";
   }
-}
-
-type QueryValue = string | number | boolean | null | undefined | (string | number)[];
-
-export interface RequestOptions {
-  method?: "GET" | "POST" | "PUT" | "DELETE";
-  body?: unknown;
-  query?: Record<string, QueryValue>;
-  /** Send the bearer token and refresh on 401 (default true). */
-  auth?: boolean;
-  signal?: AbortSignal;
-}
-
-export interface ApiResponse<T> {
-  status: number;
-  data: T;
-}
-
-export function buildUrl(path: string, query?: Record<string, QueryValue>): string {
-  const url = path.startsWith("/api/") || path.startsWith("/healthz") ? path : `${API_BASE}${path}`;
-  if (!query) return url;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null || value === "") continue;
-    if (Array.isArray(value)) value.forEach((v) => params.append(key, String(v)));
-    else params.append(key, String(value));
-  }
-  const qs = params.toString();
-  return qs ? `${url}?${qs}` : url;
-}
-
-export async function toApiError(res: Response): Promise<ApiError> {
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    /* not JSON: fall through to a generic message */
-  }
-  return errorFromBody(res.status, body);
 }
 
 export function errorFromBody(status: number, body: unknown): ApiError {
@@ -82,57 +44,87 @@ function authHeader(token: string | null): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-/** Fetch JSON from the API with the in-memory token, refreshing once on a 401. */
-export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
-  const { method = "GET", body, query, auth = true, signal } = opts;
-  const url = buildUrl(path, query);
-  const isForm = typeof FormData !== "undefined" && body instanceof FormData;
+interface Outgoing {
+  url: string;
+  init: RequestInit & { headers: Record<string, string> };
+}
 
-  const send = (token: string | null) =>
-    fetch(url, {
-      method,
-      signal,
-      credentials: "same-origin",
-      headers: {
-        Accept: "application/json",
-        ...(body !== undefined && !isForm ? { "Content-Type": "application/json" } : {}),
-        ...(auth ? authHeader(token) : {}),
-      },
-      body: body === undefined ? undefined : isForm ? (body as FormData) : JSON.stringify(body),
-    });
+/**
+ * The typed client builds a Request; we send it as a URL and plain init. Its body is read once,
+ * as text, so a call retried after a 401 can send it again (a Request's body can be read once).
+ */
+async function outgoing(request: Request): Promise<Outgoing> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  request.headers.forEach((value, name) => {
+    if (name !== "accept") headers[name === "content-type" ? "Content-Type" : name] = value;
+  });
+  const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
+  const init = { method: request.method, headers, credentials: "same-origin" as const, signal: request.signal };
+  return { url: request.url, init: text ? { ...init, body: text } : init };
+}
 
-  let res: Response;
+/** A network failure becomes an ApiError with status 0; an abort stays an abort. */
+async function reachServer(send: () => Promise<Response>): Promise<Response> {
   try {
-    let token = auth ? useAuthStore.getState().accessToken : null;
-    if (auth && !token) token = await refreshSession();
-    res = await send(token);
-    if (res.status === 401 && auth) {
+    return await send();
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError(0, "network_error", defaultMessage(0));
+  }
+}
+
+/** Send with the in-memory token; on a 401 refresh once (single flight, across tabs) and retry. */
+async function fetchWithSession(request: Request): Promise<Response> {
+  const { url, init } = await outgoing(request);
+  const send = (token: string | null) => fetch(url, { ...init, headers: { ...init.headers, ...authHeader(token) } });
+  return reachServer(async () => {
+    let token = useAuthStore.getState().accessToken;
+    if (!token) token = await refreshSession();
+    let res = await send(token);
+    if (res.status === 401) {
       // Another request may already have refreshed; otherwise refresh once (single flight).
       const current = useAuthStore.getState().accessToken;
       const next = current && current !== token ? current : await refreshSession();
       if (next) res = await send(next);
     }
-  } catch (e) {
-    if (e instanceof DOMException && e.name === "AbortError") throw e;
-    throw new ApiError(0, "network_error", defaultMessage(0));
-  }
-
-  if (!res.ok) throw await toApiError(res);
-  if (res.status === 204) return { status: res.status, data: undefined as T };
-  const text = await res.text();
-  return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T };
+    return res;
+  });
 }
 
-export async function api<T>(path: string, opts?: RequestOptions): Promise<T> {
-  return (await apiRequest<T>(path, opts)).data;
+/** Sign-in, registration and password reset: no token, and a 401 is the answer, not a cue to refresh. */
+async function fetchWithoutSession(request: Request): Promise<Response> {
+  const { url, init } = await outgoing(request);
+  return reachServer(() => fetch(url, init));
 }
+
+// openapi-fetch builds a Request, which needs an absolute URL outside the browser (tests, build).
+const ORIGIN = typeof window === "undefined" ? "http://localhost" : window.location.origin;
+
+/** The API, typed from the server's OpenAPI schema (src/lib/api-schema.d.ts, `npm run gen:api`). */
+export const api = createClient<paths>({ baseUrl: ORIGIN, fetch: fetchWithSession });
+/** The same API without a session, for the signed-out pages. */
+export const publicApi = createClient<paths>({ baseUrl: ORIGIN, fetch: fetchWithoutSession });
+
+/** The data of a typed call, or its error as an ApiError (what React Query and the forms expect). */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw errorFromBody(response.status, error ?? null);
+  return data as T;
+}
+
+type UploadPath = "/api/v1/glucose/import/csv";
+type UploadResult<P extends UploadPath> = paths[P]["post"]["responses"][200]["content"]["application/json"];
 
 /** Multipart upload through XMLHttpRequest so the caller can show upload progress. */
-export async function uploadWithProgress<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+export async function uploadWithProgress<P extends UploadPath>(
+  path: P,
+  form: FormData,
+  onProgress: (fraction: number) => void,
+): Promise<UploadResult<P>> {
   const send = (token: string | null) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", buildUrl(path));
+      xhr.open("POST", path);
       xhr.withCredentials = true;
       if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
       xhr.setRequestHeader("Accept", "application/json");
@@ -161,5 +153,5 @@ export async function uploadWithProgress<T>(path: string, form: FormData, onProg
   }
   if (res.status < 200 || res.status >= 300) throw errorFromBody(res.status, body);
   onProgress(1);
-  return body as T;
+  return body as UploadResult<P>;
 }

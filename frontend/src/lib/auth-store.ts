@@ -1,5 +1,5 @@
 import { create } from "zustand";
-import type { User } from "./types";
+import type { User } from "./api-types";
 
 export type AuthStatus = "unknown" | "authenticated" | "anonymous";
 

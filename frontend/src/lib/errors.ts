@@ -1,5 +1,5 @@
 import { ApiError } from "./api";
-import type { ErrorDetail } from "./types";
+import type { ErrorDetail } from "./api-types";
 
 /**
  * Error messages for people. The API's messages are written for developers ("Value error, end
@@ -76,7 +76,7 @@ export function humanReason(reason: string): string {
   return sentence(bare);
 }
 
-function fieldName(field: string | undefined, ctx?: ErrorContext): string | null {
+function fieldName(field: string | null | undefined, ctx?: ErrorContext): string | null {
   if (!field) return null;
   const key =
     field

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { summaryCovers, windowFromDays } from "./period-stats";
-import type { DayStats } from "./types";
+import type { Schemas } from "./api-types";
+
+type DayStats = Schemas["Day"];
 
 function day(date: string, n: number, mean: number, sd: number, inRange: number, wear: number): DayStats {
   return {
@@ -13,6 +15,8 @@ function day(date: string, n: number, mean: number, sd: number, inRange: number,
     reading_count: n,
     wear_pct: wear,
     in_range_pct: inRange,
+    below_pct: 0,
+    above_pct: 100 - inRange,
     bands: { very_low_pct: 0, low_pct: 0, in_range_pct: inRange, high_pct: 100 - inRange, very_high_pct: 0 },
   };
 }
@@ -23,6 +27,7 @@ describe("windowFromDays", () => {
     const w = windowFromDays(
       {
         unit: "mg/dL",
+        timezone: "UTC",
         target_low: 70,
         target_high: 180,
         days: [day("2026-03-01", 10, 100, 10, 90, 50), day("2026-03-02", 30, 140, 20, 70, 75)],

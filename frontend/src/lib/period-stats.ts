@@ -1,5 +1,8 @@
 import { MGDL_PER_MMOL } from "./units";
-import type { BandPct, DailyResponse, DashboardSummary, SummaryWindow } from "./types";
+import type { Bands, DashboardSummary, SummaryWindow } from "./api-types";
+import type { Schemas } from "./api-types";
+
+type DailyResponse = Schemas["Daily"];
 
 /** Window lengths GET /dashboard/summary answers; other periods are built from /dashboard/daily. */
 export const SUMMARY_WINDOWS = [7, 14, 30, 90] as const;
@@ -11,7 +14,7 @@ export function summaryCovers(days: number): boolean {
   return (SUMMARY_WINDOWS as readonly number[]).includes(days);
 }
 
-const BAND_KEYS: (keyof BandPct)[] = ["very_low_pct", "low_pct", "in_range_pct", "high_pct", "very_high_pct"];
+const BAND_KEYS: (keyof Bands)[] = ["very_low_pct", "low_pct", "in_range_pct", "high_pct", "very_high_pct"];
 
 /**
  * A period's consensus metrics combined from its per-day statistics, for the lengths the summary
@@ -32,7 +35,7 @@ export function windowFromDays(daily: DailyResponse, days: number, startIso: str
   }
   const bands = Object.fromEntries(
     BAND_KEYS.map((k) => [k, n ? withData.reduce((s, d) => s + d.reading_count * (d.bands[k] ?? 0), 0) / n : 0]),
-  ) as unknown as BandPct;
+  ) as unknown as Bands;
   const expectedWithData = withData.reduce((s, d) => s + (d.wear_pct ? (d.reading_count * 100) / d.wear_pct : READINGS_PER_DAY), 0);
   const expected = expectedWithData + (days - withData.length) * READINGS_PER_DAY;
   const wear = expected > 0 ? Math.min(100, (100 * n) / expected) : 0;
@@ -43,6 +46,8 @@ export function windowFromDays(daily: DailyResponse, days: number, startIso: str
     end: endIso,
     mean,
     sd,
+    min: null,
+    max: null,
     cv_pct: mean && sd !== null ? (100 * sd) / mean : null,
     gmi_pct: meanMgdl === null ? null : 3.31 + 0.02392 * meanMgdl,
     reading_count: n,
@@ -53,5 +58,5 @@ export function windowFromDays(daily: DailyResponse, days: number, startIso: str
     bands,
     target_pct: bands.in_range_pct,
   };
-  return { unit: daily.unit, target_low: daily.target_low, target_high: daily.target_high, windows: [win] };
+  return { unit: daily.unit, timezone: daily.timezone, target_low: daily.target_low, target_high: daily.target_high, windows: [win] };
 }

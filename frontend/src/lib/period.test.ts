@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { canGoBack, canGoForward, defaultPeriod, periodEndMs, periodFromRange, periodLabel, shiftPeriod } from "./period";
-import type { DataRange } from "./types";
+import type { DataRange } from "./api-types";
 
 const NOW = Date.parse("2026-03-31T12:00:00Z");
 const range = (last: string | null): DataRange => ({
+  timezone: "UTC",
   first_reading_at: "2026-01-01T00:00:00Z",
   last_reading_at: last,
   first_day: "2026-01-01",

@@ -1,5 +1,5 @@
 import { formatDate, isoToZonedLocal, zonedLocalToIso } from "./time";
-import type { DataRange } from "./types";
+import type { DataRange } from "./api-types";
 
 /** The dashboard's period: `days` local days ending on `end` (YYYY-MM-DD, inclusive). */
 export interface Period {

@@ -1,6 +1,6 @@
 import { useAuthStore } from "./auth-store";
 import { CSRF_COOKIE, readCookie } from "./cookies";
-import type { TokenPair, User } from "./types";
+import type { TokenPair, User } from "./api-types";
 
 const REFRESH_URL = "/api/v1/auth/refresh";
 const LOGOUT_URL = "/api/v1/auth/logout";

@@ -1,4 +1,4 @@
-import type { SourceCounts, SourceKind } from "./types";
+import type { SourceCounts, SourceKind } from "./api-types";
 
 const KIND_WORDS: Record<SourceKind, [string, string]> = {
   glucose: ["glucose reading", "glucose readings"],

@@ -1,4 +1,12 @@
-import type { Unit } from "./types";
+import type { Schemas } from "./api-types";
+
+/** The two glucose units the API takes (ProfileIn.unit); its answers name the unit as a string. */
+export type Unit = NonNullable<Schemas["ProfileIn"]["unit"]>;
+
+/** A unit named by an API answer (`unit: string` in the schema), as one of the two we format. */
+export function asUnit(unit: string): Unit {
+  return unit === "mmol/L" ? "mmol/L" : "mg/dL";
+}
 
 export const MGDL_PER_MMOL = 18.0182;
 

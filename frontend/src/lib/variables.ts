@@ -1,4 +1,4 @@
-import type { Unit } from "./types";
+import type { Unit } from "./units";
 
 /**
  * Names people read for the insight variables (daily features and glucose outcomes), with units.

@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import { useAuthStore } from "@/lib/auth-store";
-import type { User } from "@/lib/types";
+import type { User } from "@/lib/api-types";
 
 export const testUser: User = {
   id: "u1",

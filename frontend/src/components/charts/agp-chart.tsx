@@ -2,7 +2,8 @@
 import { useMemo, useState } from "react";
 import { formatGlucose } from "@/lib/units";
 import { minuteOfDayLabel } from "@/lib/time";
-import type { AgpBin, Unit } from "@/lib/types";
+import type { AgpBin } from "@/lib/api-types";
+import type { Unit } from "@/lib/units";
 import { bandPath, linePath, linearScale, nearestIndex, niceTicks } from "./scale";
 import { useWidth } from "./use-width";
 

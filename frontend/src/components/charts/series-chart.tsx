@@ -2,7 +2,7 @@
 import { useMemo, useState } from "react";
 import { formatGlucose } from "@/lib/units";
 import { formatDateTime, formatShortDate, formatTime } from "@/lib/time";
-import type { Unit } from "@/lib/types";
+import type { Unit } from "@/lib/units";
 import { gapThresholdMs, linePath, linearScale, nearestIndex, niceTicks, timeTicks } from "./scale";
 import { useWidth } from "./use-width";
 

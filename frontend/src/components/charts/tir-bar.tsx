@@ -1,8 +1,9 @@
 import { bandRangeLabel, formatPct, TIR_BANDS } from "@/lib/units";
-import type { BandPct, Unit } from "@/lib/types";
+import type { Bands } from "@/lib/api-types";
+import type { Unit } from "@/lib/units";
 
 /** Stacked time-in-range bar in the 2019 consensus colours, highest band on the right. */
-export function TirBar({ bands, unit, label, bare = false }: { bands: BandPct; unit: Unit; label: string; bare?: boolean }) {
+export function TirBar({ bands, unit, label, bare = false }: { bands: Bands; unit: Unit; label: string; bare?: boolean }) {
   const summary = TIR_BANDS.map((b) => `${b.label} ${formatPct(bands[b.key])}`).join(", ");
   return (
     <div className="space-y-1.5">
@@ -36,7 +37,7 @@ export function TirBar({ bands, unit, label, bare = false }: { bands: BandPct; u
 }
 
 /** The band colours and ranges; with `bands`, each band's share, and `caption` says for which window. */
-export function TirLegend({ bands, unit, caption }: { bands?: BandPct; unit: Unit; caption?: string }) {
+export function TirLegend({ bands, unit, caption }: { bands?: Bands; unit: Unit; caption?: string }) {
   const list = (
     <ul className="grid grid-cols-2 gap-x-4 gap-y-1 text-xs text-slate-600">
       {TIR_BANDS.map((b) => (

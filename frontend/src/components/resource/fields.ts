@@ -40,10 +40,10 @@ export function roundToStep(v: number, step?: string): number {
   return Math.round(v * f) / f;
 }
 
-export function valuesFromItem(fields: FieldDef[], item: Record<string, unknown>, zone: string): FormValues {
+export function valuesFromItem(fields: FieldDef[], item: object, zone: string): FormValues {
   const values: FormValues = {};
   for (const f of fields) {
-    const v = item[f.name];
+    const v = (item as Record<string, unknown>)[f.name];
     if (v === null || v === undefined) values[f.name] = "";
     else if (f.kind === "datetime") values[f.name] = isoToZonedLocal(String(v), zone);
     else if (f.kind === "number" && typeof v === "number") values[f.name] = String(roundToStep(v, f.step));

@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCursorList, useResourceMutations } from "@/hooks/use-cursor-list";
+import { useRecordList, useRecordMutations, type RecordIn, type RecordKind, type RecordOf } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
 import { errorMessage } from "@/lib/utils";
 import { emptyValues, valuesFromItem, type FieldDef } from "./fields";
@@ -21,40 +21,43 @@ export interface Column<T> {
   className?: string;
 }
 
-interface Identified {
-  id: string;
-}
-
 /** A replaced entry keeps where it came from (PUT replaces the row; source defaults to manual). */
-function provenance(item: Identified): Record<string, unknown> {
-  const { source, external_id } = item as Identified & { source?: string; external_id?: string | null };
-  return source ? { source, external_id: external_id ?? null } : {};
+function provenance(item: { source: string; external_id: string | null }) {
+  return { source: item.source, external_id: item.external_id };
 }
 
-export function ResourcePage<T extends Identified>({
-  resource,
+/**
+ * The field config builds the body from the form's strings; the server validates it and a 422
+ * names the field (shown next to it), so the body is typed at this one boundary.
+ */
+function asBody<K extends RecordKind>(body: Record<string, unknown>): RecordIn<K> {
+  return body as RecordIn<K>;
+}
+
+export function ResourcePage<K extends Exclude<RecordKind, "glucose">>({
+  kind,
   title,
   description,
   singular,
   fields,
   columns,
 }: {
-  resource: string;
+  kind: K;
   title: string;
   description: string;
   singular: string;
   fields: FieldDef[];
-  columns: Column<T>[];
+  columns: Column<RecordOf<K>>[];
 }) {
   const user = useUser();
-  const list = useCursorList<T>(resource);
-  const { create, update, remove } = useResourceMutations<T>(resource);
-  const [editing, setEditing] = useState<T | null>(null);
+  const list = useRecordList(kind);
+  const { create, update, remove } = useRecordMutations(kind);
+  const [editing, setEditing] = useState<RecordOf<K> | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
 
   const conflict = `There is already a ${singular} at this time. Change the time, or edit the existing one below.`;
 
-  async function onDelete(item: T) {
+  async function onDelete(item: RecordOf<K>) {
     if (!window.confirm(`Delete this ${singular}? This cannot be undone.`)) return;
     setDeleteError(null);
     try {
@@ -81,7 +84,7 @@ export function ResourcePage<T extends Identified>({
             zone={user.zone}
             mode="create"
             submitLabel={`Add ${singular}`}
-            onSubmit={(body) => create.mutateAsync(body)}
+            onSubmit={(body) => create.mutateAsync(asBody<K>(body))}
           />
         </CardContent>
       </Card>
@@ -151,12 +154,12 @@ export function ResourcePage<T extends Identified>({
           <DialogContent title={`Edit ${singular}`}>
             <ResourceForm
               fields={fields}
-              initial={valuesFromItem(fields, editing as unknown as Record<string, unknown>, user.zone)}
+              initial={valuesFromItem(fields, editing, user.zone)}
               zone={user.zone}
               mode="update"
               submitLabel="Save changes"
               conflict={conflict}
-              onSubmit={(body) => update.mutateAsync({ id: String(editing.id), body: { ...body, ...provenance(editing) } })}
+              onSubmit={(body) => update.mutateAsync({ id: editing.id, body: asBody<K>({ ...body, ...provenance(editing) }) })}
               onDone={() => setEditing(null)}
             />
           </DialogContent>

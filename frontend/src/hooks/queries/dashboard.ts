@@ -1,16 +1,15 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { api } from "@/lib/api";
+import { api, unwrap } from "@/lib/api";
 import { periodEndMs, periodStart, type Period } from "@/lib/period";
 import { summaryCovers, windowFromDays } from "@/lib/period-stats";
 import { zonedLocalToIso } from "@/lib/time";
-import type { AgpResponse, DailyResponse, DashboardSummary, DataRange, SeriesResponse } from "@/lib/types";
 
 /** Where the account's readings start and end; decides the default period and the empty state. */
 export function useDataRange() {
   return useQuery({
     queryKey: ["dashboard", "data-range"],
-    queryFn: ({ signal }) => api<DataRange>("/dashboard/data-range", { signal }),
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/dashboard/data-range", { signal })),
   });
 }
 
@@ -24,9 +23,9 @@ export function usePeriodSummary(period: Period, zone: string, now: number, enab
     queryKey: ["dashboard", "period-summary", days, end],
     enabled,
     queryFn: async ({ signal }) => {
-      if (summaryCovers(days)) return api<DashboardSummary>("/dashboard/summary", { query: { days, end }, signal });
+      if (summaryCovers(days)) return unwrap(api.GET("/api/v1/dashboard/summary", { params: { query: { days: [days], end } }, signal }));
       const start = periodStart(period);
-      const daily = await api<DailyResponse>("/dashboard/daily", { query: { start, end }, signal });
+      const daily = await unwrap(api.GET("/api/v1/dashboard/daily", { params: { query: { start, end } }, signal }));
       const startIso = zonedLocalToIso(`${start}T00:00`, zone);
       return windowFromDays(daily, days, startIso, new Date(periodEndMs(period, zone, now)).toISOString());
     },
@@ -37,13 +36,14 @@ export function useAgp(days: number, end: string, enabled = true) {
   return useQuery({
     queryKey: ["dashboard", "agp", days, end],
     enabled,
-    queryFn: ({ signal }) => api<AgpResponse>("/dashboard/agp", { query: { days, end }, signal }),
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/dashboard/agp", { params: { query: { days, end } }, signal })),
   });
 }
 
 export function useSeries(startIso: string, endIso: string, points = 500) {
   return useQuery({
     queryKey: ["glucose", "series", startIso, endIso, points],
-    queryFn: ({ signal }) => api<SeriesResponse>("/glucose/series", { query: { start: startIso, end: endIso, points }, signal }),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/glucose/series", { params: { query: { start: startIso, end: endIso, points } }, signal })),
   });
 }

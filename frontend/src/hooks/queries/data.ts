@@ -1,16 +1,13 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api } from "@/lib/api";
-import type { DataSources, SourceCounts, SourceDeleted } from "@/lib/types";
-
-export type DemoCounts = SourceCounts;
+import { api, unwrap } from "@/lib/api";
 
 /** POST /demo/load; `confirm` loads even when the account already has its own readings. */
 export function useLoadDemo() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (confirm: boolean = false) =>
-      api<DemoCounts>("/demo/load", { method: "POST", query: confirm ? { confirm: true } : undefined }),
+      unwrap(api.POST("/api/v1/demo/load", { params: { query: confirm ? { confirm: true } : {} } })),
     onSuccess: () => queryClient.invalidateQueries(),
   });
 }
@@ -19,7 +16,7 @@ export function useDataSources(enabled = true) {
   return useQuery({
     queryKey: ["data", "sources"],
     enabled,
-    queryFn: ({ signal }) => api<DataSources>("/data/sources", { signal }),
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/data/sources", { signal })),
   });
 }
 
@@ -27,7 +24,7 @@ export function useDataSources(enabled = true) {
 export function useDeleteSource() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (source: string) => api<SourceDeleted>(`/data/sources/${encodeURIComponent(source)}`, { method: "DELETE" }),
+    mutationFn: (source: string) => unwrap(api.DELETE("/api/v1/data/sources/{source}", { params: { path: { source } } })),
     onSuccess: () => queryClient.invalidateQueries(),
   });
 }

@@ -1,13 +1,19 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { api } from "@/lib/api";
-import type { GlucoseReading, Page } from "@/lib/types";
+import { api, unwrap, uploadWithProgress } from "@/lib/api";
 
 /** The newest two readings: the current value and the one before it (for the change). */
 export function useLatestReadings() {
   return useQuery({
     queryKey: ["glucose", "latest"],
-    queryFn: ({ signal }) => api<Page<GlucoseReading>>("/glucose", { query: { limit: 2 }, signal }),
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/glucose", { params: { query: { limit: 2 } }, signal })),
     select: (page) => page.items,
   });
+}
+
+/** Upload a CSV export (multipart, through XMLHttpRequest so `onProgress` sees the upload). */
+export function uploadGlucoseCsv(file: File, onProgress: (fraction: number) => void) {
+  const form = new FormData();
+  form.append("file", file);
+  return uploadWithProgress("/api/v1/glucose/import/csv", form, onProgress);
 }

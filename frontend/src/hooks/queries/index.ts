@@ -1,3 +1,6 @@
+export * from "./auth";
 export * from "./dashboard";
-export * from "./glucose";
 export * from "./data";
+export * from "./glucose";
+export * from "./insights";
+export * from "./records";

@@ -6,7 +6,8 @@ import { useLatestReadings } from "@/hooks/queries";
 import { useClock } from "@/hooks/use-clock";
 import { formatAge, formatDateTime, formatTime } from "@/lib/time";
 import { parseTrend } from "@/lib/trend";
-import type { GlucoseReading, Unit } from "@/lib/types";
+import type { GlucoseReading } from "@/lib/api-types";
+import type { Unit } from "@/lib/units";
 import { bandOf, formatGlucose, formatGlucoseChange, mgdlToUnit } from "@/lib/units";
 
 /** After this long without a reading the value is flagged as old (CGMs send every 5 minutes). */

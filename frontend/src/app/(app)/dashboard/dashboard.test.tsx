@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, renderWithClient, routeFetch, signInTestUser } from "@/test/render";
-import type { DashboardSummary, DataRange, GlucoseReading, SummaryWindow } from "@/lib/types";
+import type { DashboardSummary, DataRange, GlucoseReading, SummaryWindow } from "@/lib/api-types";
 import { Dashboard } from "./dashboard";
 
 const NOW = "2026-03-31T12:00:00Z";
@@ -13,6 +13,8 @@ function win(days: number, mean: number | null, count: number): SummaryWindow {
     end: "2026-03-31T12:00:00Z",
     mean,
     sd: mean ? 1.9 : null,
+    min: mean ? 3.1 : null,
+    max: mean ? 14.2 : null,
     cv_pct: mean ? 28.4 : null,
     gmi_pct: mean ? 6.62 : null,
     reading_count: count,
@@ -27,12 +29,14 @@ function win(days: number, mean: number | null, count: number): SummaryWindow {
 
 const summaryFor = (days: number, count = 4000): DashboardSummary => ({
   unit: "mmol/L",
+  timezone: "UTC",
   target_low: 3.9,
   target_high: 10,
   windows: [win(days, count ? 7.84 : null, count)],
 });
 
 const range = (over: Partial<DataRange> = {}): DataRange => ({
+  timezone: "UTC",
   first_reading_at: "2025-12-01T00:00:00Z",
   last_reading_at: "2026-03-31T11:55:00Z",
   first_day: "2025-12-01",
@@ -44,7 +48,7 @@ const range = (over: Partial<DataRange> = {}): DataRange => ({
 function reading(minutesAgo: number, mgdl: number, trend: string | null): GlucoseReading {
   const t = new Date(Date.parse(NOW) - minutesAgo * 60000).toISOString();
   return {
-    id: String(minutesAgo),
+    id: minutesAgo,
     timestamp: t,
     utc_offset_min: 0,
     value: mgdl,

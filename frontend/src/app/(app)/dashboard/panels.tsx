@@ -10,8 +10,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Segmented } from "@/components/ui/segmented";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatDateTime } from "@/lib/time";
-import type { AgpResponse, DashboardSummary, SeriesResponse, SummaryWindow } from "@/lib/types";
-import { formatGlucose, formatPct } from "@/lib/units";
+import type { AgpResponse, DashboardSummary, SeriesResponse, SummaryWindow } from "@/lib/api-types";
+import { asUnit, formatGlucose, formatPct } from "@/lib/units";
 
 function SufficiencyBadge({ w }: { w: SummaryWindow }) {
   return w.sufficient_data ? (
@@ -35,7 +35,7 @@ export function TimeInRangeCard({
   summary: DashboardSummary;
   periodText: string;
 }) {
-  const unit = summary.unit;
+  const unit = asUnit(summary.unit);
   return (
     <Card data-testid="tir-card">
       <CardHeader className="flex-row items-start justify-between gap-3 pb-2">
@@ -46,7 +46,7 @@ export function TimeInRangeCard({
           </CardDescription>
         </div>
         <p
-          className={`text-3xl font-semibold tabular-nums ${w.bands.in_range_pct < 70 ? "text-amber-800" : "text-slate-900"}`}
+          className={`text-3xl font-semibold tabular-nums ${(w.bands.in_range_pct ?? 0) < 70 ? "text-amber-800" : "text-slate-900"}`}
           data-testid="stat-tir"
         >
           {formatPct(w.bands.in_range_pct)}
@@ -89,7 +89,7 @@ function StatCard({
 }
 
 export function KeyMetrics({ window: w, summary, periodText }: { window: SummaryWindow; summary: DashboardSummary; periodText: string }) {
-  const unit = summary.unit;
+  const unit = asUnit(summary.unit);
   const cvHigh = w.cv_pct !== null && w.cv_pct > 36;
   return (
     <section aria-labelledby="stats-heading" className="space-y-3">
@@ -123,7 +123,7 @@ export function KeyMetrics({ window: w, summary, periodText }: { window: Summary
           testId="stat-wear"
           value={formatPct(w.wear_pct)}
           note={`${w.reading_count.toLocaleString("en")} of ${w.expected_count.toLocaleString("en")} expected readings`}
-          tone={w.wear_pct < 70 ? "warn" : "ok"}
+          tone={w.wear_pct === null || w.wear_pct < 70 ? "warn" : "ok"}
         />
       </div>
       <p className="text-xs text-slate-500">
@@ -187,7 +187,7 @@ export function SeriesCard({
           <SeriesChart
             points={series.data.points}
             bucketS={series.data.bucket_s}
-            unit={series.data.unit}
+            unit={asUnit(series.data.unit)}
             targetLow={targetLow}
             targetHigh={targetHigh}
             startMs={startMs}
@@ -226,7 +226,7 @@ export function AgpCard({
         ) : agp.isError ? (
           <QueryError error={agp.error} onRetry={() => agp.refetch()} />
         ) : (
-          <AgpChart bins={agp.data.bins} unit={agp.data.unit} targetLow={targetLow} targetHigh={targetHigh} days={agp.data.days} />
+          <AgpChart bins={agp.data.bins} unit={asUnit(agp.data.unit)} targetLow={targetLow} targetHigh={targetHigh} days={agp.data.days} />
         )}
       </CardContent>
     </Card>

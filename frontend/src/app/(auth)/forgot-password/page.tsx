@@ -5,10 +5,11 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { api } from "@/lib/api";
+import { useForgotPassword } from "@/hooks/queries";
 import { errorMessage } from "@/lib/utils";
 
 export default function ForgotPasswordPage() {
+  const forgot = useForgotPassword();
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -19,7 +20,7 @@ export default function ForgotPasswordPage() {
     setBusy(true);
     setError(null);
     try {
-      await api("/auth/forgot-password", { method: "POST", auth: false, body: { email: email.trim() } });
+      await forgot.mutateAsync(email.trim());
       setSent(true);
     } catch (err) {
       setError(errorMessage(err));

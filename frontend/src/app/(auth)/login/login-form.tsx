@@ -6,13 +6,14 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { useSignIn } from "@/hooks/queries";
 import { safeNext } from "@/hooks/use-safe-next";
-import { signIn } from "@/lib/session";
 import { errorMessage } from "@/lib/utils";
 
 export function LoginForm() {
   const router = useRouter();
   const params = useSearchParams();
+  const signIn = useSignIn();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -23,7 +24,7 @@ export function LoginForm() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(email.trim(), password);
+      await signIn.mutateAsync({ email: email.trim(), password });
       router.replace(safeNext(params.get("next")));
     } catch (err) {
       setError(errorMessage(err));

@@ -6,14 +6,15 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input, NativeSelect } from "@/components/ui/input";
-import { api } from "@/lib/api";
+import { useRegister, useSignIn } from "@/hooks/queries";
 import { browserTimeZone } from "@/lib/time";
-import type { Unit, User } from "@/lib/types";
+import type { Unit } from "@/lib/units";
 import { errorMessage } from "@/lib/utils";
-import { signIn } from "@/lib/session";
 
 export function RegisterForm() {
   const router = useRouter();
+  const register = useRegister();
+  const signIn = useSignIn();
   const [displayName, setDisplayName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -30,12 +31,14 @@ export function RegisterForm() {
     setBusy(true);
     setError(null);
     try {
-      await api<User>("/auth/register", {
-        method: "POST",
-        auth: false,
-        body: { email: email.trim(), password, display_name: displayName.trim() || undefined, timezone: browserTimeZone(), unit },
+      await register.mutateAsync({
+        email: email.trim(),
+        password,
+        display_name: displayName.trim() || undefined,
+        timezone: browserTimeZone(),
+        unit,
       });
-      await signIn(email.trim(), password);
+      await signIn.mutateAsync({ email: email.trim(), password });
       router.replace("/dashboard/");
     } catch (err) {
       setError(errorMessage(err));

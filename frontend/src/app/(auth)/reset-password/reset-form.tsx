@@ -6,11 +6,12 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { api } from "@/lib/api";
+import { useResetPassword } from "@/hooks/queries";
 import { errorMessage } from "@/lib/utils";
 
 export function ResetForm() {
   const router = useRouter();
+  const reset = useResetPassword();
   const token = useSearchParams().get("token") ?? "";
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
@@ -24,7 +25,7 @@ export function ResetForm() {
     setBusy(true);
     setError(null);
     try {
-      await api("/auth/reset-password", { method: "POST", auth: false, body: { token, new_password: password } });
+      await reset.mutateAsync({ token, new_password: password });
       router.replace("/login/?reset=1");
     } catch (err) {
       setError(errorMessage(err));

@@ -1,18 +1,8 @@
 "use client";
 import type { FieldDef } from "@/components/resource/fields";
 import { ResourcePage, type Column } from "@/components/resource/resource-page";
+import type { ActivityEntry } from "@/lib/api-types";
 import { formatDateTime, formatDuration } from "@/lib/time";
-
-interface ActivityItem {
-  id: string;
-  start: string;
-  end: string;
-  activity_type: string;
-  intensity: string | null;
-  kcal: number | null;
-  steps: number | null;
-  avg_hr: number | null;
-}
 
 const FIELDS: FieldDef[] = [
   { name: "start", label: "Start", kind: "datetime", required: true },
@@ -39,7 +29,7 @@ const FIELDS: FieldDef[] = [
   { name: "avg_hr", label: "Average heart rate (bpm)", kind: "number", min: 20, max: 250, step: "1" },
 ];
 
-const COLUMNS: Column<ActivityItem>[] = [
+const COLUMNS: Column<ActivityEntry>[] = [
   { header: "Start", render: (a, zone) => formatDateTime(a.start, zone) },
   { header: "Activity", render: (a) => a.activity_type },
   { header: "Duration", render: (a) => formatDuration((Date.parse(a.end) - Date.parse(a.start)) / 60000) },
@@ -49,8 +39,8 @@ const COLUMNS: Column<ActivityItem>[] = [
 
 export function ActivitiesView() {
   return (
-    <ResourcePage<ActivityItem>
-      resource="activities"
+    <ResourcePage
+      kind="activities"
       title="Activities"
       singular="activity"
       description="Exercise and movement. Activity often lowers glucose during and for hours after."

@@ -6,8 +6,8 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { Progress } from "@/components/ui/progress";
-import { uploadWithProgress } from "@/lib/api";
-import type { BulkReport } from "@/lib/types";
+import { uploadGlucoseCsv } from "@/hooks/queries";
+import type { BulkReport } from "@/lib/api-types";
 import { humanReason } from "@/lib/errors";
 import { errorMessage } from "@/lib/utils";
 
@@ -65,10 +65,8 @@ export function CsvUpload() {
     setError(null);
     setReport(null);
     setProgress(0);
-    const form = new FormData();
-    form.append("file", file);
     try {
-      const result = await uploadWithProgress<BulkReport>("/glucose/import/csv", form, setProgress);
+      const result = await uploadGlucoseCsv(file, setProgress);
       setReport(result);
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ["glucose"] }),

@@ -1,11 +1,11 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, renderWithClient, routeFetch, signInTestUser } from "@/test/render";
-import type { GlucoseReading } from "@/lib/types";
+import type { GlucoseReading } from "@/lib/api-types";
 import { GlucoseView } from "./glucose-view";
 
 const stored: GlucoseReading = {
-  id: "7",
+  id: 7,
   timestamp: "2026-03-01T08:00:00Z",
   utc_offset_min: 0,
   value: 142,

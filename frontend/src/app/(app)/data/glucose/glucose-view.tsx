@@ -11,12 +11,12 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useCursorList, useResourceMutations } from "@/hooks/use-cursor-list";
+import { useRecordList, useRecordMutations } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
 import { sourceLabel } from "@/lib/sources";
 import { formatDateTime } from "@/lib/time";
 import { parseTrend } from "@/lib/trend";
-import type { GlucoseReading } from "@/lib/types";
+import type { GlucoseReading } from "@/lib/api-types";
 import { formatGlucose, mgdlToUnit } from "@/lib/units";
 import { errorMessage } from "@/lib/utils";
 import { CsvUpload } from "./csv-upload";
@@ -24,8 +24,8 @@ import { ReadingForm } from "./reading-form";
 
 function RecentReadings() {
   const user = useUser();
-  const list = useCursorList<GlucoseReading>("glucose", 20);
-  const { remove } = useResourceMutations<GlucoseReading>("glucose");
+  const list = useRecordList("glucose", 20);
+  const { remove } = useRecordMutations("glucose");
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState<GlucoseReading | null>(null);
 
@@ -33,7 +33,7 @@ function RecentReadings() {
     if (!window.confirm("Delete this reading? This cannot be undone.")) return;
     setError(null);
     try {
-      await remove.mutateAsync(String(r.id));
+      await remove.mutateAsync(r.id);
     } catch (err) {
       setError(errorMessage(err));
     }

@@ -4,11 +4,11 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { useResourceMutations } from "@/hooks/use-cursor-list";
+import { useRecordMutations } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
 import { formatDateTime, isoToZonedLocal, zonedLocalToIso } from "@/lib/time";
-import type { GlucoseReading } from "@/lib/types";
-import { formatGlucose, glucoseInputProps, mgdlToUnit, roundGlucose } from "@/lib/units";
+import type { GlucoseReading } from "@/lib/api-types";
+import { asUnit, formatGlucose, glucoseInputProps, mgdlToUnit, roundGlucose } from "@/lib/units";
 import { errorMessage } from "@/lib/utils";
 
 export const READING_CONFLICT = "There is already a reading at this time. Change the time, or edit the existing reading below.";
@@ -24,7 +24,7 @@ function nowLocal(zone: string): string {
  */
 export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onDone?: () => void }) {
   const user = useUser();
-  const { create, update } = useResourceMutations<GlucoseReading>("glucose");
+  const { create, update } = useRecordMutations("glucose");
   const bounds = glucoseInputProps(user.unit);
   const [value, setValue] = useState(() => (reading ? String(roundGlucose(mgdlToUnit(reading.value_mgdl, user.unit), user.unit)) : ""));
   const [when, setWhen] = useState(() => (reading ? isoToZonedLocal(reading.timestamp, user.zone, true) : nowLocal(user.zone)));
@@ -57,12 +57,12 @@ export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onD
           trend: reading.trend,
           device: reading.device,
         };
-        await update.mutateAsync({ id: String(reading.id), body });
+        await update.mutateAsync({ id: reading.id, body });
         onDone?.();
         return;
       }
       const r = await create.mutateAsync({ timestamp, value: n, unit: user.unit, source: "manual" });
-      setSaved(`Saved ${formatGlucose(r.value, r.unit as GlucoseReading["unit"], true)} at ${formatDateTime(r.timestamp, user.zone)}.`);
+      setSaved(`Saved ${formatGlucose(r.value, asUnit(r.unit), true)} at ${formatDateTime(r.timestamp, user.zone)}.`);
       setValue("");
       setWhen(nowLocal(user.zone));
     } catch (err) {

@@ -1,15 +1,8 @@
 "use client";
 import type { FieldDef } from "@/components/resource/fields";
 import { ResourcePage, type Column } from "@/components/resource/resource-page";
+import type { InsulinDose } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/time";
-
-interface InsulinDose {
-  id: string;
-  timestamp: string;
-  units: number;
-  kind: "bolus" | "basal";
-  insulin_type: string | null;
-}
 
 const KINDS = [
   { value: "bolus", label: "Bolus (meal or correction)" },
@@ -55,8 +48,8 @@ const COLUMNS: Column<InsulinDose>[] = [
 
 export function InsulinView() {
   return (
-    <ResourcePage<InsulinDose>
-      resource="insulin"
+    <ResourcePage
+      kind="insulin"
       title="Insulin"
       singular="insulin dose"
       description="Bolus and basal doses. Insights use them to relate insulin to your glucose; the forecast counts insulin on board."

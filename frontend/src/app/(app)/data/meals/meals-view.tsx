@@ -1,18 +1,8 @@
 "use client";
 import type { FieldDef } from "@/components/resource/fields";
 import { ResourcePage, type Column } from "@/components/resource/resource-page";
+import type { Meal } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/time";
-
-interface Meal {
-  id: string;
-  timestamp: string;
-  carbs_g: number | null;
-  protein_g: number | null;
-  fat_g: number | null;
-  kcal: number | null;
-  description: string | null;
-  meal_type: string | null;
-}
 
 const grams = { kind: "number" as const, min: 0, max: 1000, step: "1" };
 
@@ -48,8 +38,8 @@ const COLUMNS: Column<Meal>[] = [
 
 export function MealsView() {
   return (
-    <ResourcePage<Meal>
-      resource="meals"
+    <ResourcePage
+      kind="meals"
       title="Meals"
       singular="meal"
       description="What and when you ate. Carbohydrates matter most for glucose."

@@ -1,19 +1,8 @@
 "use client";
 import type { FieldDef } from "@/components/resource/fields";
 import { ResourcePage, type Column } from "@/components/resource/resource-page";
+import type { SleepEntry } from "@/lib/api-types";
 import { formatDateTime, formatDuration, formatTime, lastNight } from "@/lib/time";
-
-interface Sleep {
-  id: string;
-  start: string;
-  end: string;
-  in_bed_min: number | null;
-  asleep_min: number | null;
-  awake_min: number | null;
-  deep_min: number | null;
-  core_min: number | null;
-  rem_min: number | null;
-}
 
 const mins = { kind: "number" as const, min: 0, max: 1440, step: "1" };
 
@@ -28,7 +17,7 @@ const FIELDS: FieldDef[] = [
   { name: "awake_min", label: "Awake (min)", ...mins },
 ];
 
-const COLUMNS: Column<Sleep>[] = [
+const COLUMNS: Column<SleepEntry>[] = [
   { header: "Bedtime", render: (s, zone) => formatDateTime(s.start, zone) },
   { header: "Wake", render: (s, zone) => formatTime(s.end, zone) },
   {
@@ -45,8 +34,8 @@ const COLUMNS: Column<Sleep>[] = [
 
 export function SleepView() {
   return (
-    <ResourcePage<Sleep>
-      resource="sleep"
+    <ResourcePage
+      kind="sleep"
       title="Sleep"
       singular="sleep entry"
       description="Nights of sleep. Used by insights to relate sleep to next-day glucose."

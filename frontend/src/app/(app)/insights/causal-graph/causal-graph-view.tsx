@@ -7,8 +7,8 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useInsight } from "@/hooks/use-insight";
-import type { CausalEdge, CausalGraphData } from "@/lib/types";
+import { useInsight } from "@/hooks/queries";
+import type { CausalEdge, CausalGraphData } from "@/lib/insight-payloads";
 import { edgeId, isPositive, NEGATIVE_COLOR, POSITIVE_COLOR } from "./edge-id";
 import { nodeLabel } from "./node-label";
 

@@ -1,4 +1,4 @@
-import type { CausalEdge } from "@/lib/types";
+import type { CausalEdge } from "@/lib/insight-payloads";
 
 export function edgeId(e: Pick<CausalEdge, "source" | "target" | "lag">): string {
   return `${e.source}->${e.target}@${e.lag}`;

@@ -16,7 +16,7 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useEffect } from "react";
-import type { CausalGraphData } from "@/lib/types";
+import type { CausalGraphData } from "@/lib/insight-payloads";
 import { variableName } from "@/lib/variables";
 import { edgeId, isPositive, NEGATIVE_COLOR, POSITIVE_COLOR, strokeWidthFor } from "./edge-id";
 import { bezierPoint, placeLabels, type EdgeGeometry } from "./label-layout";

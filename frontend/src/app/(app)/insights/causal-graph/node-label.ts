@@ -1,4 +1,4 @@
-import type { CausalNode } from "@/lib/types";
+import type { CausalNode } from "@/lib/insight-payloads";
 import { isKnownVariable, variableLabel } from "@/lib/variables";
 
 /**

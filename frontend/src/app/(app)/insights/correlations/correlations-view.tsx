@@ -6,9 +6,9 @@ import { correlationColor, textColorFor } from "@/components/charts/heatmap-colo
 import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Segmented } from "@/components/ui/segmented";
-import { useInsight } from "@/hooks/use-insight";
+import { useInsight } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
-import type { CorrelationCell, CorrelationsData } from "@/lib/types";
+import type { CorrelationCell, CorrelationsData } from "@/lib/insight-payloads";
 import { variableLabel, variableName } from "@/lib/variables";
 
 const SIGNIFICANT_Q = 0.05;

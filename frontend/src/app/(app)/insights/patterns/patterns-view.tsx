@@ -7,10 +7,11 @@ import { useWidth } from "@/components/charts/use-width";
 import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { useInsight } from "@/hooks/use-insight";
+import { useInsight } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
 import { formatDate, formatDateTime, formatDuration, formatShortDate, formatTime, formatWeekdayTime, minuteOfDayLabel } from "@/lib/time";
-import type { AnomaliesData, Anomaly, Motif, Novelty, PatternsData, Unit } from "@/lib/types";
+import type { AnomaliesData, Anomaly, Motif, Novelty, PatternsData } from "@/lib/insight-payloads";
+import type { Unit } from "@/lib/units";
 import { formatGlucose, mgdlToUnit } from "@/lib/units";
 
 /** Motif and anomaly shapes come in mg/dL (the envelope names no unit); show them in the user's unit. */

@@ -12,7 +12,7 @@ import {
   YAxis,
 } from "recharts";
 import { formatTime } from "@/lib/time";
-import type { Unit } from "@/lib/types";
+import type { Unit } from "@/lib/units";
 import { formatGlucose } from "@/lib/units";
 import type { ForecastRow } from "./forecast-data";
 

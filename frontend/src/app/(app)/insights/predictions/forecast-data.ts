@@ -1,4 +1,5 @@
-import type { PredictionsData, Unit } from "@/lib/types";
+import type { PredictionsData } from "@/lib/insight-payloads";
+import type { Unit } from "@/lib/units";
 import { mgdlToUnit, unitToMgdl } from "@/lib/units";
 
 export interface ForecastRow {

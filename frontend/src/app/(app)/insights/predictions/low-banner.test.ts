@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PredictionsData } from "@/lib/types";
+import type { PredictionsData } from "@/lib/insight-payloads";
 import { formatChance, lowBanner } from "./low-banner";
 
 const base = { last_reading_at: "2026-03-31T12:00:00Z", last_value: 112, unit: "mg/dL" as const, horizons: [] };

@@ -1,5 +1,6 @@
 import { formatTime } from "@/lib/time";
-import type { ForecastPathPoint, LowRisk, PredictionsData, Unit } from "@/lib/types";
+import type { ForecastPathPoint, LowRisk, PredictionsData } from "@/lib/insight-payloads";
+import type { Unit } from "@/lib/units";
 import { formatGlucose, mgdlToUnit } from "@/lib/units";
 
 export interface LowBanner {

@@ -8,7 +8,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Skeleton } from "@/components/ui/skeleton";
 import { useDataSources } from "@/hooks/queries";
 import { describeCounts, sourceLabel, totalCount } from "@/lib/sources";
-import type { SourceDeleted, SourceKind } from "@/lib/types";
+import type { SourceDeleted, SourceKind } from "@/lib/api-types";
 
 const COLUMNS: { kind: SourceKind; label: string }[] = [
   { kind: "glucose", label: "Glucose" },

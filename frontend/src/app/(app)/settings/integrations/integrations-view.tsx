@@ -1,5 +1,4 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Check, Copy, KeyRound } from "lucide-react";
 import { useState } from "react";
 import { PageHeader } from "@/components/app-shell";
@@ -11,10 +10,10 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
+import { useApiKeys, useCreateApiKey, useRevokeApiKey } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
-import { api } from "@/lib/api";
 import { formatDateTime } from "@/lib/time";
-import type { ApiKey, ApiKeyScope } from "@/lib/types";
+import type { ApiKeyScope } from "@/lib/api-types";
 import { errorMessage } from "@/lib/utils";
 
 const SCOPES: { value: ApiKeyScope; label: string; hint: string }[] = [
@@ -49,25 +48,14 @@ function NewKey({ secret }: { secret: string }) {
 
 export function IntegrationsView() {
   const user = useUser();
-  const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: ["api-keys"], queryFn: ({ signal }) => api<ApiKey[]>("/auth/api-keys", { signal }) });
+  const keys = useApiKeys();
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<ApiKeyScope[]>(["read"]);
   const [secret, setSecret] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
 
-  const create = useMutation({
-    mutationFn: () => api<ApiKey>("/auth/api-keys", { method: "POST", body: { name: name.trim(), scopes } }),
-    onSuccess: (k) => {
-      setSecret(k.key ?? null);
-      setName("");
-      void queryClient.invalidateQueries({ queryKey: ["api-keys"] });
-    },
-  });
-  const revoke = useMutation({
-    mutationFn: (id: string) => api(`/auth/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["api-keys"] }),
-  });
+  const create = useCreateApiKey();
+  const revoke = useRevokeApiKey();
 
   function onCreate(e: React.FormEvent) {
     e.preventDefault();
@@ -75,7 +63,15 @@ export function IntegrationsView() {
     if (scopes.length === 0) return setFormError("Choose at least one permission.");
     setFormError(null);
     setSecret(null);
-    create.mutate();
+    create.mutate(
+      { name: name.trim(), scopes },
+      {
+        onSuccess: (k) => {
+          setSecret(k.key);
+          setName("");
+        },
+      },
+    );
   }
 
   return (

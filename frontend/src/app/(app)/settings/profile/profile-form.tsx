@@ -1,15 +1,13 @@
 "use client";
-import { useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input, NativeSelect } from "@/components/ui/input";
+import { useUpdateProfile } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
-import { api } from "@/lib/api";
-import { useAuthStore } from "@/lib/auth-store";
 import { listTimeZones } from "@/lib/time";
-import type { Unit, User } from "@/lib/types";
+import type { Unit } from "@/lib/units";
 import { formatGlucose, glucoseInputProps, mgdlToUnit, unitToMgdl } from "@/lib/units";
 import { errorMessage } from "@/lib/utils";
 
@@ -17,7 +15,7 @@ const show = (mgdl: number, unit: Unit) => formatGlucose(mgdlToUnit(mgdl, unit),
 
 export function ProfileForm() {
   const user = useUser();
-  const queryClient = useQueryClient();
+  const updateProfile = useUpdateProfile();
   const zones = useMemo(() => {
     const all = listTimeZones();
     return all.includes(user.timezone) ? all : [user.timezone, ...all];
@@ -50,13 +48,13 @@ export function ProfileForm() {
     setBusy(true);
     setError(null);
     try {
-      const updated = await api<User>("/auth/profile", {
-        method: "PUT",
-        body: { display_name: displayName.trim() || null, unit, timezone, target_low_mgdl: lowMgdl, target_high_mgdl: highMgdl },
+      await updateProfile.mutateAsync({
+        display_name: displayName.trim() || null,
+        unit,
+        timezone,
+        target_low_mgdl: lowMgdl,
+        target_high_mgdl: highMgdl,
       });
-      useAuthStore.getState().setUser(updated);
-      // Every glucose answer depends on the unit and targets: refetch everything.
-      await queryClient.invalidateQueries();
       setSaved(true);
     } catch (err) {
       setError(errorMessage(err));

@@ -1,5 +1,4 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { MonitorSmartphone } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -10,17 +9,14 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
+import { useChangePassword, useRevokeSession, useSessions, useSignOutEverywhere } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
-import { api } from "@/lib/api";
-import { useAuthStore } from "@/lib/auth-store";
-import { announceSignedOut } from "@/lib/refresh";
 import { formatDateTime } from "@/lib/time";
 import { describeUserAgent } from "@/lib/user-agent";
-import type { Session } from "@/lib/types";
 import { errorMessage } from "@/lib/utils";
 
 export function PasswordForm() {
-  const queryClient = useQueryClient();
+  const changePassword = useChangePassword();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
@@ -36,12 +32,11 @@ export function PasswordForm() {
     setBusy(true);
     setError(null);
     try {
-      await api("/auth/password", { method: "POST", body: { current_password: current, new_password: next } });
+      await changePassword.mutateAsync({ current_password: current, new_password: next });
       setCurrent("");
       setNext("");
       setConfirm("");
       setDone(true);
-      await queryClient.invalidateQueries({ queryKey: ["sessions"] });
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -74,21 +69,9 @@ export function PasswordForm() {
 export function SessionsList() {
   const user = useUser();
   const router = useRouter();
-  const queryClient = useQueryClient();
-  const sessions = useQuery({ queryKey: ["sessions"], queryFn: ({ signal }) => api<Session[]>("/auth/sessions", { signal }) });
-  const revoke = useMutation({
-    mutationFn: (id: string) => api(`/auth/sessions/${encodeURIComponent(id)}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["sessions"] }),
-  });
-  const logoutAll = useMutation({
-    mutationFn: () => api("/auth/logout-all", { method: "POST" }),
-    onSuccess: () => {
-      useAuthStore.getState().clear();
-      announceSignedOut();
-      queryClient.clear();
-      router.replace("/login/");
-    },
-  });
+  const sessions = useSessions();
+  const revoke = useRevokeSession();
+  const logoutAll = useSignOutEverywhere();
 
   if (sessions.isPending) return <Skeleton className="h-24" label="Loading sessions" />;
   if (sessions.isError) return <QueryError error={sessions.error} onRetry={() => sessions.refetch()} />;
@@ -117,7 +100,12 @@ export function SessionsList() {
           </li>
         ))}
       </ul>
-      <Button variant="destructive" size="sm" onClick={() => logoutAll.mutate()} disabled={logoutAll.isPending}>
+      <Button
+        variant="destructive"
+        size="sm"
+        onClick={() => logoutAll.mutate(undefined, { onSuccess: () => router.replace("/login/") })}
+        disabled={logoutAll.isPending}
+      >
         Sign out everywhere
       </Button>
     </div>

@@ -1,17 +1,21 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { api, apiRequest } from "@/lib/api";
-import type { InsightEnvelope, Job } from "@/lib/types";
+import { api, unwrap } from "@/lib/api";
+import type { Job } from "@/lib/api-types";
+import type { Insight } from "@/lib/insight-payloads";
 
 const POLL_MS = 1500;
+
+/** The insight endpoints under /api/v1/insights/. */
+export type InsightKind = "correlations" | "causal-graph" | "recurring-patterns" | "anomalies" | "predictions";
 
 /** Poll a background job until it is done or failed; calls `onFinished` once when it ends. */
 export function useJob(jobId: string | null, onFinished: (job: Job) => void) {
   const query = useQuery({
     queryKey: ["insight-job", jobId],
     enabled: Boolean(jobId),
-    queryFn: ({ signal }) => api<Job>(`/insights/jobs/${encodeURIComponent(jobId!)}`, { signal }),
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/insights/jobs/{job_id}", { params: { path: { job_id: jobId! } }, signal })),
     refetchInterval: (q) => {
       const s = q.state.data?.status;
       return s === "done" || s === "failed" ? false : POLL_MS;
@@ -34,20 +38,20 @@ export function jobPercent(job: Job | undefined): number | null {
 
 /**
  * Fetch an insight. `pending` answers (HTTP 202) carry a job id that we poll, then refetch.
+ * `T` is what the view reads from `data` (src/lib/insight-payloads.ts: the schema leaves it open).
  */
-export function useInsight<T>(path: string, query?: Record<string, string | number>) {
+export function useInsight<T>(kind: InsightKind) {
   const queryClient = useQueryClient();
-  const key = ["insights", path, query ?? {}];
   const insight = useQuery({
-    queryKey: key,
-    queryFn: async ({ signal }) => (await apiRequest<InsightEnvelope<T>>(`/insights/${path}`, { query, signal })).data,
+    queryKey: ["insights", kind],
+    queryFn: async ({ signal }) => (await unwrap(api.GET(`/api/v1/insights/${kind}`, { signal }))) as Insight<T>,
     // A pending answer without a job id still needs to be polled.
     refetchInterval: (q) => (q.state.data?.status === "pending" && !q.state.data.job_id ? POLL_MS * 2 : false),
   });
   const jobId = insight.data?.status === "pending" ? insight.data.job_id : null;
   const job = useJob(jobId, (j) => {
     queryClient.removeQueries({ queryKey: ["insight-job", j.id] });
-    void queryClient.invalidateQueries({ queryKey: ["insights", path] });
+    void queryClient.invalidateQueries({ queryKey: ["insights", kind] });
   });
   return { insight, job };
 }
@@ -58,7 +62,7 @@ export function useRecompute() {
   const [jobId, setJobId] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const start = useMutation({
-    mutationFn: () => api<{ job_id: string; status: string }>("/insights/refresh", { method: "POST" }),
+    mutationFn: () => unwrap(api.POST("/api/v1/insights/refresh")),
     onSuccess: (r) => {
       setFailure(null);
       if (r?.job_id) setJobId(r.job_id);

@@ -1,0 +1,49 @@
+/**
+ * Names for the server's types. Every one is an alias of the generated schema
+ * (src/lib/api-schema.d.ts, from the backend's OpenAPI document via `npm run gen:api`), never a
+ * copy, so a server change shows up here as a compile error.
+ */
+import type { ClientPathsWithMethod, MethodResponse } from "openapi-fetch";
+import type { api } from "./api";
+import type { components } from "./api-schema";
+
+export type Schemas = components["schemas"];
+
+/** The body of a successful call: `Ok<"get", "/api/v1/glucose">`. */
+export type Ok<M extends "get" | "post" | "put" | "delete", P extends ClientPathsWithMethod<typeof api, M>> = MethodResponse<
+  typeof api,
+  M,
+  P
+>;
+
+export type User = Schemas["UserOut"];
+export type TokenPair = Schemas["TokenPair"];
+export type ErrorDetail = Schemas["ErrorDetail"];
+export type Session = Schemas["SessionOut"];
+export type ApiKey = Schemas["ApiKeyOut"];
+export type NewApiKey = Schemas["ApiKeyCreated"];
+export type ApiKeyScope = Schemas["ApiKeyIn"]["scopes"][number];
+
+export type GlucoseReading = Schemas["GlucoseOut"];
+export type InsulinDose = Schemas["InsulinOut"];
+export type SleepEntry = Schemas["SleepOut"];
+export type Meal = Schemas["MealOut"];
+export type ActivityEntry = Schemas["ActivityOut"];
+export type BulkReport = Schemas["BulkReport"];
+
+export type DataRange = Schemas["DataRange"];
+export type DashboardSummary = Schemas["Summary"];
+export type SummaryWindow = Schemas["Window"];
+export type Bands = Schemas["Bands"];
+export type AgpResponse = Schemas["Agp"];
+export type AgpBin = Schemas["AgpBin"];
+export type SeriesResponse = Schemas["Series"];
+
+export type DataSources = Schemas["SourcesOut"];
+export type SourceCounts = Schemas["KindCounts"];
+export type SourceKind = keyof SourceCounts;
+export type SourceDeleted = Schemas["SourceDeleted"];
+export type DemoCounts = Schemas["DemoCounts"];
+
+export type Job = Schemas["JobOut"];
+export type InsightEnvelope = Schemas["InsightEnvelope"];
