@@ -74,6 +74,7 @@ def _create_user(email: str, password: str, timezone: str, unit: str) -> None:
     body = RegisterIn(email=email, password=password, timezone=timezone, unit=unit)  # type: ignore[arg-type]
     with get_sessionmaker()() as db:
         user = register(db, body, ClientInfo(ip="cli", device="glucolens users create"))
+        db.commit()
         print(f"created user {user.email} ({user.id})")
 
 

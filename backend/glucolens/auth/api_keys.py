@@ -54,7 +54,7 @@ def create_key(
         scopes=wanted,
     )
     db.add(key)
-    db.commit()
+    db.flush()
     return key, raw
 
 
@@ -67,4 +67,4 @@ def revoke_key(db: Session, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
     if key is None:
         raise NotFound("No such API key.")
     key.revoked_at = utcnow()
-    db.commit()
+    db.flush()

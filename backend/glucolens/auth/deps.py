@@ -63,6 +63,8 @@ def _from_api_key(db: Session, raw: str) -> AuthSubject:
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         key.last_used_at = now
+        # Its own short transaction: holding the key's row lock for the whole request would
+        # make concurrent requests with one key (an uploader) wait on each other.
         db.commit()
     return AuthSubject(user=user, scopes=frozenset(key.scopes), api_key_id=key.id)
 

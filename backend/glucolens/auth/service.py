@@ -112,7 +112,7 @@ def register(db: Session, body: RegisterIn, client: ClientInfo) -> User:
     )
     db.add(user)
     try:
-        db.commit()
+        db.flush()
     except IntegrityError as exc:  # a concurrent sign-up with the same address
         db.rollback()
         raise Conflict(REGISTER_CONFLICT) from exc
@@ -164,7 +164,7 @@ def _issue(db: Session, user: User, session: UserSession, raw: str | None = None
             expires_at=utcnow() + dt.timedelta(days=settings.refresh_token_ttl_days),
         )
     )
-    db.commit()
+    db.flush()
     access, ttl = issue_access_token(user.id, session.id, settings)
     return IssuedTokens(access_token=access, expires_in=ttl, refresh_token=raw, user=user)
 
@@ -206,6 +206,8 @@ def _reuse_detected(db: Session, token: RefreshToken) -> Unauthorized:
     user_id, session_id = token.user_id, token.session_id
     db.rollback()
     revoke_sessions(db, user_id, "refresh_token_reuse", only=session_id)
+    # Committed here, not by the request: the request answers 401, which rolls back, and the
+    # revocation must stand all the same.
     db.commit()
     log.warning(
         "refresh token reuse; session revoked",
@@ -294,12 +296,10 @@ def logout(
         raise Unauthorized(BAD_REFRESH)
     for owner, sid in targets:
         revoke_sessions(db, owner, "logout", only=sid)
-    db.commit()
 
 
 def logout_all(db: Session, user_id: uuid.UUID) -> None:
     revoke_sessions(db, user_id, "logout_all")
-    db.commit()
 
 
 def list_sessions(db: Session, user_id: uuid.UUID, current: uuid.UUID | None) -> list[SessionOut]:
@@ -338,7 +338,6 @@ def revoke_session(db: Session, user_id: uuid.UUID, session_id: uuid.UUID) -> No
     if found is None:
         raise NotFound("No such session.")
     revoke_sessions(db, user_id, "revoked_by_user", only=session_id)
-    db.commit()
 
 
 # --- profile and passwords ----------------------------------------------------------
@@ -369,7 +368,6 @@ def update_profile(db: Session, user: User, body: ProfileIn) -> User:
         # Local days moved: subscribers rebuild the per-day aggregates in the new zone within
         # this transaction, and the insights (which also work on local days) recompute.
         publish(db, ProfileChanged(user_id=user.id, fields=frozenset({"timezone"})))
-    db.commit()
     return user
 
 
@@ -404,7 +402,6 @@ def change_password(
     check_password(new, user.email, field="new_password")
     _set_password(db, user, new)
     revoke_sessions(db, user.id, "password_change", keep=session_id)
-    db.commit()
 
 
 def forgot_password(db: Session, email: str, client: ClientInfo) -> tuple[str, str] | None:
@@ -432,7 +429,7 @@ def forgot_password(db: Session, email: str, client: ClientInfo) -> tuple[str, s
             expires_at=utcnow() + dt.timedelta(minutes=settings.password_reset_ttl_min),
         )
     )
-    db.commit()
+    db.flush()  # the mail goes out as a background task, after the request committed
     return user.email, raw
 
 
@@ -467,4 +464,3 @@ def reset_password(db: Session, raw: str, new_password: str, client: ClientInfo)
         raise invalid
     _set_password(db, user, new_password)
     revoke_sessions(db, user.id, "password_reset")
-    db.commit()
