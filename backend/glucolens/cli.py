@@ -1,4 +1,8 @@
-"""The ``glucolens`` command: serve, db upgrade, users create, demo, worker."""
+"""The ``glucolens`` command: serve, db upgrade, db check, users create, demo, worker.
+
+Each subcommand imports what it needs inside its function, so ``glucolens --help`` answers at
+once and ``glucolens worker`` or ``db upgrade`` do not import the web app or the analytics.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Fill an account with the generated demo data (glucolens.demo_data), idempotently."""
+"""Fill an account with the generated demo data (glucolens.demo_data), idempotently.
+
+The generator is imported when demo data is loaded, not when the app starts: most processes
+never need it.
+"""
 
 from __future__ import annotations
 

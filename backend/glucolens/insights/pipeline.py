@@ -2,6 +2,11 @@
 
 Each step is independent: a failure in one is recorded as that kind's ``failed`` result
 and the others still run.
+
+Each step imports its analytics module inside the step function: those modules pull in
+tigramite, stumpy and numba, which only the process that runs jobs (a Celery worker, or the
+in-process pool) should load, never the API on start-up. ``predict`` is imported in its step
+for the same reason (it imports the forecast module).
 """
 
 from __future__ import annotations

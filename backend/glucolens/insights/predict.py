@@ -1,5 +1,10 @@
 """Forecasts that stay current: the job fits the user's model; each read forecasts from the
-latest readings with it (milliseconds), so predictions never wait for a recomputation."""
+latest readings with it (milliseconds), so predictions never wait for a recomputation.
+
+``analytics.forecast`` is imported inside the functions that fit or forecast, so the API
+process does not load it (and the matrix-profile modules behind it) at start-up; the first
+predictions read pays that import once.
+"""
 
 from __future__ import annotations
 
