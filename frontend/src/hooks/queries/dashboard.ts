@@ -1,9 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api";
-import { periodEndMs, periodStart, type Period } from "@/lib/period";
-import { summaryCovers, windowFromDays } from "@/lib/period-stats";
-import { zonedLocalToIso } from "@/lib/time";
+import type { Period } from "@/lib/period";
 
 /** Where the account's readings start and end; decides the default period and the empty state. */
 export function useDataRange() {
@@ -14,21 +12,16 @@ export function useDataRange() {
 }
 
 /**
- * Consensus metrics for a period (`days` local days ending on `end`, inclusive). The summary
- * endpoint answers 7, 14, 30 and 90 days; other lengths are combined from the per-day statistics.
+ * Consensus metrics for a period (`days` local days ending on `end`, inclusive). The server
+ * answers any window of 1 to 90 days, so its figures and its data-sufficiency rule are the ones
+ * shown, whatever the period.
  */
-export function usePeriodSummary(period: Period, zone: string, now: number, enabled = true) {
+export function usePeriodSummary(period: Period, enabled = true) {
   const { days, end } = period;
   return useQuery({
     queryKey: ["dashboard", "period-summary", days, end],
     enabled,
-    queryFn: async ({ signal }) => {
-      if (summaryCovers(days)) return unwrap(api.GET("/api/v1/dashboard/summary", { params: { query: { days: [days], end } }, signal }));
-      const start = periodStart(period);
-      const daily = await unwrap(api.GET("/api/v1/dashboard/daily", { params: { query: { start, end } }, signal }));
-      const startIso = zonedLocalToIso(`${start}T00:00`, zone);
-      return windowFromDays(daily, days, startIso, new Date(periodEndMs(period, zone, now)).toISOString());
-    },
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/dashboard/summary", { params: { query: { days: [days], end } }, signal })),
   });
 }
 

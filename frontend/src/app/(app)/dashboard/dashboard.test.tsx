@@ -70,26 +70,8 @@ const agp = {
   bins: Array.from({ length: 288 }, (_, i) => ({ minute: i * 5, p5: 4, p25: 5, p50: 6, p75: 7, p95: 9 })),
 };
 
-/** Routes the dashboard's calls; records the query of each summary request. */
-function day(date: string, n: number, mean: number) {
-  const bands = { very_low_pct: 0, low_pct: 5, in_range_pct: 80, high_pct: 15, very_high_pct: 0 };
-  return {
-    date,
-    mean,
-    sd: 1,
-    cv_pct: 20,
-    min: 4,
-    max: 12,
-    reading_count: n,
-    wear_pct: (100 * n) / 288,
-    in_range_pct: 80,
-    below_pct: 5,
-    above_pct: 15,
-    bands,
-  };
-}
-
-function serve(over: Record<string, unknown> = {}) {
+/** Routes the dashboard's calls; records the query of each summary request and any daily request. */
+function serve(over: Record<string, unknown> = {}, summary: (days: number) => DashboardSummary = summaryFor) {
   const summaryQueries: URLSearchParams[] = [];
   const dailyQueries: URLSearchParams[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -97,17 +79,12 @@ function serve(over: Record<string, unknown> = {}) {
     if (url.includes("/dashboard/summary")) {
       const q = new URLSearchParams(url.split("?")[1]);
       summaryQueries.push(q);
-      return jsonResponse(200, summaryFor(Number(q.get("days"))));
+      return jsonResponse(200, summary(Number(q.get("days"))));
     }
     if (url.includes("/dashboard/daily")) {
       const q = new URLSearchParams(url.split("?")[1]);
       dailyQueries.push(q);
-      return jsonResponse(200, {
-        unit: "mmol/L",
-        target_low: 3.9,
-        target_high: 10,
-        days: [day(q.get("end")!, 288, 6), day(q.get("start")!, 144, 9)],
-      });
+      return jsonResponse(500, { error: { code: "internal", message: "the dashboard does not read per-day rows" } });
     }
     return routeFetch({
       "/dashboard/data-range": range(),
@@ -194,8 +171,12 @@ describe("Dashboard", () => {
     await waitFor(() => expect(summaryQueries.at(-1)?.get("end")).toBe("2026-03-31"));
   });
 
-  it("applies a custom range from the date picker, with metrics from the per-day statistics", async () => {
-    const { dailyQueries } = serve();
+  it("applies a custom range from the date picker, with the server's metrics and sufficiency verdict for it", async () => {
+    // A 10-day window the server calls sufficient: the verdict shown is the server's, not a rule of the browser's.
+    const { summaryQueries, dailyQueries } = serve({}, (days) => ({
+      ...summaryFor(days),
+      windows: [{ ...win(days, 7.84, 2600), sufficient_data: days === 10 }],
+    }));
     renderWithClient(<Dashboard />);
     await screen.findByTestId("stat-gmi");
     fireEvent.click(screen.getByTestId("period-custom"));
@@ -203,22 +184,26 @@ describe("Dashboard", () => {
     fireEvent.change(within(dialog).getByLabelText("From"), { target: { value: "2026-03-02" } });
     fireEvent.change(within(dialog).getByLabelText("To"), { target: { value: "2026-03-11" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Show this period" }));
-    await waitFor(() => expect(dailyQueries.at(-1)?.get("start")).toBe("2026-03-02"));
-    expect(dailyQueries.at(-1)?.get("end")).toBe("2026-03-11");
+    await waitFor(() => expect(summaryQueries.at(-1)?.get("days")).toBe("10"));
+    expect(summaryQueries.at(-1)?.get("end")).toBe("2026-03-11");
     expect(screen.getByTestId("period-label")).toHaveTextContent("10 days: 2 Mar 2026 – 11 Mar 2026");
-    // 288 readings at 6.0 and 144 at 9.0 mmol/L: mean 7.0.
-    await waitFor(() => expect(screen.getByTestId("stat-mean")).toHaveTextContent("7.0"));
-    expect(screen.getByTestId("stat-tir")).toHaveTextContent("80%");
+    await waitFor(() => expect(screen.getByText("Sufficient data")).toBeInTheDocument());
+    expect(screen.getByTestId("stat-mean")).toHaveTextContent("7.8");
+    expect(screen.getByTestId("stat-wear")).toHaveTextContent("93%");
+    expect(dailyQueries).toHaveLength(0);
   });
 
-  it("shows a single day from its daily statistics", async () => {
-    const { dailyQueries } = serve();
+  it("shows a single day from the server's summary of that day", async () => {
+    const { summaryQueries, dailyQueries } = serve();
     renderWithClient(<Dashboard />);
     await screen.findByTestId("stat-gmi");
     fireEvent.click(within(screen.getByLabelText("Period length")).getByRole("radio", { name: "1 day" }));
-    await waitFor(() => expect(dailyQueries.at(-1)?.get("start")).toBe("2026-03-31"));
-    expect(dailyQueries.at(-1)?.get("end")).toBe("2026-03-31");
+    await waitFor(() => expect(summaryQueries.at(-1)?.get("days")).toBe("1"));
+    expect(summaryQueries.at(-1)?.get("end")).toBe("2026-03-31");
     expect(screen.getByTestId("period-label")).toHaveTextContent("1 day: 31 Mar 2026");
+    await waitFor(() => expect(screen.getByTestId("stat-mean")).toHaveTextContent("7.8"));
+    expect(screen.getByText(/Limited data/)).toBeInTheDocument();
+    expect(dailyQueries).toHaveLength(0);
   });
 
   it("offers demo data when there are no readings and loads it", async () => {

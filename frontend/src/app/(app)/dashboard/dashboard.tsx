@@ -77,7 +77,7 @@ export function Dashboard() {
   const period = chosen ?? fallback.period;
   const hasData = (range.data?.reading_count ?? 0) > 0;
 
-  const summary = usePeriodSummary(period, user.zone, now, hasData);
+  const summary = usePeriodSummary(period, hasData);
   // The AGP needs at least a week of days to mean anything; the API reads 7–90.
   const agp = useAgp(Math.min(90, Math.max(7, period.days)), period.end, hasData);
   const [span, setSpan] = useState<"24h" | "7d">("24h");
