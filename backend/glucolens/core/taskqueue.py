@@ -1,6 +1,6 @@
 """The Celery app (its configuration only). Task modules register on it; the worker entry point
 (``glucolens.worker``) runs it. Without GLUCOLENS_CELERY_BROKER_URL the same task code runs
-in-process (insights/runner.py), and this app is never connected.
+in-process (insights/jobs.py), and this app is never connected.
 
 It lives in ``core/`` so that task modules of any domain can import it downwards.
 """

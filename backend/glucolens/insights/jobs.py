@@ -1,26 +1,33 @@
-"""The job body, shared by the Celery task and the in-process pool."""
+"""Insight jobs: the job body (shared by the Celery task and the in-process pool), and how
+jobs are started: on Celery workers when a broker is configured, otherwise in a small
+in-process pool running the same code. Recomputation after new data is debounced.
+
+``dispatch`` imports the Celery app inside the function, so the API process without a broker
+never loads Celery, and sends the task by name.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import threading
 import time
 import uuid
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from glucolens.auth.models import User
 from glucolens.core.cache import get_cache
+from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
-from glucolens.insights.data import history_end, load_frames
-from glucolens.insights.models import InsightJob, InsightResult
+from glucolens.insights.models import InsightJob
 from glucolens.insights.pipeline import run_pipeline
+from glucolens.insights.repository import cache_key, history_end, load_frames, upsert_results
 
 log = logging.getLogger(__name__)
 HISTORY_DAYS = 180
-
-
-def cache_key(user_id: uuid.UUID, kind: str) -> str:
-    return f"insights:{user_id}:{kind}"
+RECOMPUTE_TASK = "glucolens.insights.recompute"
 
 
 def run_job(job_id: uuid.UUID | str) -> str:
@@ -55,19 +62,8 @@ def run_job(job_id: uuid.UUID | str) -> str:
             frames = load_frames(db, user, HISTORY_DAYS, now=history_end(db, user, started_at))
             results = run_pipeline(frames, progress)
             cache = get_cache()
-            for r in results:
-                row = db.execute(
-                    select(InsightResult).where(
-                        InsightResult.user_id == user.id, InsightResult.kind == r.kind
-                    )
-                ).scalar_one_or_none()
-                if row is None:
-                    row = InsightResult(user_id=user.id, kind=r.kind)
-                    db.add(row)
-                row.status, row.data, row.duration_s = r.status, r.data, round(r.duration_s, 3)
-                # Results describe the data as it was when the job started reading it.
-                row.computed_at = started_at
-                cache.delete(cache_key(user.id, r.kind))
+            for kind in upsert_results(db, user.id, results, started_at):
+                cache.delete(cache_key(user.id, kind))
             job.status, job.progress, job.step = "done", 1.0, "done"
         except Exception as exc:  # noqa: BLE001 - recorded on the job for the client
             log.exception("insight job failed")
@@ -80,3 +76,43 @@ def run_job(job_id: uuid.UUID | str) -> str:
             extra={"fields": {"status": job.status, "s": round(time.perf_counter() - t0, 2)}},
         )
         return job.status
+
+
+log = logging.getLogger(__name__)
+_timers: dict[uuid.UUID, threading.Timer] = {}
+
+
+@lru_cache
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    # One analytics job at a time: PCMCI and the matrix profile use the CPU fully already.
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights")
+
+
+def uses_celery() -> bool:
+    return bool(get_settings().celery_broker_url)
+
+
+def dispatch(job_id: uuid.UUID, delay_s: float = 0.0) -> None:
+    """Start (or schedule) the job with this id."""
+    if uses_celery():
+        from glucolens.core.taskqueue import celery_app
+
+        celery_app.conf.broker_url = get_settings().celery_broker_url
+        # By name: the task module imports this one, and the API needs no task objects.
+        celery_app.send_task(RECOMPUTE_TASK, args=[str(job_id)], countdown=max(0.0, delay_s))
+        return
+    if delay_s <= 0:
+        _pool().submit(run_job, job_id)
+        return
+    timer = threading.Timer(delay_s, lambda: _pool().submit(run_job, job_id))
+    timer.daemon = True
+    timer.start()
+
+
+def debounce_key(user_id: uuid.UUID) -> str:
+    return f"insights:debounce:{user_id}"
+
+
+def claim_debounce(user_id: uuid.UUID, window_s: float) -> bool:
+    """True for the first caller in a debounce window (Redis SET NX when configured)."""
+    return get_cache().add(debounce_key(user_id), 1, ttl_s=max(1, int(window_s)))

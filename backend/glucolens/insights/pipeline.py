@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from glucolens.core.units import MGDL
-from glucolens.insights.data import UserFrames
+from glucolens.insights.repository import UserFrames
 
 log = logging.getLogger(__name__)
 

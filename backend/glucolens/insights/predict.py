@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.units import MGDL
-from glucolens.insights.data import UserFrames, load_frames
+from glucolens.insights.repository import UserFrames, load_frames
 
 FIT_DAYS = 30
 LIVE_WINDOW = dt.timedelta(hours=6)

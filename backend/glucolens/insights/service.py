@@ -16,9 +16,9 @@ from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.errors import NotFound
 from glucolens.core.events import DataChanged, DataRemoved
-from glucolens.insights import predict, runner
-from glucolens.insights.jobs import cache_key
+from glucolens.insights import jobs, predict
 from glucolens.insights.models import InsightJob, InsightResult, PatternStreamState
+from glucolens.insights.repository import cache_key
 
 ACTIVE = ("queued", "running")
 # A job stuck longer than this (worker died) no longer blocks new ones.
@@ -29,10 +29,10 @@ def on_data_changed(evt: DataChanged) -> None:
     """After a data write committed: schedule one debounced recomputation (the writer has
     already marked the stored insights stale through ``data_changed_at``)."""
     delay = get_settings().insights_debounce_s
-    if runner.claim_debounce(evt.user_id, delay):
+    if jobs.claim_debounce(evt.user_id, delay):
         with get_sessionmaker()() as db:
             job = _new_job(db, evt.user_id)
-        runner.dispatch(job.id, delay_s=delay)
+        jobs.dispatch(job.id, delay_s=delay)
 
 
 def on_data_removed(db: Session, evt: DataRemoved) -> None:
@@ -72,12 +72,12 @@ def request_refresh(db: Session, user: User) -> InsightJob:
     job = active_job(db, user.id)
     if job is not None and job.status == "queued" and job.started_at is None:
         # A debounced job may be waiting; a user asking explicitly should not wait for it.
-        runner.dispatch(job.id)
+        jobs.dispatch(job.id)
         return job
     if job is not None:
         return job
     job = _new_job(db, user.id)
-    runner.dispatch(job.id)
+    jobs.dispatch(job.id)
     return job
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from glucolens.auth.models import User
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.taskqueue import celery_app
-from glucolens.insights.jobs import run_job
+from glucolens.insights.jobs import RECOMPUTE_TASK, run_job
 from glucolens.insights.models import InsightJob
 
 
-@celery_app.task(name="glucolens.insights.recompute", acks_late=True, ignore_result=True)
+@celery_app.task(name=RECOMPUTE_TASK, acks_late=True, ignore_result=True)
 def recompute_insights(job_id: str) -> str:
     return run_job(job_id)
 

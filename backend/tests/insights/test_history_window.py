@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from glucolens.insights.data import history_end, load_frames
+from glucolens.insights.repository import history_end, load_frames
 from tests.insights.test_insights_api import cgm_days, wait_for_job
 
 UTC = dt.UTC

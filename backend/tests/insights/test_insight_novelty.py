@@ -7,9 +7,9 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from glucolens.insights.data import load_frames
 from glucolens.insights.models import PatternStreamState
 from glucolens.insights.pipeline import anomalies_step
+from glucolens.insights.repository import load_frames
 from glucolens.readings.models import GlucoseReading
 from tests.insights.test_insights_api import cgm_days
 
@@ -63,7 +63,7 @@ def test_save_upserts_over_a_row_another_job_committed(db, make_user):
     """Two jobs both started with no stored state; the second one's save is an upsert,
     so it replaces the first job's row instead of failing on the primary key."""
     from glucolens.core.db import get_sessionmaker
-    from glucolens.insights.novelty import StreamStateStore
+    from glucolens.insights.repository import StreamStateStore
 
     user = make_user()
     first, second = get_sessionmaker()(), get_sessionmaker()()

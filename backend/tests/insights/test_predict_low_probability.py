@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from glucolens.analytics.forecast import ForecastModel
-from glucolens.insights.data import UserFrames
 from glucolens.insights.predict import _forecast, low_risk
+from glucolens.insights.repository import UserFrames
 
 LOW = 70.0
 
