@@ -1,13 +1,10 @@
 "use client";
 import dynamic from "next/dynamic";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { PageHeader } from "@/components/app-shell";
-import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
+import { InsightCard, InsightPage } from "@/components/insight-page";
 import { Badge } from "@/components/ui/badge";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useInsight } from "@/hooks/queries";
 import type { CausalEdge, CausalGraphData } from "@/lib/insight-payloads";
 import { edgeId, isPositive, NEGATIVE_COLOR, POSITIVE_COLOR } from "./edge-id";
 import { nodeLabel } from "./node-label";
@@ -169,25 +166,19 @@ function Graph({ data }: { data: CausalGraphData }) {
 }
 
 export function CausalGraphView() {
-  const { insight, job } = useInsight<CausalGraphData>("causal-graph");
   return (
-    <div className="space-y-6">
-      <PageHeader
-        title="Causal graph"
-        description="Links between what you do and how your glucose responds, found with lagged causal discovery. Click a link to see the evidence."
-        actions={<RecomputeButton />}
-      />
-      <Card>
-        <CardHeader>
-          <CardTitle>What seems to drive your glucose</CardTitle>
-          <CardDescription>Each arrow reads “feature → outcome, days later”.</CardDescription>
-        </CardHeader>
-        <CardContent>
-          <InsightFrame insight={insight} job={job} skeletonHeight="h-[520px]">
-            {(data) => <Graph data={data} />}
-          </InsightFrame>
-        </CardContent>
-      </Card>
-    </div>
+    <InsightPage
+      title="Causal graph"
+      description="Links between what you do and how your glucose responds, found with lagged causal discovery. Click a link to see the evidence."
+    >
+      <InsightCard<CausalGraphData>
+        kind="causal-graph"
+        title="What seems to drive your glucose"
+        description="Each arrow reads “feature → outcome, days later”."
+        skeletonHeight="h-[520px]"
+      >
+        {(data) => <Graph data={data} />}
+      </InsightCard>
+    </InsightPage>
   );
 }

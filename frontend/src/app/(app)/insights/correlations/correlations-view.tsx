@@ -1,12 +1,9 @@
 "use client";
 import * as Tooltip from "@radix-ui/react-tooltip";
 import { useMemo, useState } from "react";
-import { PageHeader } from "@/components/app-shell";
 import { correlationColor, textColorFor } from "@/components/charts/heatmap-color";
-import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { InsightCard, InsightPage } from "@/components/insight-page";
 import { Segmented } from "@/components/ui/segmented";
-import { useInsight } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
 import type { CorrelationCell, CorrelationsData } from "@/lib/insight-payloads";
 import { variableLabel, variableName } from "@/lib/variables";
@@ -161,27 +158,18 @@ function Heatmap({ data }: { data: CorrelationsData }) {
 }
 
 export function CorrelationsView() {
-  const { insight, job } = useInsight<CorrelationsData>("correlations");
   return (
-    <div className="space-y-6">
-      <PageHeader
-        title="Correlations"
-        description="How your daily habits move with your glucose, at the same day or days later. Correlation is not causation."
-        actions={<RecomputeButton />}
-      />
-      <Card>
-        <CardHeader>
-          <CardTitle>Features × outcomes</CardTitle>
-          <CardDescription>
-            Orange: both rise together. Blue: one rises as the other falls. Hover or focus a cell for details.
-          </CardDescription>
-        </CardHeader>
-        <CardContent>
-          <InsightFrame insight={insight} job={job}>
-            {(data) => <Heatmap data={data} />}
-          </InsightFrame>
-        </CardContent>
-      </Card>
-    </div>
+    <InsightPage
+      title="Correlations"
+      description="How your daily habits move with your glucose, at the same day or days later. Correlation is not causation."
+    >
+      <InsightCard<CorrelationsData>
+        kind="correlations"
+        title="Features × outcomes"
+        description="Orange: both rise together. Blue: one rises as the other falls. Hover or focus a cell for details."
+      >
+        {(data) => <Heatmap data={data} />}
+      </InsightCard>
+    </InsightPage>
   );
 }

@@ -1,13 +1,11 @@
 "use client";
 import { useState } from "react";
-import { PageHeader } from "@/components/app-shell";
 import { linearScale } from "@/components/charts/scale";
 import { Sparkline } from "@/components/charts/sparkline";
 import { useWidth } from "@/components/charts/use-width";
-import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
+import { InsightCard, InsightPage } from "@/components/insight-page";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { useInsight } from "@/hooks/queries";
 import { useUser } from "@/hooks/use-user";
 import { formatDate, formatDateTime, formatDuration, formatShortDate, formatTime, formatWeekdayTime, minuteOfDayLabel } from "@/lib/time";
 import type { AnomaliesData, Anomaly, Motif, Novelty, PatternsData } from "@/lib/insight-payloads";
@@ -164,52 +162,34 @@ function AnomalyTimeline({ anomalies, zone }: { anomalies: Anomaly[]; zone: stri
 
 export function PatternsView() {
   const user = useUser();
-  const motifs = useInsight<PatternsData>("recurring-patterns");
-  const anomalies = useInsight<AnomaliesData>("anomalies");
   return (
-    <div className="space-y-6">
-      <PageHeader
-        title="Patterns"
-        description="Glucose shapes that keep coming back, and periods that looked unlike your usual days."
-        actions={<RecomputeButton />}
-      />
-      <Card>
-        <CardHeader>
-          <CardTitle>Recurring patterns</CardTitle>
-          <CardDescription>Average shape of each repeating pattern, with how often and when it happens ({user.zone}).</CardDescription>
-        </CardHeader>
-        <CardContent>
-          <InsightFrame insight={motifs.insight} job={motifs.job} skeletonHeight="h-48">
-            {(data) =>
-              data.motifs.length === 0 ? (
-                <p className="text-sm text-slate-600">No recurring patterns found yet.</p>
-              ) : (
-                <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-                  {data.motifs.map((m) => (
-                    <MotifCard key={m.id} motif={m} zone={user.zone} unit={user.unit} />
-                  ))}
-                </div>
-              )
-            }
-          </InsightFrame>
-        </CardContent>
-      </Card>
-      <Card>
-        <CardHeader>
-          <CardTitle>Anomalies</CardTitle>
-          <CardDescription>Taller markers are more unusual.</CardDescription>
-        </CardHeader>
-        <CardContent>
-          <InsightFrame insight={anomalies.insight} job={anomalies.job} skeletonHeight="h-40">
-            {(data) => (
-              <div className="space-y-4">
-                {data.novelty ? <LatestNovelty novelty={data.novelty} zone={user.zone} /> : null}
-                <AnomalyTimeline anomalies={data.anomalies} zone={user.zone} />
-              </div>
-            )}
-          </InsightFrame>
-        </CardContent>
-      </Card>
-    </div>
+    <InsightPage title="Patterns" description="Glucose shapes that keep coming back, and periods that looked unlike your usual days.">
+      <InsightCard<PatternsData>
+        kind="recurring-patterns"
+        title="Recurring patterns"
+        description={`Average shape of each repeating pattern, with how often and when it happens (${user.zone}).`}
+        skeletonHeight="h-48"
+      >
+        {(data) =>
+          data.motifs.length === 0 ? (
+            <p className="text-sm text-slate-600">No recurring patterns found yet.</p>
+          ) : (
+            <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+              {data.motifs.map((m) => (
+                <MotifCard key={m.id} motif={m} zone={user.zone} unit={user.unit} />
+              ))}
+            </div>
+          )
+        }
+      </InsightCard>
+      <InsightCard<AnomaliesData> kind="anomalies" title="Anomalies" description="Taller markers are more unusual." skeletonHeight="h-40">
+        {(data) => (
+          <div className="space-y-4">
+            {data.novelty ? <LatestNovelty novelty={data.novelty} zone={user.zone} /> : null}
+            <AnomalyTimeline anomalies={data.anomalies} zone={user.zone} />
+          </div>
+        )}
+      </InsightCard>
+    </InsightPage>
   );
 }

@@ -1,14 +1,11 @@
 "use client";
 import { AlertTriangle, ShieldCheck } from "lucide-react";
 import dynamic from "next/dynamic";
-import { PageHeader } from "@/components/app-shell";
-import { InsightFrame, RecomputeButton } from "@/components/insight-frame";
+import { InsightCard, InsightPage } from "@/components/insight-page";
 import { QueryError } from "@/components/query-state";
 import { Alert } from "@/components/ui/alert";
-import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useSeries } from "@/hooks/queries";
-import { useInsight } from "@/hooks/queries";
 import { useNow } from "@/hooks/use-now";
 import { useUser } from "@/hooks/use-user";
 import { formatDateTime } from "@/lib/time";
@@ -110,25 +107,11 @@ function Forecast({ pred: raw }: { pred: PredictionsData }) {
 }
 
 export function PredictionsView() {
-  const { insight, job } = useInsight<PredictionsData>("predictions");
   return (
-    <div className="space-y-6">
-      <PageHeader
-        title="Predictions"
-        description="A short-term forecast from your recent readings. It is an estimate, not a measurement."
-        actions={<RecomputeButton />}
-      />
-      <Card>
-        <CardHeader>
-          <CardTitle>Next hour</CardTitle>
-          <CardDescription>30 and 60 minute forecasts with uncertainty bands.</CardDescription>
-        </CardHeader>
-        <CardContent>
-          <InsightFrame insight={insight} job={job}>
-            {(data) => <Forecast pred={data} />}
-          </InsightFrame>
-        </CardContent>
-      </Card>
-    </div>
+    <InsightPage title="Predictions" description="A short-term forecast from your recent readings. It is an estimate, not a measurement.">
+      <InsightCard<PredictionsData> kind="predictions" title="Next hour" description="30 and 60 minute forecasts with uncertainty bands.">
+        {(data) => <Forecast pred={data} />}
+      </InsightCard>
+    </InsightPage>
   );
 }
