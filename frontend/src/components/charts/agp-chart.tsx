@@ -4,7 +4,8 @@ import { formatGlucose } from "@/lib/units";
 import { minuteOfDayLabel } from "@/lib/time";
 import type { AgpBin } from "@/lib/api-types";
 import type { Unit } from "@/lib/units";
-import { bandPath, linePath, linearScale, nearestIndex, niceTicks } from "./scale";
+import { HoverLayer, HoverTip } from "./hover-layer";
+import { bandPath, linePath, linearScale, niceTicks } from "./scale";
 import { useWidth } from "./use-width";
 
 const HEIGHT = 260;
@@ -63,13 +64,6 @@ export function AgpChart({
           unit,
         )} ${unit} across the last ${days} days; target ${formatGlucose(targetLow, unit)}–${formatGlucose(targetHigh, unit)} ${unit}.`;
 
-  function onMove(e: React.PointerEvent<SVGRectElement>) {
-    const rect = e.currentTarget.getBoundingClientRect();
-    const minute = ((e.clientX - rect.left) / rect.width) * 1440;
-    const i = nearestIndex(xs, minute);
-    setHover(i >= 0 ? i : null);
-  }
-
   return (
     <figure className="space-y-2">
       <div ref={ref} className="relative w-full">
@@ -99,31 +93,10 @@ export function AgpChart({
             strokeWidth={1.5}
           />
           <path d={median} fill="none" stroke="var(--color-chart-median)" strokeWidth={2} data-testid="agp-median" />
-          {hb ? (
-            <line
-              x1={x(hb.minute)}
-              x2={x(hb.minute)}
-              y1={M.top}
-              y2={HEIGHT - M.bottom}
-              stroke="var(--color-slate-400)"
-              pointerEvents="none"
-            />
-          ) : null}
-          <rect
-            x={M.left}
-            y={M.top}
-            width={Math.max(0, width - M.left - M.right)}
-            height={HEIGHT - M.top - M.bottom}
-            fill="transparent"
-            onPointerMove={onMove}
-            onPointerLeave={() => setHover(null)}
-          />
+          <HoverLayer x={x} xs={xs} top={M.top} height={HEIGHT - M.top - M.bottom} index={hover} onIndex={setHover} />
         </svg>
         {hb ? (
-          <div
-            className="pointer-events-none absolute top-2 rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow"
-            style={{ left: Math.min(Math.max(x(hb.minute) - 70, 0), width - 170) }}
-          >
+          <HoverTip x={x(hb.minute)} chartWidth={width} shift={70} boxWidth={170}>
             <p className="font-semibold">{minuteOfDayLabel(hb.minute)}</p>
             <p>
               Median {formatGlucose(hb.p50, unit)} · 25–75%: {formatGlucose(hb.p25, unit)}–{formatGlucose(hb.p75, unit)}
@@ -131,7 +104,7 @@ export function AgpChart({
             <p className="text-slate-500">
               5–95%: {formatGlucose(hb.p5, unit)}–{formatGlucose(hb.p95, unit)} {unit}
             </p>
-          </div>
+          </HoverTip>
         ) : null}
       </div>
       <figcaption className="flex flex-wrap items-center gap-4 text-xs text-slate-500">

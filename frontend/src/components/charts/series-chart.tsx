@@ -3,7 +3,8 @@ import { useMemo, useState } from "react";
 import { formatGlucose } from "@/lib/units";
 import { formatDateTime, formatShortDate, formatTime } from "@/lib/time";
 import type { Unit } from "@/lib/units";
-import { gapThresholdMs, linePath, linearScale, nearestIndex, niceTicks, timeTicks } from "./scale";
+import { HoverLayer, HoverTip } from "./hover-layer";
+import { gapThresholdMs, linePath, linearScale, niceTicks, timeTicks } from "./scale";
 import { useWidth } from "./use-width";
 
 const HEIGHT = 240;
@@ -50,14 +51,6 @@ export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endM
 
   const { ts, x, y, xTicks, yTicks, path, stepMin } = model;
   const hp = hover !== null ? points[hover] : null;
-
-  function onMove(e: React.PointerEvent<SVGRectElement>) {
-    const rect = e.currentTarget.getBoundingClientRect();
-    const px = e.clientX - rect.left + M.left;
-    const t = startMs + ((px - M.left) / (width - M.left - M.right)) * (endMs - startMs);
-    const i = nearestIndex(ts, t);
-    setHover(i >= 0 ? i : null);
-  }
 
   const inRange = points.filter((p) => p.v >= targetLow && p.v <= targetHigh).length;
   const latest = points[points.length - 1];
@@ -111,30 +104,21 @@ export function SeriesChart({ points, unit, targetLow, targetHigh, startMs, endM
             </text>
           ))}
           <path d={path} fill="none" stroke="var(--color-chart-line)" strokeWidth={1.6} strokeLinejoin="round" data-testid="series-line" />
-          {hp && hover !== null ? (
-            <g pointerEvents="none">
-              <line x1={x(ts[hover])} x2={x(ts[hover])} y1={M.top} y2={HEIGHT - M.bottom} stroke="var(--color-slate-400)" />
-              <circle cx={x(ts[hover])} cy={y(hp.v)} r={3.5} fill="var(--color-chart-line)" stroke="var(--color-white)" strokeWidth={1.5} />
-            </g>
-          ) : null}
-          <rect
-            x={M.left}
-            y={M.top}
-            width={Math.max(0, width - M.left - M.right)}
+          <HoverLayer
+            x={x}
+            xs={ts}
+            top={M.top}
             height={HEIGHT - M.top - M.bottom}
-            fill="transparent"
-            onPointerMove={onMove}
-            onPointerLeave={() => setHover(null)}
+            index={hover}
+            onIndex={setHover}
+            markerY={hp ? y(hp.v) : undefined}
           />
         </svg>
         {hp && hover !== null ? (
-          <div
-            className="pointer-events-none absolute top-2 rounded-md border border-slate-200 bg-white px-2 py-1 text-xs shadow"
-            style={{ left: Math.min(Math.max(x(ts[hover]) - 60, 0), width - 130) }}
-          >
+          <HoverTip x={x(ts[hover])} chartWidth={width} shift={60} boxWidth={130}>
             <span className="font-semibold">{formatGlucose(hp.v, unit, true)}</span>
             <span className="ml-2 text-slate-500">{formatDateTime(hp.t, timeZone)}</span>
-          </div>
+          </HoverTip>
         ) : null}
       </div>
       <figcaption className="text-xs text-slate-500">{summary}</figcaption>
