@@ -36,9 +36,12 @@ from glucolens.auth.schemas import (
 )
 from glucolens.core.errors import Forbidden, Unauthorized, responses
 from glucolens.core.proxies import client_ip
+from glucolens.core.transaction import TransactionalRoute
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-api_keys_router = APIRouter(prefix="/api/v1/auth/api-keys", tags=["api-keys"])
+router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/auth", tags=["auth"])
+api_keys_router = APIRouter(
+    route_class=TransactionalRoute, prefix="/api/v1/auth/api-keys", tags=["api-keys"]
+)
 
 DEVICE_MAX = 200
 # Routes that take no Authorization or X-API-Key header, so the request guard
