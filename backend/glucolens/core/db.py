@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, create_engine, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -125,20 +124,3 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def lock_user_writes(db: Session, user_id: uuid.UUID) -> None:
-    """Serialise one user's data writes until commit, taken before any row is written.
-
-    PostgreSQL: a transaction-scoped advisory lock on the user, so overlapping uploads of one
-    user run one after another instead of deadlocking on each other's unique-index entries.
-    SQLite: a no-change write as the transaction's first write statement takes the database's
-    write lock before the transaction reads anything, so what it reads stays current.
-    """
-    if db.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
-        db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-    else:
-        db.execute(
-            text("UPDATE users SET updated_at = updated_at WHERE id = :id"), {"id": user_id.hex}
-        )

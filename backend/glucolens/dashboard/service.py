@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, cast, func, literal_column, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed
+from glucolens.core.sql import epoch_whole_seconds
 from glucolens.core.timeutil import local_day_bounds, local_today, zone
 from glucolens.core.units import from_mgdl
 from glucolens.dashboard import schemas, stats
@@ -231,14 +232,6 @@ def agp(
     )
 
 
-def _epoch(db: Session) -> Any:
-    # BIGINT: epoch seconds leave a 32-bit integer before 1901-12-14 (a series `start` in
-    # 1900 is valid) and after 2038-01-19.
-    if db.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", GlucoseReading.ts)), BigInteger)
-    return cast(func.strftime("%s", GlucoseReading.ts), BigInteger)
-
-
 def series(
     db: Session, user: User, start: dt.datetime, end: dt.datetime, points: int
 ) -> schemas.Series:
@@ -272,7 +265,7 @@ def series(
     # nadirs survive as the bucket's min and max.
     bucket_s = max(60, math.ceil((end - start).total_seconds() / points))
     start_epoch = int(start.timestamp())
-    bucket = ((_epoch(db) - start_epoch) // bucket_s).label("b")
+    bucket = ((epoch_whole_seconds(db, GlucoseReading.ts) - start_epoch) // bucket_s).label("b")
     buckets = db.execute(
         select(
             bucket,

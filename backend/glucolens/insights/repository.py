@@ -17,12 +17,11 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.db import utcnow
+from glucolens.core.sql import insert_for
 from glucolens.core.timeutil import READ_MIN, clamp_to_read_window
 from glucolens.insights.models import InsightResult, PatternStreamState
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
@@ -44,7 +43,7 @@ class StreamStateStore:
     def save(self, window_points: int, state: bytes, last_ts: dt.datetime) -> None:
         """Upsert, so two jobs of the same user that race on the first save do not fail
         on the primary key (the later state wins)."""
-        insert = pg_insert if self.db.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(self.db)
         values = {
             "user_id": self.user_id,
             "window_points": window_points,

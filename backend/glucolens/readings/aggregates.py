@@ -11,16 +11,16 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, Integer, cast, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.db import lock_user_writes, utcnow
+from glucolens.core.db import utcnow
 from glucolens.core.events import ProfileChanged
+from glucolens.core.sql import epoch_seconds, lock_user_writes
 from glucolens.core.timeutil import READ_MAX, READ_MIN, local_day_bounds, zone
 from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseDaily, GlucoseReading
@@ -30,16 +30,6 @@ HIST_BINS = 581  # 20..600 mg/dL, one bin per whole mg/dL
 _INTERVALS = np.array([1, 5, 15])
 
 
-def epoch_seconds(db: Session) -> Any:
-    """UTC seconds since 1970 as a float, computed by the database (cheap to fetch)."""
-    if db.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("epoch", GlucoseReading.ts), Float)
-    # Whole seconds from strftime, plus the stored fraction ('YYYY-MM-DD HH:MM:SS.ffffff'):
-    # julianday() arithmetic would blur instants at midnight by floating-point error.
-    whole = cast(func.strftime("%s", GlucoseReading.ts), Integer)
-    return whole + cast(func.substr(GlucoseReading.ts, 20), Float)
-
-
 def fetch_values(
     db: Session, user_id: uuid.UUID, start: dt.datetime, end: dt.datetime
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +37,7 @@ def fetch_values(
     rows = (
         db.connection()
         .execute(
-            select(epoch_seconds(db), GlucoseReading.value_mgdl).where(
+            select(epoch_seconds(db, GlucoseReading.ts), GlucoseReading.value_mgdl).where(
                 GlucoseReading.user_id == user_id,
                 GlucoseReading.ts >= start,
                 GlucoseReading.ts < end,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.db import lock_user_writes
+from glucolens.core.sql import lock_user_writes
 from glucolens.core.timeutil import local_day_bounds, zone
 from glucolens.readings import aggregates
 from glucolens.readings.models import GlucoseDaily

@@ -9,6 +9,8 @@ from typing import Any
 import psycopg
 from sqlalchemy.orm import Session
 
+from glucolens.core.sql import is_postgres
+
 _COPY_COLS = (
     "ts",
     "utc_offset_min",
@@ -122,6 +124,6 @@ def _insert_glucose_sqlite(db: Session, rows: list[dict[str, Any]]) -> int:
 
 def insert_glucose(db: Session, rows: list[dict[str, Any]]) -> int:
     """Insert validated rows of one user; returns how many were new."""
-    if db.get_bind().dialect.name == "postgresql":
+    if is_postgres(db):
         return _insert_glucose_pg(db, rows)
     return _insert_glucose_sqlite(db, rows)

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.db import lock_user_writes, utcnow
+from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed
+from glucolens.core.sql import lock_user_writes
 from glucolens.core.timeutil import offset_minutes
 from glucolens.core.units import from_mgdl
 from glucolens.readings import aggregates

@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.db import Base, lock_user_writes
+from glucolens.core.db import Base
 from glucolens.core.errors import Conflict, NotFound, ValidationFailed
 from glucolens.core.pagination import apply_keyset, encode_cursor
+from glucolens.core.sql import insert_for, lock_user_writes
 from glucolens.core.timeutil import clamp_to_read_window
 from glucolens.records.schemas import BulkReport, Rejected
 
@@ -52,8 +52,7 @@ def insert_ignoring_duplicates(db: Session, model: type[Base], rows: list[dict[s
     """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were new."""
     if not rows:
         return 0
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(db)
     table: Any = model.__table__  # type: ignore[attr-defined]
     stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
     return len(db.execute(stmt, rows).all())

@@ -15,9 +15,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.db import lock_user_writes
 from glucolens.core.errors import NotFound
 from glucolens.core.events import DataRemoved, publish
+from glucolens.core.sql import lock_user_writes
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
 from glucolens.readings import aggregates
 from glucolens.readings.changes import record_change
