@@ -4,7 +4,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input, NativeSelect } from "@/components/ui/input";
-import { errorMessage } from "@/lib/utils";
+import { useSubmit } from "@/hooks/use-submit";
 import { bodyFromValues, fieldErrorsFromApi, type FieldDef, type FormValues } from "./fields";
 
 export function ResourceForm({
@@ -33,31 +33,25 @@ export function ResourceForm({
   const uid = useId();
   const [values, setValues] = useState<FormValues>(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
-    setSaved(false);
-    const { body, errors: local } = bodyFromValues(fields, values, zone, mode);
-    setErrors(local);
-    if (Object.keys(local).length) return;
-    setBusy(true);
-    setFormError(null);
-    try {
-      await onSubmit(body);
-      setSaved(true);
+  const {
+    onSubmit: submit,
+    busy,
+    error: formError,
+    done: saved,
+  } = useSubmit({
+    validate: () => {
+      const local = bodyFromValues(fields, values, zone, mode).errors;
+      setErrors(local);
+      return Object.keys(local).length === 0;
+    },
+    run: async () => {
+      await onSubmit(bodyFromValues(fields, values, zone, mode).body);
       if (mode === "create") setValues(freshValues ? freshValues() : initial);
       onDone?.();
-    } catch (err) {
-      setErrors(fieldErrorsFromApi(err, fields));
-      const fieldLabels = Object.fromEntries(fields.map((f) => [f.name, f.label]));
-      setFormError(errorMessage(err, { conflict, fieldLabels }));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+    errorContext: { conflict, fieldLabels: Object.fromEntries(fields.map((f) => [f.name, f.label])) },
+    onError: (err) => setErrors(fieldErrorsFromApi(err, fields)),
+  });
 
   return (
     <form onSubmit={submit} className="space-y-4" noValidate>

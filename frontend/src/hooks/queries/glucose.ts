@@ -1,5 +1,5 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, uploadWithProgress } from "@/lib/api";
 
 /** The newest two readings: the current value and the one before it (for the change). */
@@ -11,9 +11,17 @@ export function useLatestReadings() {
   });
 }
 
-/** Upload a CSV export (multipart, through XMLHttpRequest so `onProgress` sees the upload). */
-export function uploadGlucoseCsv(file: File, onProgress: (fraction: number) => void) {
-  const form = new FormData();
-  form.append("file", file);
-  return uploadWithProgress("/api/v1/glucose/import/csv", form, onProgress);
+/** Upload a CSV export (multipart, through XMLHttpRequest so `onProgress` sees the upload); the dashboard refetches. */
+export function useCsvImport() {
+  const queryClient = useQueryClient();
+  return async (file: File, onProgress: (fraction: number) => void) => {
+    const form = new FormData();
+    form.append("file", file);
+    const report = await uploadWithProgress("/api/v1/glucose/import/csv", form, onProgress);
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: ["glucose"] }),
+      queryClient.invalidateQueries({ queryKey: ["dashboard"] }),
+    ]);
+    return report;
+  };
 }

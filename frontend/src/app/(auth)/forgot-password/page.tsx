@@ -6,28 +6,18 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { useForgotPassword } from "@/hooks/queries";
-import { errorMessage } from "@/lib/utils";
+import { useSubmit } from "@/hooks/use-submit";
 
 export default function ForgotPasswordPage() {
   const forgot = useForgotPassword();
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const { onSubmit, busy, error } = useSubmit({
+    run: async () => {
       await forgot.mutateAsync(email.trim());
       setSent(true);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   return (
     <form onSubmit={onSubmit} className="space-y-4">

@@ -8,7 +8,7 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { useSignIn } from "@/hooks/queries";
 import { safeNext } from "@/hooks/use-safe-next";
-import { errorMessage } from "@/lib/utils";
+import { useSubmit } from "@/hooks/use-submit";
 
 export function LoginForm() {
   const router = useRouter();
@@ -16,21 +16,13 @@ export function LoginForm() {
   const signIn = useSignIn();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const { onSubmit, busy, error } = useSubmit({
+    navigates: true,
+    run: async () => {
       await signIn.mutateAsync({ email: email.trim(), password });
       router.replace(safeNext(params.get("next")));
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate={false}>

@@ -7,9 +7,9 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { useRegister, useSignIn } from "@/hooks/queries";
+import { useSubmit } from "@/hooks/use-submit";
 import { browserTimeZone } from "@/lib/time";
 import type { Unit } from "@/lib/units";
-import { errorMessage } from "@/lib/utils";
 
 export function RegisterForm() {
   const router = useRouter();
@@ -19,18 +19,10 @@ export function RegisterForm() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [unit, setUnit] = useState<Unit>("mg/dL");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    if (password.length < 10) {
-      setError("Use a password of at least 10 characters.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
+  const { onSubmit, busy, error } = useSubmit({
+    navigates: true,
+    validate: () => password.length >= 10 || "Use a password of at least 10 characters.",
+    run: async () => {
       await register.mutateAsync({
         email: email.trim(),
         password,
@@ -40,11 +32,8 @@ export function RegisterForm() {
       });
       await signIn.mutateAsync({ email: email.trim(), password });
       router.replace("/dashboard/");
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   return (
     <form onSubmit={onSubmit} className="space-y-4">

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { useResetPassword } from "@/hooks/queries";
-import { errorMessage } from "@/lib/utils";
+import { useSubmit } from "@/hooks/use-submit";
 
 export function ResetForm() {
   const router = useRouter();
@@ -15,23 +15,18 @@ export function ResetForm() {
   const token = useSearchParams().get("token") ?? "";
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    if (password.length < 10) return setError("Use a password of at least 10 characters.");
-    if (password !== confirm) return setError("The two passwords do not match.");
-    setBusy(true);
-    setError(null);
-    try {
+  const { onSubmit, busy, error } = useSubmit({
+    navigates: true,
+    validate: () => {
+      if (password.length < 10) return "Use a password of at least 10 characters.";
+      if (password !== confirm) return "The two passwords do not match.";
+      return true;
+    },
+    run: async () => {
       await reset.mutateAsync({ token, new_password: password });
       router.replace("/login/?reset=1");
-    } catch (err) {
-      setError(errorMessage(err));
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   if (!token) {
     return (

@@ -1,15 +1,14 @@
 "use client";
-import { useQueryClient } from "@tanstack/react-query";
 import { FileUp } from "lucide-react";
 import { useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { Progress } from "@/components/ui/progress";
-import { uploadGlucoseCsv } from "@/hooks/queries";
+import { useCsvImport } from "@/hooks/queries";
+import { useSubmit } from "@/hooks/use-submit";
 import type { BulkReport } from "@/lib/api-types";
 import { humanReason } from "@/lib/errors";
-import { errorMessage } from "@/lib/utils";
 
 export function ImportReport({ report }: { report: BulkReport }) {
   return (
@@ -52,32 +51,23 @@ export function ImportReport({ report }: { report: BulkReport }) {
 }
 
 export function CsvUpload() {
-  const queryClient = useQueryClient();
+  const upload = useCsvImport();
   const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [report, setReport] = useState<BulkReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  async function onUpload(e: React.FormEvent) {
-    e.preventDefault();
-    if (!file) return setError("Choose a CSV file first.");
-    setError(null);
-    setReport(null);
-    setProgress(0);
-    try {
-      const result = await uploadGlucoseCsv(file, setProgress);
-      setReport(result);
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: ["glucose"] }),
-        queryClient.invalidateQueries({ queryKey: ["dashboard"] }),
-      ]);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setProgress(null);
-    }
-  }
+  const { onSubmit: onUpload, error } = useSubmit({
+    validate: () => file !== null || "Choose a CSV file first.",
+    run: async () => {
+      setReport(null);
+      setProgress(0);
+      try {
+        setReport(await upload(file!, setProgress));
+      } finally {
+        setProgress(null);
+      }
+    },
+  });
 
   const uploading = progress !== null;
   return (

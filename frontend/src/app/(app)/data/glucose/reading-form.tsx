@@ -5,11 +5,11 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { useRecordMutations } from "@/hooks/queries";
+import { useSubmit } from "@/hooks/use-submit";
 import { useUser } from "@/hooks/use-user";
 import { formatDateTime, isoToZonedLocal, zonedLocalToIso } from "@/lib/time";
 import type { GlucoseReading } from "@/lib/api-types";
 import { asUnit, formatGlucose, glucoseInputProps, mgdlToUnit, roundGlucose } from "@/lib/units";
-import { errorMessage } from "@/lib/utils";
 
 export const READING_CONFLICT = "There is already a reading at this time. Change the time, or edit the existing reading below.";
 
@@ -28,28 +28,26 @@ export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onD
   const bounds = glucoseInputProps(user.unit);
   const [value, setValue] = useState(() => (reading ? String(roundGlucose(mgdlToUnit(reading.value_mgdl, user.unit), user.unit)) : ""));
   const [when, setWhen] = useState(() => (reading ? isoToZonedLocal(reading.timestamp, user.zone, true) : nowLocal(user.zone)));
-  const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const busy = create.isPending || update.isPending;
+  const n = Number(value);
+  const timestamp = () => zonedLocalToIso(when, user.zone);
 
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    setSaved(null);
-    const n = Number(value);
-    if (!value || !Number.isFinite(n) || n < bounds.min || n > bounds.max) {
-      return setError(`Enter a value between ${bounds.min} and ${bounds.max} ${user.unit}.`);
-    }
-    let timestamp: string;
-    try {
-      timestamp = zonedLocalToIso(when, user.zone);
-    } catch {
-      return setError("Enter a valid date and time.");
-    }
-    setError(null);
-    try {
+  const { onSubmit, busy, error, done } = useSubmit({
+    validate: () => {
+      if (!value || !Number.isFinite(n) || n < bounds.min || n > bounds.max) {
+        return `Enter a value between ${bounds.min} and ${bounds.max} ${user.unit}.`;
+      }
+      try {
+        timestamp();
+      } catch {
+        return "Enter a valid date and time.";
+      }
+      return true;
+    },
+    run: async () => {
       if (reading) {
         const body = {
-          timestamp,
+          timestamp: timestamp(),
           value: n,
           unit: user.unit,
           source: reading.source,
@@ -61,14 +59,13 @@ export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onD
         onDone?.();
         return;
       }
-      const r = await create.mutateAsync({ timestamp, value: n, unit: user.unit, source: "manual" });
+      const r = await create.mutateAsync({ timestamp: timestamp(), value: n, unit: user.unit, source: "manual" });
       setSaved(`Saved ${formatGlucose(r.value, asUnit(r.unit), true)} at ${formatDateTime(r.timestamp, user.zone)}.`);
       setValue("");
       setWhen(nowLocal(user.zone));
-    } catch (err) {
-      setError(errorMessage(err, { conflict: READING_CONFLICT }));
-    }
-  }
+    },
+    errorContext: { conflict: READING_CONFLICT },
+  });
 
   const prefix = reading ? "edit-glucose" : "glucose";
   return (
@@ -91,7 +88,7 @@ export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onD
         </Field>
       </div>
       {error ? <Alert variant="error">{error}</Alert> : null}
-      {saved ? <Alert variant="success">{saved}</Alert> : null}
+      {done && saved ? <Alert variant="success">{saved}</Alert> : null}
       <Button type="submit" disabled={busy}>
         {busy ? "Saving…" : reading ? "Save changes" : "Add reading"}
       </Button>

@@ -11,6 +11,7 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from "@/hooks/queries";
+import { useSubmit } from "@/hooks/use-submit";
 import { useUser } from "@/hooks/use-user";
 import { formatDateTime } from "@/lib/time";
 import type { ApiKeyScope } from "@/lib/api-types";
@@ -52,27 +53,27 @@ export function IntegrationsView() {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<ApiKeyScope[]>(["read"]);
   const [secret, setSecret] = useState<string | null>(null);
-  const [formError, setFormError] = useState<string | null>(null);
 
   const create = useCreateApiKey();
   const revoke = useRevokeApiKey();
 
-  function onCreate(e: React.FormEvent) {
-    e.preventDefault();
-    if (!name.trim()) return setFormError("Give the key a name so you can recognise it later.");
-    if (scopes.length === 0) return setFormError("Choose at least one permission.");
-    setFormError(null);
-    setSecret(null);
-    create.mutate(
-      { name: name.trim(), scopes },
-      {
-        onSuccess: (k) => {
-          setSecret(k.key);
-          setName("");
-        },
-      },
-    );
-  }
+  const {
+    onSubmit: onCreate,
+    busy,
+    error: formError,
+  } = useSubmit({
+    validate: () => {
+      if (!name.trim()) return "Give the key a name so you can recognise it later.";
+      if (scopes.length === 0) return "Choose at least one permission.";
+      return true;
+    },
+    run: async () => {
+      setSecret(null);
+      const created = await create.mutateAsync({ name: name.trim(), scopes });
+      setSecret(created.key);
+      setName("");
+    },
+  });
 
   return (
     <div className="space-y-6">
@@ -106,9 +107,8 @@ export function IntegrationsView() {
               ))}
             </fieldset>
             {formError ? <Alert variant="error">{formError}</Alert> : null}
-            {create.isError ? <Alert variant="error">{errorMessage(create.error)}</Alert> : null}
-            <Button type="submit" disabled={create.isPending}>
-              <KeyRound aria-hidden /> {create.isPending ? "Creating…" : "Create key"}
+            <Button type="submit" disabled={busy}>
+              <KeyRound aria-hidden /> {busy ? "Creating…" : "Create key"}
             </Button>
           </form>
           {secret ? (

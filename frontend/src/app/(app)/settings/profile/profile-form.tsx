@@ -5,11 +5,11 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { useUpdateProfile } from "@/hooks/queries";
+import { useSubmit } from "@/hooks/use-submit";
 import { useUser } from "@/hooks/use-user";
 import { listTimeZones } from "@/lib/time";
 import type { Unit } from "@/lib/units";
 import { formatGlucose, glucoseInputProps, mgdlToUnit, unitToMgdl } from "@/lib/units";
-import { errorMessage } from "@/lib/utils";
 
 const show = (mgdl: number, unit: Unit) => formatGlucose(mgdlToUnit(mgdl, unit), unit);
 
@@ -25,9 +25,6 @@ export function ProfileForm() {
   const [timezone, setTimezone] = useState(user.timezone);
   const [low, setLow] = useState(show(user.target_low_mgdl, user.unit));
   const [high, setHigh] = useState(show(user.target_high_mgdl, user.unit));
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   function changeUnit(next: Unit) {
     // Keep the entered targets, converted into the newly chosen unit.
@@ -38,30 +35,28 @@ export function ProfileForm() {
     setUnit(next);
   }
 
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    setSaved(false);
-    const lowMgdl = Math.round(unitToMgdl(Number(low), unit));
-    const highMgdl = Math.round(unitToMgdl(Number(high), unit));
-    if (!Number.isFinite(lowMgdl) || !Number.isFinite(highMgdl) || low === "" || high === "") return setError("Enter both target values.");
-    if (lowMgdl >= highMgdl) return setError("The lower target must be below the upper target.");
-    setBusy(true);
-    setError(null);
-    try {
-      await updateProfile.mutateAsync({
+  const lowMgdl = Math.round(unitToMgdl(Number(low), unit));
+  const highMgdl = Math.round(unitToMgdl(Number(high), unit));
+  const {
+    onSubmit,
+    busy,
+    error,
+    done: saved,
+  } = useSubmit({
+    validate: () => {
+      if (!Number.isFinite(lowMgdl) || !Number.isFinite(highMgdl) || low === "" || high === "") return "Enter both target values.";
+      if (lowMgdl >= highMgdl) return "The lower target must be below the upper target.";
+      return true;
+    },
+    run: () =>
+      updateProfile.mutateAsync({
         display_name: displayName.trim() || null,
         unit,
         timezone,
         target_low_mgdl: lowMgdl,
         target_high_mgdl: highMgdl,
-      });
-      setSaved(true);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+      }),
+  });
 
   const bounds = glucoseInputProps(unit);
   return (

@@ -10,6 +10,7 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useChangePassword, useRevokeSession, useSessions, useSignOutEverywhere } from "@/hooks/queries";
+import { useSubmit } from "@/hooks/use-submit";
 import { useUser } from "@/hooks/use-user";
 import { formatDateTime } from "@/lib/time";
 import { describeUserAgent } from "@/lib/user-agent";
@@ -20,29 +21,19 @@ export function PasswordForm() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: React.FormEvent) {
-    e.preventDefault();
-    setDone(false);
-    if (next.length < 10) return setError("Use a new password of at least 10 characters.");
-    if (next !== confirm) return setError("The new passwords do not match.");
-    setBusy(true);
-    setError(null);
-    try {
+  const { onSubmit, busy, error, done } = useSubmit({
+    validate: () => {
+      if (next.length < 10) return "Use a new password of at least 10 characters.";
+      if (next !== confirm) return "The new passwords do not match.";
+      return true;
+    },
+    run: async () => {
       await changePassword.mutateAsync({ current_password: current, new_password: next });
       setCurrent("");
       setNext("");
       setConfirm("");
-      setDone(true);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
