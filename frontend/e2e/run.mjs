@@ -84,7 +84,10 @@ async function waitForHealth(url, ms) {
  */
 function makeCsv(days = 3, endDaysAgo = 2) {
   const rows = ["timestamp,value,unit"];
-  const end = Math.floor((Date.now() - endDaysAgo * 86400000) / 300000) * 300000;
+  // Ends at 12:00 UTC `endDaysAgo` days back (1.5 to 2.5 days ago), not at this time of day, so the
+  // newest local day holds half a day of readings whenever the walk runs (just after midnight in
+  // Berlin it held one reading, and the 24-hour chart of that day drew no line).
+  const end = Math.floor((Date.now() - endDaysAgo * 86400000) / 86400000) * 86400000 + 12 * 3600000;
   const n = days * 288;
   for (let i = n - 1; i >= 0; i--) {
     const t = new Date(end - i * 300000);
