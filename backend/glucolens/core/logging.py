@@ -110,12 +110,15 @@ async def log_requests(
         )
         response = error_json(500, "internal_error", "Internal server error.")
     route = request.scope.get("route")
+    # No route: the web app's files, or an API request answered before routing (queue
+    # full, unknown path); the raw path is not logged, since it may carry ids.
+    unrouted = "api" if request.url.path.startswith("/api/") else "static"
     access_log.info(
         "request",
         extra={
             "fields": {
                 "method": request.method,
-                "route": getattr(route, "path", request.url.path if route else "static"),
+                "route": getattr(route, "path", request.url.path if route else unrouted),
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - start) * 1000, 2),
             }
