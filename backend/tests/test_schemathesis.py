@@ -8,9 +8,10 @@ unsupported_method, allow_header_conformance, ...) on positive and negative data
 examples, coverage and fuzzing phases, plus two house rules below. A 500 surfaces as the
 server's own exception (the in-process client re-raises it), so it fails the test too.
 
-Bounded so that it takes about a minute on two cores: ``GLUCOLENS_FUZZ_MAX_EXAMPLES``
+Bounded so that it takes one to two minutes on two cores: ``GLUCOLENS_FUZZ_MAX_EXAMPLES``
 examples per operation and phase (default 25), deterministic so that a failure is the same
-failure on the next run. Search deeper by hand with
+failure on the next run, 120 s at most per operation and ``GLUCOLENS_FUZZ_BUDGET_S`` (600 s)
+for the whole run. Search deeper by hand with
 ``GLUCOLENS_FUZZ_MAX_EXAMPLES=300 GLUCOLENS_FUZZ_RANDOM=1``.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from typing import Any
 
 import pytest
@@ -32,6 +34,10 @@ from glucolens.main import create_app
 from tests.conftest import UserFactory
 
 MAX_EXAMPLES = int(os.environ.get("GLUCOLENS_FUZZ_MAX_EXAMPLES", "25"))
+# The whole run's bound (it takes 1-2 minutes): an operation that starts after this fails
+# instead of letting a slowdown or a hang stretch `make test` without anyone noticing.
+BUDGET_S = float(os.environ.get("GLUCOLENS_FUZZ_BUDGET_S", "600"))
+_STARTED: list[float] = []
 DETERMINISTIC = os.environ.get("GLUCOLENS_FUZZ_RANDOM", "") != "1"
 APP = create_app()
 
@@ -133,10 +139,18 @@ def fuzz_user(make_user: UserFactory) -> User:
     return user
 
 
-@pytest.mark.timeout(300)
+@pytest.fixture
+def within_budget() -> None:
+    _STARTED[:] = _STARTED or [time.monotonic()]
+    spent = time.monotonic() - _STARTED[0]
+    if spent > BUDGET_S:
+        pytest.fail(f"the schemathesis budget of {BUDGET_S:.0f} s was spent ({spent:.0f} s)")
+
+
+@pytest.mark.timeout(120)
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_conforms(case: Any, fuzz_user: User) -> None:
+def test_every_operation_conforms(case: Any, fuzz_user: User, within_budget: None) -> None:
     case.call_and_validate(headers=_fresh_bearer(fuzz_user))
 
 
