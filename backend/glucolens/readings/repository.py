@@ -67,6 +67,9 @@ def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
                     r["external_id"],
                 )
             )
+    # A temporary table has no statistics: without them the planner guesses a few rows and
+    # may join the whole of the user's history for the duplicate check below.
+    cur.execute("ANALYZE glucose_incoming")
     insert = (
         f"INSERT INTO glucose_readings (user_id, created_at, {cols}) "  # noqa: S608 - constants
         f"SELECT %s, %s, {cols} FROM glucose_incoming"
