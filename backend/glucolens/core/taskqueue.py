@@ -24,6 +24,9 @@ celery_app.conf.update(
     task_ignore_result=True,
     worker_prefetch_multiplier=1,
     task_acks_late=True,
+    # A worker killed mid-task gives its message back at once (the job itself is marked
+    # failed through its stopped heartbeat; a redelivered message finds it no longer queued).
+    task_reject_on_worker_lost=True,
     broker_connection_retry_on_startup=True,
     timezone="UTC",
     beat_schedule={

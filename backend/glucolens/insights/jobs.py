@@ -9,6 +9,7 @@ never loads Celery, and sends the task by name.
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ import uuid
 from functools import lru_cache
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.cache import get_cache
@@ -27,6 +29,45 @@ from glucolens.insights.repository import cache_key, history_end, load_frames, u
 
 log = logging.getLogger(__name__)
 HISTORY_DAYS = 180
+HEARTBEAT_S = 5.0
+
+
+class _Heartbeat:
+    """Stamps the job's ``heartbeat_at`` every few seconds from a thread of its own (a pipeline
+    step can take longer than the staleness limit), in sessions of its own. A failed stamp
+    (database down) is skipped: the job then looks dead, which it may well be."""
+
+    def __init__(self, job_id: uuid.UUID) -> None:
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="job-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._stamp()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=HEARTBEAT_S * 2)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            self._stamp()
+
+    def _stamp(self) -> None:
+        try:
+            with get_sessionmaker()() as db:
+                db.execute(
+                    update(InsightJob)
+                    .where(InsightJob.id == self.job_id, InsightJob.status == "running")
+                    .values(heartbeat_at=utcnow())
+                )
+                db.commit()
+        except Exception:  # noqa: BLE001 - a missed beat is not an error of the job
+            log.warning("insight job heartbeat not written", exc_info=False)
+
+
 RECOMPUTE_TASK = "glucolens.insights.recompute"
 
 
@@ -52,33 +93,36 @@ def run_job(job_id: uuid.UUID | str) -> str:
         if user is None:
             return "missing"
         started_at = utcnow()
+        with _Heartbeat(job_id):
+            return _run_claimed(db, job, user, started_at)
 
-        def progress(fraction: float, step: str) -> None:
-            job.progress, job.step = round(fraction, 3), step
-            db.commit()
 
-        t0 = time.perf_counter()
-        try:
-            frames = load_frames(db, user, HISTORY_DAYS, now=history_end(db, user, started_at))
-            results = run_pipeline(frames, progress)
-            cache = get_cache()
-            for kind in upsert_results(db, user.id, results, started_at):
-                cache.delete(cache_key(user.id, kind))
-            job.status, job.progress, job.step = "done", 1.0, "done"
-        except Exception as exc:  # noqa: BLE001 - recorded on the job for the client
-            log.exception("insight job failed")
-            db.rollback()
-            job.status, job.error = "failed", type(exc).__name__
-        job.finished_at = utcnow()
+def _run_claimed(db: Session, job: InsightJob, user: User, started_at: dt.datetime) -> str:
+    def progress(fraction: float, step: str) -> None:
+        job.progress, job.step = round(fraction, 3), step
         db.commit()
-        log.info(
-            "insight job finished",
-            extra={"fields": {"status": job.status, "s": round(time.perf_counter() - t0, 2)}},
-        )
-        return job.status
+
+    t0 = time.perf_counter()
+    try:
+        frames = load_frames(db, user, HISTORY_DAYS, now=history_end(db, user, started_at))
+        results = run_pipeline(frames, progress)
+        cache = get_cache()
+        for kind in upsert_results(db, user.id, results, started_at):
+            cache.delete(cache_key(user.id, kind))
+        job.status, job.progress, job.step = "done", 1.0, "done"
+    except Exception as exc:  # noqa: BLE001 - recorded on the job for the client
+        log.exception("insight job failed")
+        db.rollback()
+        job.status, job.error = "failed", type(exc).__name__
+    job.finished_at = utcnow()
+    db.commit()
+    log.info(
+        "insight job finished",
+        extra={"fields": {"status": job.status, "s": round(time.perf_counter() - t0, 2)}},
+    )
+    return job.status
 
 
-log = logging.getLogger(__name__)
 _timers: dict[uuid.UUID, threading.Timer] = {}
 
 

@@ -38,6 +38,9 @@ class InsightJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Written every few seconds by the process running the job; a running job whose
+    # heartbeat stopped belongs to a process that died (insights/service.reap_dead_jobs).
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class PatternStreamState(Base):

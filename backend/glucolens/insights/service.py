@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -23,6 +23,8 @@ from glucolens.insights.repository import cache_key
 ACTIVE = ("queued", "running")
 # A job stuck longer than this (worker died) no longer blocks new ones.
 JOB_TIMEOUT = dt.timedelta(minutes=30)
+# Four missed heartbeats (insights/jobs.HEARTBEAT_S) and a running job counts as dead.
+DEAD_AFTER = dt.timedelta(seconds=4 * jobs.HEARTBEAT_S)
 
 
 def on_data_changed(evt: DataChanged) -> None:
@@ -55,7 +57,25 @@ def _new_job(db: Session, user_id: uuid.UUID) -> InsightJob:
     return job
 
 
+def reap_dead_jobs(db: Session, user_id: uuid.UUID) -> None:
+    """A running job whose heartbeat stopped belongs to a process that died (a killed worker or
+    app, a database that went away mid-job): mark it failed so the user can start another."""
+    dead = (
+        InsightJob.user_id == user_id,
+        InsightJob.status == "running",
+        func.coalesce(InsightJob.heartbeat_at, InsightJob.started_at) < utcnow() - DEAD_AFTER,
+    )
+    # Look first: most reads find nothing to reap and should not take a write lock.
+    if db.execute(select(InsightJob.id).where(*dead).limit(1)).first() is not None:
+        db.execute(
+            update(InsightJob)
+            .where(*dead)
+            .values(status="failed", error="interrupted", finished_at=utcnow())
+        )
+
+
 def active_job(db: Session, user_id: uuid.UUID) -> InsightJob | None:
+    reap_dead_jobs(db, user_id)
     return db.execute(
         select(InsightJob)
         .where(
@@ -82,6 +102,7 @@ def request_refresh(db: Session, user: User) -> InsightJob:
 
 
 def get_job(db: Session, user: User, job_id: uuid.UUID) -> InsightJob:
+    reap_dead_jobs(db, user.id)
     job = db.get(InsightJob, job_id)
     if job is None or job.user_id != user.id:
         raise NotFound(f"No insight job {job_id}.")

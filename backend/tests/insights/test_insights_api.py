@@ -126,3 +126,38 @@ def test_predictions_are_made_from_the_latest_reading(client, make_user, auth_he
     assert after["data"]["last_value"] == 72
     assert after["data"]["last_reading_at"] != data["last_reading_at"]
     assert after["data"]["horizons"][0]["value"] != data["horizons"][0]["value"]
+
+
+def test_a_job_whose_process_died_is_failed_and_a_new_refresh_runs(
+    client, make_user, auth_headers, db
+):
+    """Issue 9 fault suite: a job left 'running' by a killed worker or app (its heartbeat
+    stopped) must not block the user for half an hour."""
+    from glucolens.insights.models import InsightJob
+
+    user = make_user()
+    headers = auth_headers(user)
+    client.post("/api/v1/glucose/bulk", json={"items": cgm_days(3)}, headers=headers)
+    long_ago = dt.datetime.now(UTC) - dt.timedelta(minutes=2)
+    dead = InsightJob(user_id=user.id, status="running", started_at=long_ago, heartbeat_at=long_ago)
+    db.add(dead)
+    db.commit()
+
+    shown = client.get(f"/api/v1/insights/jobs/{dead.id}", headers=headers).json()
+    assert shown["status"] == "failed"
+    fresh = client.post("/api/v1/insights/refresh", headers=headers).json()
+    assert fresh["job_id"] != str(dead.id)
+    assert wait_for_job(client, headers, fresh["job_id"])["status"] == "done"
+
+
+def test_a_running_job_keeps_its_heartbeat(client, make_user, auth_headers, db):
+    from glucolens.insights import jobs
+    from glucolens.insights.models import InsightJob
+
+    user = make_user()
+    job = InsightJob(user_id=user.id, status="running", started_at=dt.datetime.now(UTC))
+    db.add(job)
+    db.commit()
+    with jobs._Heartbeat(job.id):
+        db.expire_all()
+        assert db.get(InsightJob, job.id).heartbeat_at is not None
