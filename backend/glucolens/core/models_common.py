@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import ForeignKey, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from glucolens.core.db import BigIntPK, UTCDateTime, utcnow
+from glucolens.core.db import Base, BigIntPK, UTCDateTime, utcnow
 
 
 class HealthRowMixin:
@@ -24,3 +24,9 @@ class HealthRowMixin:
     @declared_attr
     def user_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
         return mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+
+
+class HealthRow(HealthRowMixin, Base):
+    """The abstract base of every health-data table: what generic code (records/) may rely on."""
+
+    __abstract__ = True

@@ -7,12 +7,12 @@ import datetime as dt
 from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from glucolens.core.db import Base, UTCDateTime
-from glucolens.core.models_common import HealthRowMixin
+from glucolens.core.db import UTCDateTime
+from glucolens.core.models_common import HealthRow
 from glucolens.readings.models import _dedupe_indexes
 
 
-class SleepSession(HealthRowMixin, Base):
+class SleepSession(HealthRow):
     __tablename__ = "sleep_sessions"
     __table_args__ = (
         *_dedupe_indexes("sleep_sessions", "start"),
@@ -29,7 +29,7 @@ class SleepSession(HealthRowMixin, Base):
     rem_min: Mapped[float | None] = mapped_column(Float)
 
 
-class Meal(HealthRowMixin, Base):
+class Meal(HealthRow):
     __tablename__ = "meals"
     __table_args__ = (
         *_dedupe_indexes("meals", "ts"),
@@ -45,7 +45,7 @@ class Meal(HealthRowMixin, Base):
     meal_type: Mapped[str | None] = mapped_column(String(16))
 
 
-class Activity(HealthRowMixin, Base):
+class Activity(HealthRow):
     __tablename__ = "activities"
     __table_args__ = (
         *_dedupe_indexes("activities", "start"),

@@ -9,7 +9,7 @@ from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, Uu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from glucolens.core.db import Base, UTCDateTime, utcnow
-from glucolens.core.models_common import HealthRowMixin
+from glucolens.core.models_common import HealthRow
 
 
 def _dedupe_indexes(table: str, time_col: str) -> tuple[Index, Index]:
@@ -36,7 +36,7 @@ def _dedupe_indexes(table: str, time_col: str) -> tuple[Index, Index]:
     )
 
 
-class GlucoseReading(HealthRowMixin, Base):
+class GlucoseReading(HealthRow):
     __tablename__ = "glucose_readings"
     __table_args__ = (
         *_dedupe_indexes("glucose_readings", "ts"),
@@ -52,7 +52,7 @@ class GlucoseReading(HealthRowMixin, Base):
     device: Mapped[str | None] = mapped_column(String(64))
 
 
-class InsulinDose(HealthRowMixin, Base):
+class InsulinDose(HealthRow):
     __tablename__ = "insulin_doses"
     __table_args__ = (
         *_dedupe_indexes("insulin_doses", "ts"),

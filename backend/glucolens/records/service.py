@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core.db import Base
 from glucolens.core.errors import Conflict, NotFound, ValidationFailed
+from glucolens.core.models_common import HealthRow
 from glucolens.core.pagination import apply_keyset, encode_cursor
 from glucolens.core.sql import insert_for, lock_user_writes
 from glucolens.core.timeutil import clamp_to_read_window
@@ -30,7 +30,7 @@ from glucolens.records.schemas import BulkReport, Rejected
 class Resource:
     name: str
     path: str
-    model: type[Base]
+    model: type[HealthRow]
     create_schema: type[BaseModel]
     out_schema: type[BaseModel]
     time_attr: str
@@ -48,19 +48,21 @@ def rejection_from_error(index: int, exc: ValidationError) -> Rejected:
     return Rejected(index=index, field=field, reason=err.get("msg", "invalid"))
 
 
-def insert_ignoring_duplicates(db: Session, model: type[Base], rows: list[dict[str, Any]]) -> int:
+def insert_ignoring_duplicates(
+    db: Session, model: type[HealthRow], rows: list[dict[str, Any]]
+) -> int:
     """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were new."""
     if not rows:
         return 0
     insert = insert_for(db)
-    table: Any = model.__table__  # type: ignore[attr-defined]
+    table: Any = model.__table__
     stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
     return len(db.execute(stmt, rows).all())
 
 
 def get_owned(db: Session, res: Resource, user: User, row_id: int) -> Any:
     obj = db.execute(
-        select(res.model).where(res.model.id == row_id, res.model.user_id == user.id)  # type: ignore[attr-defined]
+        select(res.model).where(res.model.id == row_id, res.model.user_id == user.id)
     ).scalar_one_or_none()
     if obj is None:
         raise NotFound(f"No {res.name} entry with id {row_id}.")
@@ -106,7 +108,7 @@ def delete_one(db: Session, res: Resource, user: User, row_id: int) -> None:
     lock_user_writes(db, user.id)
     obj = get_owned(db, res, user, row_id)
     when = getattr(obj, res.time_attr)
-    db.execute(delete(res.model).where(res.model.id == obj.id))  # type: ignore[attr-defined]
+    db.execute(delete(res.model).where(res.model.id == obj.id))
     if res.on_change:
         res.on_change(db, user, [when])
 
@@ -125,17 +127,17 @@ def list_rows(
     # validators) must not make the whole list fail to load.
     lo, hi = clamp_to_read_window(start, end)
     stmt = select(res.model).where(
-        res.model.user_id == user.id,  # type: ignore[attr-defined]
+        res.model.user_id == user.id,
         time_col >= lo,
         time_col < hi,
     )
-    stmt = apply_keyset(stmt, time_col, res.model.id, cursor).limit(limit + 1)  # type: ignore[attr-defined]
+    stmt = apply_keyset(stmt, time_col, res.model.id, cursor).limit(limit + 1)
     rows = db.execute(stmt).scalars().all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, res.time_attr), last.id)  # type: ignore[attr-defined]
+        next_cursor = encode_cursor(getattr(last, res.time_attr), last.id)
     return rows, next_cursor
 
 
