@@ -95,18 +95,19 @@ def server(url: str, data_dir: Path, **extra_env: str) -> Iterator[str]:
         proc.wait(10)
 
 
-def make_user_token(url: str, data_dir: Path, email: str = "bench@example.org") -> tuple[str, str]:
-    """Create a user directly in the database; returns (user_id, access token)."""
+def make_users(url: str, data_dir: Path, emails: list[str]) -> list[tuple[str, str]]:
+    """Create users (one session each) directly in the database, in one process; returns
+    (user_id, access token) per email, in order."""
     code = (
-        "import uuid\n"
         "from glucolens.auth.models import User, UserSession\n"
         "from glucolens.auth.tokens import issue_access_token\n"
         "from glucolens.core.db import get_sessionmaker\n"
         "db = get_sessionmaker()()\n"
-        f"u = User(email={email!r}, password_hash='x', timezone='Europe/London')\n"
-        "db.add(u); db.commit()\n"
-        "s = UserSession(user_id=u.id, device='bench'); db.add(s); db.commit()\n"
-        "print(u.id, issue_access_token(u.id, s.id)[0])\n"
+        f"for email in {emails!r}:\n"
+        "    u = User(email=email, password_hash='x', timezone='Europe/London')\n"
+        "    db.add(u); db.commit()\n"
+        "    s = UserSession(user_id=u.id, device='bench'); db.add(s); db.commit()\n"
+        "    print(u.id, issue_access_token(u.id, s.id)[0])\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -115,8 +116,13 @@ def make_user_token(url: str, data_dir: Path, email: str = "bench@example.org") 
         capture_output=True,
         text=True,
     )
-    user_id, token = out.stdout.split()
-    return user_id, token
+    words = out.stdout.split()
+    return list(zip(words[0::2], words[1::2], strict=True))
+
+
+def make_user_token(url: str, data_dir: Path, email: str = "bench@example.org") -> tuple[str, str]:
+    """Create a user directly in the database; returns (user_id, access token)."""
+    return make_users(url, data_dir, [email])[0]
 
 
 def year_of_readings(days: int = 365, seed: int = 1) -> list[dict]:

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import bench_env, database, pct, server
+from _harness import database, make_users, pct, server
 
 WARMUP_S = 2.0
 SEED_DAYS = 7
@@ -46,29 +45,6 @@ class Result:
             f"{label:<40} {pct(lat, 50):8.1f} {pct(lat, 95):8.1f} {pct(lat, 99):8.1f} "
             f"{n / self.elapsed_s:9.1f}  {errors}"
         )
-
-
-def make_users(url: str, data_dir: Path, n: int) -> list[str]:
-    """n users with a session each, created in one process; returns their access tokens."""
-    code = (
-        "from glucolens.auth.models import User, UserSession\n"
-        "from glucolens.auth.tokens import issue_access_token\n"
-        "from glucolens.core.db import get_sessionmaker\n"
-        "db = get_sessionmaker()()\n"
-        f"for i in range({n}):\n"
-        "    u = User(email=f'load{i}@example.org', password_hash='x', timezone='Europe/London')\n"
-        "    db.add(u); db.commit()\n"
-        "    s = UserSession(user_id=u.id, device='bench'); db.add(s); db.commit()\n"
-        "    print(issue_access_token(u.id, s.id)[0])\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=bench_env(url, data_dir),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.split()
 
 
 def day_of_readings(client: int, days_back: int) -> str:
@@ -183,7 +159,8 @@ def main() -> None:
         if args.only and kind != args.only:
             continue
         with database(kind) as (url, data_dir):
-            tokens = make_users(url, data_dir, max(args.clients))
+            emails = [f"load{i}@example.org" for i in range(max(args.clients))]
+            tokens = [token for _, token in make_users(url, data_dir, emails)]
             with server(url, data_dir) as base:
                 asyncio.run(seed(base, tokens))
                 for clients in args.clients:
