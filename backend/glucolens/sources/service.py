@@ -7,8 +7,6 @@ insights drop results computed from the removed rows within the same transaction
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -63,12 +61,7 @@ def delete_source(db: Session, user: User, source: str) -> dict[str, int]:
     if not any(deleted.values()):
         raise NotFound(f"No data from source '{source}'.")
     if glucose_times:
-        aggregates.refresh_days(db, user, _day_starts(glucose_times))
+        aggregates.refresh_days(db, user, glucose_times)
     record_change(db, user, "all", [])
     publish(db, DataRemoved(user_id=user.id, source=source))
     return deleted
-
-
-def _day_starts(times: Sequence[dt.datetime]) -> list[dt.datetime]:
-    """One instant per distinct UTC hour is enough to name every local day touched."""
-    return sorted({t.replace(minute=0, second=0, microsecond=0) for t in times})
