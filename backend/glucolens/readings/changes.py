@@ -26,7 +26,8 @@ def record_change(
     instants: Iterable[dt.datetime],
     source: str | None = None,
 ) -> None:
-    when = sorted(instants)
+    when = list(instants)
+    earliest, latest = (min(when), max(when)) if when else (None, None)
     now = utcnow()
     db.execute(update(User).where(User.id == user.id).values(data_changed_at=now))
     publish(
@@ -34,10 +35,10 @@ def record_change(
         DataChanged(
             user_id=user.id,
             kinds=frozenset({kind}),
-            earliest=when[0] if when else None,
-            latest=when[-1] if when else None,
-            newest_reading_at=when[-1] if when and kind == "glucose" else None,
+            earliest=earliest,
+            latest=latest,
+            newest_reading_at=latest if kind == "glucose" else None,
             source=source,
-            is_backfill=bool(when) and (now - when[-1]) > dt.timedelta(hours=1),
+            is_backfill=latest is not None and now - latest > dt.timedelta(hours=1),
         ),
     )

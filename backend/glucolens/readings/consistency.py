@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.sql import lock_user_writes
-from glucolens.core.timeutil import local_day_bounds, zone
+from glucolens.core.timeutil import local_day_bounds
 from glucolens.readings import aggregates
 from glucolens.readings.models import GlucoseDaily
 
@@ -104,7 +104,6 @@ def check_all(db: Session, repair: bool = False) -> CheckReport:
         user = db.get(User, user_id)
         if user is None:
             continue
-        zone(user.timezone)  # fails loudly on a broken zone rather than mis-bucketing days
         check_user(db, user, repair, report)
         if repair:
             db.commit()
