@@ -132,7 +132,7 @@ def summary(
             # A window shorter than 14 days can never hold the consensus minimum.
             minimum = stats.MIN_DAYS_FOR_SUFFICIENCY
             required = complete_days if n_days >= minimum else minimum
-            sufficient = stats.is_sufficient(judged, required)
+            sufficient = stats.is_sufficient(judged.days_with_data, judged.wear_pct, required)
         start, _ = local_day_bounds(first, user.timezone)
         out.append(
             schemas.Window(

@@ -117,19 +117,17 @@ def combine(
         days_with_data=with_data,
         expected_count=expected_count,
         wear_pct=wear,
-        sufficient_data=with_data >= MIN_DAYS_FOR_SUFFICIENCY
-        and wear is not None
-        and wear >= MIN_WEAR_PCT,
+        sufficient_data=is_sufficient(with_data, wear, MIN_DAYS_FOR_SUFFICIENCY),
         min_mgdl=min((d.min_mgdl for d in days if d.n), default=None),
         max_mgdl=max((d.max_mgdl for d in days if d.n), default=None),
     )
 
 
-def is_sufficient(w: WindowStats, days_required: int) -> bool:
+def is_sufficient(days_with_data: int, wear_pct: float | None, days_required: int) -> bool:
     """Enough data for the consensus metrics: data on ``days_required`` days (at most 14) and
     at least 70% sensor wear over them."""
     need = min(days_required, MIN_DAYS_FOR_SUFFICIENCY)
-    return w.days_with_data >= need and w.wear_pct is not None and w.wear_pct >= MIN_WEAR_PCT
+    return days_with_data >= need and wear_pct is not None and wear_pct >= MIN_WEAR_PCT
 
 
 AGP_BINS = 288
