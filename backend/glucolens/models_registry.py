@@ -5,5 +5,6 @@ An entry-floor module: it imports every domain, so nothing below the entry point
 
 from glucolens.auth import models as auth_models  # noqa: F401
 from glucolens.insights import models as insights_models  # noqa: F401
+from glucolens.integrations.importers import models as importers_models  # noqa: F401
 from glucolens.lifestyle import models as lifestyle_models  # noqa: F401
 from glucolens.readings import models as readings_models  # noqa: F401

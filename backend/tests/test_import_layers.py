@@ -19,7 +19,7 @@ FLOORS = {
     "lifestyle": 3,
     "records": 3,
     "sources": 3,
-    "integrations": 3,
+    "integrations": 3,  # importers (integrations/importers) and device sync
     "dashboard": 4,
     "insights": 4,
     "demo": 4,

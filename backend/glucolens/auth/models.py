@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from glucolens.core.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -28,6 +28,9 @@ class User(Base):
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Last write to any of the user's health data; insights older than this are stale.
     data_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # JSON list of source names, highest priority first, deciding which copy of a reading
+    # that reached GlucoLens twice is canonical; NULL = the default order (readings/canonical.py).
+    source_priority: Mapped[str | None] = mapped_column(Text)
 
 
 class UserSession(Base):

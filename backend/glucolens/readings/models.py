@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from glucolens.core.db import Base, UTCDateTime, utcnow
@@ -42,6 +54,15 @@ class GlucoseReading(HealthRow):
         *_dedupe_indexes("glucose_readings", "ts"),
         # Range scans per user; value included so aggregates are index-only on PostgreSQL.
         Index("ix_glucose_user_ts", "user_id", "ts", postgresql_include=["value_mgdl"]),
+        # The canonical CGM stream every reader uses (see readings/canonical.py).
+        Index(
+            "ix_glucose_canonical",
+            "user_id",
+            "ts",
+            postgresql_include=["value_mgdl"],
+            sqlite_where=text("kind = 'cgm' AND dup_of IS NULL"),
+            postgresql_where=text("kind = 'cgm' AND dup_of IS NULL"),
+        ),
     )
 
     ts: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -50,6 +71,14 @@ class GlucoseReading(HealthRow):
     flag: Mapped[str | None] = mapped_column(String(8))
     trend: Mapped[str | None] = mapped_column(String(24))
     device: Mapped[str | None] = mapped_column(String(64))
+    # "cgm" (sensor readings, the stream metrics use), "scan" (Libre scans) or "meter"
+    # (fingersticks): scans and meter readings are shown and exported, never mixed into CGM metrics.
+    kind: Mapped[str] = mapped_column(String(8), default="cgm", server_default="cgm")
+    # The sensor's sampling period in minutes when known (5 Dexcom, 15 Libre history).
+    period_min: Mapped[int | None] = mapped_column(SmallInteger)
+    # Set when this row is another source's copy of a reading kept from a higher-priority
+    # source: the id of that canonical reading. NULL = canonical.
+    dup_of: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class InsulinDose(HealthRow):
