@@ -59,6 +59,15 @@ class FileRejected(ValueError):
     """The whole file cannot be imported (not one row): the message says why, for people."""
 
 
+class NeedsMapping(FileRejected):
+    """A CSV whose time and value columns cannot be told from its header: the person picks
+    them (``ctx.options["timestamp_column"]``, ``"value_column"``, optional ``"unit"``)."""
+
+    def __init__(self, message: str, columns: list[str]) -> None:
+        super().__init__(message)
+        self.columns = columns
+
+
 @dataclasses.dataclass(slots=True)
 class ParseContext:
     timezone: str  # the user's IANA zone, for files that write local wall time
