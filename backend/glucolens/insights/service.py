@@ -7,10 +7,11 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
+from glucolens.core import background
 from glucolens.core.cache import get_cache
 from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
@@ -23,8 +24,7 @@ from glucolens.insights.repository import cache_key
 ACTIVE = ("queued", "running")
 # A job stuck longer than this (worker died) no longer blocks new ones.
 JOB_TIMEOUT = dt.timedelta(minutes=30)
-# Four missed heartbeats (insights/jobs.HEARTBEAT_S) and a running job counts as dead.
-DEAD_AFTER = dt.timedelta(seconds=4 * jobs.HEARTBEAT_S)
+DEAD_AFTER = background.DEAD_AFTER
 
 
 def on_data_changed(evt: DataChanged) -> None:
@@ -58,20 +58,7 @@ def _new_job(db: Session, user_id: uuid.UUID) -> InsightJob:
 
 
 def reap_dead_jobs(db: Session, user_id: uuid.UUID) -> None:
-    """A running job whose heartbeat stopped belongs to a process that died (a killed worker or
-    app, a database that went away mid-job): mark it failed so the user can start another."""
-    dead = (
-        InsightJob.user_id == user_id,
-        InsightJob.status == "running",
-        func.coalesce(InsightJob.heartbeat_at, InsightJob.started_at) < utcnow() - DEAD_AFTER,
-    )
-    # Look first: most reads find nothing to reap and should not take a write lock.
-    if db.execute(select(InsightJob.id).where(*dead).limit(1)).first() is not None:
-        db.execute(
-            update(InsightJob)
-            .where(*dead)
-            .values(status="failed", error="interrupted", finished_at=utcnow())
-        )
+    background.reap_dead(db, InsightJob, user_id)
 
 
 def active_job(db: Session, user_id: uuid.UUID) -> InsightJob | None:

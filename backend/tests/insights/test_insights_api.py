@@ -151,13 +151,13 @@ def test_a_job_whose_process_died_is_failed_and_a_new_refresh_runs(
 
 
 def test_a_running_job_keeps_its_heartbeat(client, make_user, auth_headers, db):
-    from glucolens.insights import jobs
+    from glucolens.core import background
     from glucolens.insights.models import InsightJob
 
     user = make_user()
     job = InsightJob(user_id=user.id, status="running", started_at=dt.datetime.now(UTC))
     db.add(job)
     db.commit()
-    with jobs._Heartbeat(job.id):
+    with background.Heartbeat(InsightJob, job.id):
         db.expire_all()
         assert db.get(InsightJob, job.id).heartbeat_at is not None

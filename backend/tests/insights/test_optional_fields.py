@@ -36,7 +36,8 @@ def _bare_rows(end: dt.datetime) -> dict[str, list[dict]]:
     """One entry per day of each kind, with only the fields the API requires."""
     rows: dict[str, list[dict]] = {"sleep": [], "meals": [], "activities": [], "insulin": []}
     for d in range(1, DAYS):
-        night = (end - dt.timedelta(days=d)).replace(hour=23, minute=0)
+        # 23:00 two days back at the latest, so the night ends before ``end`` at any hour.
+        night = (end - dt.timedelta(days=d + 1)).replace(hour=23, minute=0)
         rows["sleep"].append({"start": _iso(night), "end": _iso(night + dt.timedelta(hours=7))})
         noon = night - dt.timedelta(hours=11)
         rows["meals"].append({"timestamp": _iso(noon)})
