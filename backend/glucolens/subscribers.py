@@ -6,8 +6,15 @@ domains themselves never import upward (see docs/architecture.md).
 
 from __future__ import annotations
 
-from glucolens.core.events import DataChanged, DataRemoved, ProfileChanged, subscribe
+from glucolens.core.events import (
+    AccountDeleted,
+    DataChanged,
+    DataRemoved,
+    ProfileChanged,
+    subscribe,
+)
 from glucolens.insights.service import on_data_changed, on_data_removed
+from glucolens.integrations.importers.service import remove_user_files
 from glucolens.readings.aggregates import on_profile_changed
 
 
@@ -15,3 +22,4 @@ def wire_subscribers() -> None:
     subscribe(ProfileChanged, on_profile_changed, phase="in_transaction")
     subscribe(DataRemoved, on_data_removed, phase="in_transaction")
     subscribe(DataChanged, on_data_changed)
+    subscribe(AccountDeleted, remove_user_files)

@@ -75,23 +75,36 @@ def submit(task_name: str, job_id: uuid.UUID, delay_s: float = 0.0) -> None:
     timer.start()
 
 
-def claim(db: Session, model: Any, job_id: uuid.UUID, from_status: str, **values: Any) -> bool:
-    """Atomically move the job from ``from_status`` to running; True for the one winner."""
+def claim(
+    db: Session,
+    model: Any,
+    job_id: uuid.UUID,
+    from_status: str,
+    to_status: str = "running",
+    **values: Any,
+) -> bool:
+    """Atomically move the job from ``from_status`` to ``to_status``; True for the one winner."""
     claimed = db.execute(
         update(model)
         .where(model.id == job_id, model.status == from_status)
-        .values(status="running", started_at=utcnow(), heartbeat_at=utcnow(), **values)
+        .values(status=to_status, started_at=utcnow(), heartbeat_at=utcnow(), **values)
     ).rowcount  # type: ignore[attr-defined]
     db.commit()
     return bool(claimed)
 
 
-def reap_dead(db: Session, model: Any, user_id: uuid.UUID, error: str = "interrupted") -> None:
+def reap_dead(
+    db: Session,
+    model: Any,
+    user_id: uuid.UUID,
+    error: str = "interrupted",
+    running: tuple[str, ...] = ("running",),
+) -> None:
     """A running job whose heartbeat stopped belongs to a process that died (a killed worker
     or app, a database that went away mid-job): mark it failed so another can start."""
     dead = (
         model.user_id == user_id,
-        model.status == "running",
+        model.status.in_(running),
         func.coalesce(model.heartbeat_at, model.started_at) < utcnow() - DEAD_AFTER,
     )
     # Look first: most reads find nothing to reap and should not take a write lock.
@@ -106,8 +119,11 @@ class Heartbeat:
     can take longer than the staleness limit), in sessions of its own. A failed stamp
     (database down) is skipped: the job then looks dead, which it may well be."""
 
-    def __init__(self, model: Any, job_id: uuid.UUID) -> None:
+    def __init__(
+        self, model: Any, job_id: uuid.UUID, running: tuple[str, ...] = ("running",)
+    ) -> None:
         self.model = model
+        self.running = running
         self.job_id = job_id
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="job-heartbeat", daemon=True)
@@ -131,7 +147,7 @@ class Heartbeat:
             with get_sessionmaker()() as db:
                 db.execute(
                     update(model)
-                    .where(model.id == self.job_id, model.status == "running")
+                    .where(model.id == self.job_id, model.status.in_(self.running))
                     .values(heartbeat_at=utcnow())
                 )
                 db.commit()

@@ -110,6 +110,20 @@ class Settings(BaseSettings):
         gt=0,
         description="Request body limit of glucose/import/csv: a 20 MiB file and its framing.",
     )
+    import_max_mb: int = Field(
+        default=200, gt=0, description="Largest file POST /api/v1/imports accepts (MiB)."
+    )
+    import_dir: Path | None = Field(
+        default=None,
+        description="Where uploaded import files wait for their job (default <data_dir>/imports); "
+        "with several API hosts and workers, a volume they all mount.",
+    )
+    import_max_unzipped_mb: int = Field(
+        default=8192, gt=0, description="Largest file unpacked from an uploaded zip (MiB)."
+    )
+    import_max_zip_ratio: int = Field(
+        default=100, gt=0, description="Largest unpacked/packed size ratio of a zip member."
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For and "

@@ -35,6 +35,8 @@ API_PREFIX = "/api/"
 AUTH_PREFIX = "/api/v1/auth/"
 BULK_SUFFIX = "/bulk"
 CSV_SUFFIX = "/import/csv"
+IMPORTS_PATH = "/api/v1/imports"
+MULTIPART_FRAMING = 64 * 1024
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -56,6 +58,7 @@ class BodyLimits:
     auth_bytes: int
     bulk_bytes: int
     csv_bytes: int
+    import_bytes: int = 200 * 1024 * 1024 + MULTIPART_FRAMING
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
@@ -64,6 +67,7 @@ class BodyLimits:
             auth_bytes=settings.max_body_auth_bytes,
             bulk_bytes=settings.max_body_bulk_bytes,
             csv_bytes=settings.max_body_csv_bytes,
+            import_bytes=settings.import_max_mb * MIB + MULTIPART_FRAMING,
         )
 
     def for_route(self, route_path: str | None) -> int:
@@ -74,6 +78,8 @@ class BodyLimits:
             return self.bulk_bytes
         if path.startswith(API_PREFIX) and path.endswith(CSV_SUFFIX):
             return self.csv_bytes
+        if path == IMPORTS_PATH:
+            return self.import_bytes
         return self.default_bytes
 
 
