@@ -185,6 +185,25 @@ def new_session(client: TestClient, owner: Owner) -> str:
     return str(next(s["id"] for s in sessions.json() if s["current"]))
 
 
+def finished_report(client: TestClient, owner: Owner) -> str:
+    """A finished PDF report of the owner's (one recent reading, the last two days)."""
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    r = client.post(
+        "/api/v1/glucose", json={"timestamp": _iso(when), "value": 120}, headers=owner.headers
+    )
+    assert r.status_code == 201, r.text
+    r = client.post("/api/v1/reports", json={"days": 2}, headers=owner.headers)
+    assert r.status_code == 202, r.text
+    report_id = str(r.json()["id"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/v1/reports/{report_id}", headers=owner.headers).json()
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    return report_id
+
+
 def job_finished(client: TestClient, owner: Owner, job_id: str) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -206,6 +225,8 @@ FACTORIES: dict[str, Factory] = {
     "/api/v1/auth/api-keys/{id}": Factory(post("/api/v1/auth/api-keys", _api_key)),
     "/api/v1/auth/sessions/{id}": Factory(new_session),
     "/api/v1/data/sources/{id}": Factory(source_with_rows),
+    "/api/v1/reports/{id}": Factory(finished_report),
+    "/api/v1/reports/{id}/pdf": Factory(finished_report),
     "/api/v1/insights/jobs/{id}": Factory(
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
     ),
@@ -299,4 +320,5 @@ def test_users_cannot_reach_each_others_objects(app, make_user, auth_headers):
 
 @pytest.mark.parametrize("path", sorted(FACTORIES))
 def test_factory_table_paths_look_like_routes(path):
-    assert path.startswith("/api/v1/") and path.endswith("/{id}")
+    # Sub-resources of an object (/api/v1/reports/{id}/pdf) name it once, too.
+    assert path.startswith("/api/v1/") and path.count("/{id}") == 1

@@ -24,6 +24,8 @@ FLOORS = {
     "insights": 4,
     "demo": 4,
     "alerts": 4,
+    "reports": 4,
+    "exports": 4,
     "main": 5,
     "cli": 5,
     "worker": 5,
