@@ -23,6 +23,7 @@ from glucolens.demo.endpoints import router as demo_router
 from glucolens.insights.endpoints import router as insights_router
 from glucolens.lifestyle.endpoints import routers as lifestyle_routers
 from glucolens.readings.endpoints import routers as readings_routers
+from glucolens.reports.endpoints import router as reports_router
 from glucolens.sources.endpoints import router as sources_router
 from glucolens.subscribers import wire_subscribers
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         insights_router,
         demo_router,
         sources_router,
+        reports_router,
     ):
         app.include_router(router)
 

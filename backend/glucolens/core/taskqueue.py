@@ -16,7 +16,7 @@ _settings = get_settings()
 celery_app = Celery(
     "glucolens",
     broker=_settings.celery_broker_url or "memory://",
-    include=["glucolens.insights.tasks"],
+    include=["glucolens.insights.tasks", "glucolens.reports.tasks"],
 )
 celery_app.conf.update(
     task_serializer="json",
