@@ -242,15 +242,21 @@ if __name__ == "__main__":
     from glucolens.integrations.importers.base import ParseContext, Record
 
     with tempfile.TemporaryDirectory() as tmp:
-        for name, module, make, tz in (
-            ("clarity.csv", clarity, clarity_year, "Europe/Berlin"),
-            ("libreview.csv", libreview, libreview_year, "America/New_York"),
+        for name, module, make, kwargs, tz in (
+            ("clarity.csv", clarity, clarity_year, {}, "Europe/Berlin"),
+            ("clarity_mmol.csv", clarity, clarity_year, {"unit": "mmol/L"}, "Europe/Berlin"),
+            ("libreview.csv", libreview, libreview_year, {}, "America/New_York"),
+            ("libreview_uk.csv", libreview, libreview_year, {"locale": "UK"}, "Europe/London"),
         ):
             file = Path(tmp) / name
-            counts = make(file)
-            t0 = time.perf_counter()
+            counts = make(file, **kwargs)
+            wall, cpu = time.perf_counter(), time.process_time()
             with file.open("rb") as fh:
-                n = sum(isinstance(r, Record) for r in module.parse(fh, ParseContext(timezone=tz)))
-            took = time.perf_counter() - t0
+                out = list(module.parse(fh, ParseContext(timezone=tz)))
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            n = sum(isinstance(r, Record) for r in out)
             size_mb = file.stat().st_size / 1e6
-            print(f"{name}: {size_mb:.1f} MB, {counts}, {n} records parsed in {took:.2f} s")
+            print(
+                f"{name}: {size_mb:.1f} MB, rows {counts}; {n} records, {len(out) - n} problems; "
+                f"parsed in {wall:.2f} s ({cpu:.2f} s CPU)"
+            )
