@@ -68,3 +68,19 @@ def by_line(problems: list[Problem]) -> dict[int, str]:
 def steps(instants: list[dt.datetime]) -> set[dt.timedelta]:
     """The distinct gaps between consecutive instants."""
     return {b - a for a, b in itertools.pairwise(instants)}
+
+
+def assert_bulk_items(records: list[Record]) -> None:
+    """Every record is an item the bulk endpoints accept (the parser contract in base.py)."""
+    from glucolens.lifestyle.schemas import ActivityIn, MealIn, SleepIn
+    from glucolens.readings.schemas import GlucoseIn, InsulinIn
+
+    schemas = {
+        "glucose": GlucoseIn,
+        "insulin": InsulinIn,
+        "meal": MealIn,
+        "sleep": SleepIn,
+        "activity": ActivityIn,
+    }
+    for record in records:
+        schemas[record.type].model_validate(record.item)

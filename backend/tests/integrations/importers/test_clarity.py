@@ -36,6 +36,7 @@ from tests.integrations.importers._parse import (
     JSON,
     PNG,
     OneWay,
+    assert_bulk_items,
     by_line,
     fixture,
     head,
@@ -263,3 +264,12 @@ def test_a_year_of_five_minute_readings_parses_in_well_under_two_seconds(tmp_pat
     assert counts["EGV"] == 105_120
     assert all(isinstance(r, Record) for r in records)  # no problems in a clean export
     assert took < 2.0, f"{took:.2f} s"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in FIXTURES.iterdir() if p.name.startswith("clarity_"))
+)
+def test_every_record_is_a_valid_bulk_item(name: str) -> None:
+    records, _, _ = parse(clarity, name, "Europe/Berlin")
+    assert records
+    assert_bulk_items(records)

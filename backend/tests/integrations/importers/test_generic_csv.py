@@ -9,7 +9,15 @@ import pytest
 
 from glucolens.integrations.importers import generic_csv
 from glucolens.integrations.importers.base import FileRejected, NeedsMapping
-from tests.integrations.importers._parse import FIXTURES, JSON, PNG, by_line, head, parse
+from tests.integrations.importers._parse import (
+    FIXTURES,
+    JSON,
+    PNG,
+    assert_bulk_items,
+    by_line,
+    head,
+    parse,
+)
 
 OFFSETS = "generic_offsets.csv"
 GERMAN = "generic_de_semicolon.csv"
@@ -145,3 +153,12 @@ def test_sniff_says_no_to_what_is_not_delimited_text(data: bytes) -> None:
 def test_sniff_takes_plain_delimited_text() -> None:
     assert generic_csv.sniff(b"a;b\n1;2\n")
     assert generic_csv.sniff("Zeit\tWert\n12.03.2024 08:05\t5,6\n".encode("utf-16"))
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in FIXTURES.iterdir() if p.name.startswith("generic_"))
+)
+def test_every_record_is_a_valid_bulk_item(name: str) -> None:
+    records, _, _ = parse(generic_csv, name, "Europe/Berlin")
+    assert records
+    assert_bulk_items(records)

@@ -29,6 +29,7 @@ from glucolens.integrations.importers import libreview
 from glucolens.integrations.importers.base import FileRejected, Record
 from tests.integrations.importers._parse import (
     FIXTURES,
+    assert_bulk_items,
     by_line,
     fixture,
     head,
@@ -218,3 +219,12 @@ def test_other_files_are_rejected() -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
 def test_sniff_tells_libreview_from_every_other_fixture(name: str) -> None:
     assert libreview.sniff(head(name)) is name.startswith("libreview_")
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in FIXTURES.iterdir() if p.name.startswith("libreview_"))
+)
+def test_every_record_is_a_valid_bulk_item(name: str) -> None:
+    records, _, _ = parse(libreview, name, "Europe/Berlin")
+    assert records
+    assert_bulk_items(records)
