@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 import tracemalloc
 import types
 import uuid
@@ -412,3 +413,27 @@ def test_sniff_is_true_for_exports_only():
         b"",
     ):
         assert not apple_health.sniff(other), other[:30]
+
+
+def test_import_job_writes_every_row_and_a_second_export_adds_nothing(
+    client, make_user, auth_headers
+):
+    """Through POST /api/v1/imports: Apple's rows have no ids, so (source, time) must repeat
+    exactly for a later export of the same data (here: the same file, one byte longer)."""
+    headers = auth_headers(make_user(timezone="Europe/Berlin"))
+    expected = {"glucose": 11, "insulin": 2, "meal": 2, "sleep": 3, "activity": 4}
+    for attempt, data in enumerate((EXPORT, EXPORT + b"\n")):
+        files = {"file": ("export.xml", io.BytesIO(data), "application/xml")}
+        r = client.post("/api/v1/imports", files=files, headers=headers)
+        assert r.status_code == 202, r.text
+        job = r.json()
+        for _ in range(300):
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+            job = client.get(f"/api/v1/imports/{job['id']}", headers=headers).json()
+        assert (job["status"], job["format"]) == ("done", "apple_health"), job
+        counts = job["progress"]["counts"]
+        key = "inserted" if attempt == 0 else "duplicates"
+        assert {t: counts[t][key] for t in expected} == expected, counts
+        assert job["rejected_total"] == 3

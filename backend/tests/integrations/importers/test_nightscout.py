@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 import tracemalloc
 import types
 import uuid
@@ -211,3 +212,24 @@ def test_sniff():
         b"",
     ):
         assert not nightscout.sniff(other), other[:30]
+
+
+def test_import_job_keys_rows_by_id(client, make_user, auth_headers):
+    """Through POST /api/v1/imports: entries then treatments; the same dump again adds nothing."""
+    headers = auth_headers(make_user(timezone="Europe/Berlin"))
+    expected = {"glucose": 6, "insulin": 3, "meal": 3, "activity": 1}
+    bundle = b'{"entries": ' + ENTRIES + b', "treatments": ' + TREATMENTS + b"}"
+    for attempt in range(2):
+        files = {"file": ("ns.json", io.BytesIO(bundle + b" " * attempt), "application/json")}
+        r = client.post("/api/v1/imports", files=files, headers=headers)
+        assert r.status_code == 202, r.text
+        job = r.json()
+        for _ in range(300):
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+            job = client.get(f"/api/v1/imports/{job['id']}", headers=headers).json()
+        assert (job["status"], job["format"]) == ("done", "nightscout"), job
+        counts = job["progress"]["counts"]
+        key = "inserted" if attempt == 0 else "duplicates"
+        assert {t: counts[t][key] for t in expected} == expected, counts
