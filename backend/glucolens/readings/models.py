@@ -51,7 +51,19 @@ def _dedupe_indexes(table: str, time_col: str) -> tuple[Index, Index]:
 class GlucoseReading(HealthRow):
     __tablename__ = "glucose_readings"
     __table_args__ = (
-        *_dedupe_indexes("glucose_readings", "ts"),
+        _dedupe_indexes("glucose_readings", "ts")[0],
+        # The time key includes the kind: a calibration or a Libre scan taken at the second
+        # of a sensor reading from the same source is another reading, not a duplicate.
+        Index(
+            "uq_glucose_readings_time",
+            "user_id",
+            "source",
+            "kind",
+            "ts",
+            unique=True,
+            sqlite_where=text("external_id IS NULL"),
+            postgresql_where=text("external_id IS NULL"),
+        ),
         # Range scans per user; value included so aggregates are index-only on PostgreSQL.
         Index("ix_glucose_user_ts", "user_id", "ts", postgresql_include=["value_mgdl"]),
         # The canonical CGM stream every reader uses (see readings/canonical.py).

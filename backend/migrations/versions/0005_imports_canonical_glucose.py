@@ -49,6 +49,20 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("period_min", sa.SmallInteger(), nullable=True))
         batch_op.add_column(sa.Column("dup_of", sa.BigInteger(), nullable=True))
+        # A meter or scan reading at the second of a sensor reading of the same source is
+        # another reading: the time key includes the kind.
+        batch_op.drop_index(
+            "uq_glucose_readings_time",
+            sqlite_where=sa.text("external_id IS NULL"),
+            postgresql_where=sa.text("external_id IS NULL"),
+        )
+        batch_op.create_index(
+            "uq_glucose_readings_time",
+            ["user_id", "source", "kind", "ts"],
+            unique=True,
+            sqlite_where=sa.text("external_id IS NULL"),
+            postgresql_where=sa.text("external_id IS NULL"),
+        )
         batch_op.create_index(
             "ix_glucose_canonical",
             ["user_id", "ts"],
@@ -70,6 +84,18 @@ def downgrade() -> None:
             "ix_glucose_canonical",
             sqlite_where=sa.text("kind = 'cgm' AND dup_of IS NULL"),
             postgresql_where=sa.text("kind = 'cgm' AND dup_of IS NULL"),
+        )
+        batch_op.drop_index(
+            "uq_glucose_readings_time",
+            sqlite_where=sa.text("external_id IS NULL"),
+            postgresql_where=sa.text("external_id IS NULL"),
+        )
+        batch_op.create_index(
+            "uq_glucose_readings_time",
+            ["user_id", "source", "ts"],
+            unique=True,
+            sqlite_where=sa.text("external_id IS NULL"),
+            postgresql_where=sa.text("external_id IS NULL"),
         )
         batch_op.drop_column("dup_of")
         batch_op.drop_column("period_min")

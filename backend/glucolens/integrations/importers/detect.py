@@ -23,6 +23,7 @@ from glucolens.core.config import get_settings
 from glucolens.integrations.importers import (
     apple_health,
     clarity,
+    csvtext,
     generic_csv,
     libreview,
     nightscout,
@@ -62,13 +63,6 @@ def _describe_binary(head: bytes) -> str | None:
     if head[4:8] == b"ftyp":
         return "a video file"
     return None
-
-
-def _looks_binary(head: bytes) -> bool:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
-        return False  # a byte-order mark: text (UTF-16 from Excel, or UTF-8)
-    sample = head[:4096]
-    return b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) // 10
 
 
 class LimitedReader:
@@ -217,7 +211,7 @@ def detect(path: Path) -> FileFormat:
     what = _describe_binary(head)
     if what is None and head.startswith(b"PK"):
         what = "a zip archive of an unknown kind"
-    if what is None and _looks_binary(head):
+    if what is None and csvtext.looks_binary(head):  # UTF-16 text is not binary
         what = "a binary file, not text"
     if what is not None:
         raise FileRejected(f"This looks like {what}; {SUPPORTED}.")

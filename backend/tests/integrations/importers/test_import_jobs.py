@@ -133,6 +133,18 @@ def test_bad_rows_are_reported_by_line_and_good_rows_imported(client, user_heade
     assert all("abc" in r["reason"] for r in job["rejected"])
 
 
+def test_calibration_at_the_second_of_a_sensor_reading_is_kept(client, user_headers):
+    # Same source, same second, different kinds: two readings (the uniqueness key has the kind).
+    data = clarity_csv(START, 3) + (
+        b"99,2024-03-12T08:05:00,Calibration,,,,iOS G6,112,,,,,,8XXXXX\n"
+    )
+    job = wait(client, user_headers, upload(client, user_headers, data).json()["id"])
+    counts = job["progress"]["counts"]["glucose"]
+    assert (counts["inserted"], counts["duplicates"]) == (4, 0), job
+    rows = client.get("/api/v1/glucose", params={"limit": 10}, headers=user_headers).json()
+    assert sorted(r["kind"] for r in rows["items"]) == ["cgm", "cgm", "cgm", "meter"]
+
+
 def test_zipped_export_is_unpacked(client, user_headers):
     data = zipped("clarity/CLARITY_Export.csv", clarity_csv(START, 30))
     job = wait(client, user_headers, upload(client, user_headers, data, "export.zip").json()["id"])
