@@ -67,6 +67,8 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
         lambda c: {"token": "x" * 43, "new_password": NEW_PASSWORD},
     ),
     "ApiKeyIn": ("POST", "/api/v1/auth/api-keys", lambda c: {"name": "k", "scopes": ["read"]}),
+    "AccountDeleteIn": ("DELETE", "/api/v1/account", lambda c: {"password": TEST_PASSWORD}),
+    "DeleteIn": ("POST", "/api/v1/data/delete", lambda c: {"source": "manual", "confirm": True}),
 }
 # Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too.
 NOT_FIELD_BODIES = {"BulkIn"}

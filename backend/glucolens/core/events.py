@@ -57,10 +57,21 @@ class ProfileChanged:
 
 @dataclass(frozen=True)
 class DataRemoved:
-    """All of one source's rows were deleted; results computed from them are void."""
+    """Rows were deleted (all of one source's, a source's or everyone's rows in a time range,
+    or the whole account's); results computed from them are void. ``source`` is None when
+    rows of every source went."""
 
     user_id: uuid.UUID
-    source: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountDeleted:
+    """A user and every row of theirs were deleted. After commit, subscribers remove what
+    lives outside the database (files an importer stored under the data dir). The rows are
+    gone by then, so what they need must be derivable from the user id."""
+
+    user_id: uuid.UUID
 
 
 E = TypeVar("E")

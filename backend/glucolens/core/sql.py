@@ -57,3 +57,20 @@ def lock_user_writes(db: Session, user_id: uuid.UUID) -> None:
         db.execute(
             text("UPDATE users SET updated_at = updated_at WHERE id = :id"), {"id": user_id.hex}
         )
+
+
+def read_snapshot(db: Session) -> None:
+    """Make the rest of ``db``'s transaction read one consistent snapshot, whatever commits
+    meanwhile (an export reads several tables in many statements and must not mix states).
+    Call it before the session has run any statement.
+
+    PostgreSQL: a REPEATABLE READ, READ ONLY transaction. SQLite: pysqlite runs SELECTs
+    outside any transaction (each statement its own snapshot), so an explicit deferred
+    ``BEGIN`` starts one; in WAL mode it never blocks writers.
+    """
+    if is_postgres(db):
+        db.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    else:
+        db.connection().exec_driver_sql("BEGIN")

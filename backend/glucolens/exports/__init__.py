@@ -1,0 +1,1 @@
+"""Export of everything a user has (zip of CSVs, or JSON), streamed."""
