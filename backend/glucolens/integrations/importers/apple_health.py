@@ -117,7 +117,6 @@ class _Reader:
         self.out: list[Record | Problem] = []
         self.parser = hardened_parser()
         self.parser.StartElementHandler = self._start
-        self.parser.EndElementHandler = self._end
         self.root: str | None = None
         self.in_correlation = 0
         self.insulin: tuple[dict[str, str], int, dict[str, str]] | None = None
@@ -139,6 +138,12 @@ class _Reader:
             PROTEIN: functools.partial(self._nutrient, "protein_g"),
             FAT: functools.partial(self._nutrient, "fat_g"),
             ENERGY: functools.partial(self._nutrient, "kcal"),
+        }
+        self.others: dict[str, Callable[[dict[str, str]], None]] = {
+            "WorkoutStatistics": self._workout_statistics,
+            "Workout": self._workout,
+            "Correlation": self._correlation,
+            "ExportDate": self._export_date,
         }
 
     def run(self, stream: IO[bytes]) -> Iterator[Record | Problem]:
@@ -173,7 +178,9 @@ class _Reader:
         self.out = []
         yield from self._finish()
 
-    # -- expat callbacks: every element passes here, so the common case returns at once.
+    # -- expat callbacks. Every element start passes here, so the common cases (a Record of a
+    # type not imported, a MetadataEntry of one) return at once; element ends are only
+    # watched while something is open that needs its end (insulin, a workout, a correlation).
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         if name == "Record":
@@ -183,20 +190,30 @@ class _Reader:
         elif name == "MetadataEntry":
             if self.insulin is not None:
                 self.insulin[2][attrs.get("key", "")] = attrs.get("value", "")
-        elif name == "WorkoutStatistics":
-            if self.workout is not None:
-                self.workout[2][attrs.get("type", "")] = attrs
-        elif name == "Workout":
-            self.workout = (attrs, self.parser.CurrentLineNumber, {})
-        elif name == "Correlation":
-            self.in_correlation += 1
-        elif self.root is None:
-            if name != "HealthData":
-                raise FileRejected("The XML file is not an Apple Health export.")
-            self.root = name
-            self.ctx.meta["locale"] = attrs.get("locale")
-        elif name == "ExportDate":
-            self.ctx.meta["export_date"] = attrs.get("value")
+        else:
+            other = self.others.get(name)
+            if other is not None:
+                other(attrs)
+            elif self.root is None:
+                if name != "HealthData":
+                    raise FileRejected("The XML file is not an Apple Health export.")
+                self.root = name
+                self.ctx.meta["locale"] = attrs.get("locale")
+
+    def _workout_statistics(self, attrs: dict[str, str]) -> None:
+        if self.workout is not None:
+            self.workout[2][attrs.get("type", "")] = attrs
+
+    def _workout(self, attrs: dict[str, str]) -> None:
+        self.workout = (attrs, self.parser.CurrentLineNumber, {})
+        self.parser.EndElementHandler = self._end
+
+    def _correlation(self, attrs: dict[str, str]) -> None:
+        self.in_correlation += 1
+        self.parser.EndElementHandler = self._end
+
+    def _export_date(self, attrs: dict[str, str]) -> None:
+        self.ctx.meta["export_date"] = attrs.get("value")
 
     def _end(self, name: str) -> None:
         if name == "Record":
@@ -207,6 +224,8 @@ class _Reader:
                 self._finish_workout()
         elif name == "Correlation":
             self.in_correlation -= 1
+        if self.insulin is None and self.workout is None and not self.in_correlation:
+            self.parser.EndElementHandler = None
 
     # -- record types
 
@@ -270,6 +289,7 @@ class _Reader:
 
     def _insulin(self, attrs: dict[str, str], line: int) -> None:
         self.insulin = (attrs, line, {})  # finished at </Record>: the reason is a child
+        self.parser.EndElementHandler = self._end
 
     def _finish_insulin(self) -> None:
         assert self.insulin is not None
