@@ -19,7 +19,11 @@ class ReportRequest(BaseModel):
     start: QueryDate | None = Field(default=None, description="first local date (YYYY-MM-DD)")
     end: QueryDate | None = Field(default=None, description="last local date, inclusive")
     days: int | None = Field(
-        default=None, description="the last N local days up to today (1 to 90)", strict=True
+        default=None,
+        ge=1,
+        le=90,
+        strict=True,
+        description="the last N local days up to today (1 to 90)",
     )
 
 
