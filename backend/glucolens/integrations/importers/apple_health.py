@@ -10,7 +10,7 @@ What becomes what:
 
 - BloodGlucose -> glucose, mg/dL or mmol/L (Apple writes ``mmol<180.1558800000541>/L``).
   ``kind`` is "cgm" for a CGM app (Dexcom, Libre, xDrip, ...) or a source that writes every
-  15 minutes or faster, else "meter"; a source's first readings decide (CADENCE_SAMPLE).
+  15 minutes or faster, else "meter"; a source's first readings decide (apple_health_rollups).
 - DietaryCarbohydrates -> meal; samples of one app at one instant (a food app writes one
   per food) are added up, with protein, fat and energy of the same instant; when two apps
   wrote the same instant the one with more carbs is kept (they describe the same meal).
