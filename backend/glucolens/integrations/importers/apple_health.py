@@ -301,6 +301,8 @@ class _Reader:
             reason = int(float(meta.get("HKInsulinDeliveryReason", "0")))
         except ValueError:
             return self._problem(line, "insulin", "insulin record without a valid date or value")
+        if units == 0:
+            return None  # a zero temp basal (Loop writes them) delivered nothing
         kind = {1: "basal", 2: "bolus"}.get(reason)
         if kind is None:
             return self._problem(

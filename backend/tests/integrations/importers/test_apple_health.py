@@ -174,6 +174,15 @@ def test_insulin_reasons(parsed):
     assert EXPORT.splitlines()[no_reason[0].line - 1].count(b'sourceName="Insulin Log"') == 1
 
 
+def test_zero_unit_basal_is_no_delivery():
+    zero = (
+        '<Record type="HKQuantityTypeIdentifierInsulinDelivery" sourceName="Loop" unit="IU" '
+        'startDate="2024-03-12 13:00:00 +0100" endDate="2024-03-12 13:30:00 +0100" value="0">'
+        '<MetadataEntry key="HKInsulinDeliveryReason" value="1"/></Record>'
+    )
+    assert parse(document(zero))[:2] == ([], [])
+
+
 def test_one_source_per_night_with_unions_of_stages(parsed):
     records, _, _ = parsed
     first, *rest = of(records, "sleep")
