@@ -204,6 +204,22 @@ def finished_report(client: TestClient, owner: Owner) -> str:
     return report_id
 
 
+def previewed_import(client: TestClient, owner: Owner) -> str:
+    """An import job of the owner's, previewed and waiting for confirmation."""
+    data = b"timestamp,value\n2024-05-01T08:00:00Z,120\n2024-05-01T08:05:00Z,125\n"
+    files = {"file": ("g.csv", data, "text/csv")}
+    r = client.post("/api/v1/imports?preview=true", files=files, headers=owner.headers)
+    assert r.status_code == 202, r.text
+    job_id = str(r.json()["id"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/v1/imports/{job_id}", headers=owner.headers).json()
+        if status["status"] not in ("previewing", "queued", "running"):
+            break
+        time.sleep(0.05)
+    return job_id
+
+
 def job_finished(client: TestClient, owner: Owner, job_id: str) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -225,6 +241,8 @@ FACTORIES: dict[str, Factory] = {
     "/api/v1/auth/api-keys/{id}": Factory(post("/api/v1/auth/api-keys", _api_key)),
     "/api/v1/auth/sessions/{id}": Factory(new_session),
     "/api/v1/data/sources/{id}": Factory(source_with_rows),
+    "/api/v1/imports/{id}": Factory(previewed_import),
+    "/api/v1/imports/{id}/start": Factory(previewed_import, dict),
     "/api/v1/reports/{id}": Factory(finished_report),
     "/api/v1/reports/{id}/pdf": Factory(finished_report),
     "/api/v1/insights/jobs/{id}": Factory(
