@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/api/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete your account and all its data
+         * @description Deletes the account, every reading, dose, meal, sleep session, activity, insight,
+         *     import, session, refresh token and API key, at once and for good. Needs the password;
+         *     signed-in users only (not API keys). Export your data first (GET /export).
+         */
+        delete: operations["delete_my_account_api_v1_account_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/activities": {
         parameters: {
             query?: never;
@@ -438,6 +460,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/data/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete data by source and/or time range
+         * @description Deletes what the preview with the same parameters counted, in one transaction, and
+         *     rewrites the day aggregates of the days it touched. Without ``confirm: true``: 409
+         *     ``confirmation_required``, whose message names the counts.
+         */
+        post: operations["delete_data_api_v1_data_delete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/deletion-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count what a deletion would remove
+         * @description Rows of each kind from ``source`` and/or with their time in ``[start, end)`` (at
+         *     least one of the three); sleep and activities count by their start.
+         */
+        get: operations["deletion_preview_api_v1_data_deletion_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/source-priority": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Source priority for duplicate readings
+         * @description The order that decides which source's copy of a reading that arrived twice is used.
+         */
+        get: operations["get_source_priority_api_v1_data_source_priority_get"];
+        /**
+         * Set the source priority
+         * @description Recomputes which copies are canonical over the whole history (signed-in users only).
+         */
+        put: operations["put_source_priority_api_v1_data_source_priority_put"];
+        post?: never;
+        /**
+         * Go back to the default source priority
+         * @description Device files and uploaders first, then Apple Health, then manual entries, then demo.
+         */
+        delete: operations["reset_source_priority_api_v1_data_source_priority_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/data/sources": {
         parameters: {
             query?: never;
@@ -447,7 +540,8 @@ export interface paths {
         };
         /**
          * Sources
-         * @description How many rows of each kind every source (manual, demo, dexcom, ...) contributed.
+         * @description How many rows of each kind every source (manual, demo, dexcom, ...) contributed, and
+         *     how many of its glucose readings are copies of another source's.
          */
         get: operations["list_sources_api_v1_data_sources_get"];
         put?: never;
@@ -493,6 +587,28 @@ export interface paths {
          *     409 ``confirmation_required`` when the account has readings of its own, unless confirmed.
          */
         post: operations["load_api_v1_demo_load_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export all your data
+         * @description Every glucose reading (with source, kind and duplicate_of), insulin dose, meal, sleep
+         *     session and activity, the stored insights and your settings, from one consistent snapshot.
+         *     Times are UTC plus the local time they were recorded at.
+         */
+        get: operations["export_api_v1_export_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -606,6 +722,75 @@ export interface paths {
          * @description Remove the caller's own glucose data.
          */
         delete: operations["remove_api_v1_glucose__id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent imports, newest first
+         * @description The last 50 import jobs.
+         */
+        get: operations["list_imports_api_v1_imports_get"];
+        put?: never;
+        /**
+         * Upload a file to import (Dexcom Clarity, LibreView, Apple Health, Nightscout, CSV)
+         * @description The format is detected from the content; a file GlucoLens cannot import is refused
+         *     with 422 saying what it looks like. The import runs in the background: poll the job.
+         */
+        post: operations["create_import_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One import: format, preview, progress and result
+         * @description Counts per record type (read, inserted, duplicates, rejected) and rejected rows by line.
+         */
+        get: operations["get_import_api_v1_imports__job_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel an import, or forget a finished one
+         * @description A running import stops after its current chunk; rows it committed stay.
+         */
+        delete: operations["delete_import_api_v1_imports__job_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{job_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a previewed import (or retry a failed one)
+         * @description Optionally with another time zone, or the CSV columns to use.
+         */
+        post: operations["start_import_api_v1_imports__job_id__start_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -892,6 +1077,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your reports
+         * @description Your reports, newest first (the 20 newest finished ones are kept).
+         */
+        get: operations["list_reports_api_v1_reports_get"];
+        put?: never;
+        /**
+         * Ask for a PDF report
+         * @description Starts making a PDF report of the period (local dates, at most 90 days); poll the job.
+         *
+         *     422 when the period is invalid or holds no glucose readings; 409 when three reports are
+         *     already being made.
+         */
+        post: operations["create_report_api_v1_reports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A report's status
+         * @description Status and progress (0 to 1) of one of your reports.
+         */
+        get: operations["get_report_api_v1_reports__report_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a report
+         * @description The PDF, as an attachment. 409 while the report is being made or when it failed.
+         */
+        get: operations["get_report_pdf_api_v1_reports__report_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sleep": {
         parameters: {
             query?: never;
@@ -1011,6 +1263,11 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** AccountDeleteIn */
+        AccountDeleteIn: {
+            /** Password */
+            password: string;
+        };
         /** ActivityIn */
         ActivityIn: {
             /** Activity Type */
@@ -1069,6 +1326,37 @@ export interface components {
             source: string;
             /** Start */
             start: string;
+            /** Steps */
+            steps: number | null;
+            /** Utc Offset Min */
+            utc_offset_min: number;
+        };
+        /** ActivityRow */
+        ActivityRow: {
+            /** Activity Type */
+            activity_type: string;
+            /** Avg Hr */
+            avg_hr: number | null;
+            /** Created At Utc */
+            created_at_utc: string;
+            /** End Local */
+            end_local: string;
+            /** End Utc */
+            end_utc: string;
+            /** External Id */
+            external_id: string | null;
+            /** Id */
+            id: number;
+            /** Intensity */
+            intensity: string | null;
+            /** Kcal */
+            kcal: number | null;
+            /** Source */
+            source: string;
+            /** Start Local */
+            start_local: string;
+            /** Start Utc */
+            start_utc: string;
             /** Steps */
             steps: number | null;
             /** Utc Offset Min */
@@ -1179,6 +1467,11 @@ export interface components {
             /** Very Low Pct */
             very_low_pct: number | null;
         };
+        /** Body_create_import_api_v1_imports_post */
+        Body_create_import_api_v1_imports_post: {
+            /** File */
+            file: string;
+        };
         /** Body_import_glucose_csv_api_v1_glucose_import_csv_post */
         Body_import_glucose_csv_api_v1_glucose_import_csv_post: {
             /** File */
@@ -1213,6 +1506,10 @@ export interface components {
             timezone: string;
             /** Unit */
             unit: string;
+        };
+        /** DataDeleted */
+        DataDeleted: {
+            deleted: components["schemas"]["KindCounts"];
         };
         /** DataRange */
         DataRange: {
@@ -1264,6 +1561,31 @@ export interface components {
             /** Wear Pct */
             wear_pct: number | null;
         };
+        /** DeleteIn */
+        DeleteIn: {
+            /**
+             * Confirm
+             * @description must be true; without it the answer is 409 with the counts
+             * @default false
+             */
+            confirm: boolean;
+            /**
+             * End
+             * @description exclusive, ISO 8601 with offset
+             */
+            end?: string | null;
+            /** Source */
+            source?: string | null;
+            /**
+             * Start
+             * @description inclusive, ISO 8601 with offset
+             */
+            start?: string | null;
+        };
+        /** DeletionPreview */
+        DeletionPreview: {
+            counts: components["schemas"]["KindCounts"];
+        };
         /** DemoCounts */
         DemoCounts: {
             /** Activities */
@@ -1302,6 +1624,58 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
         };
+        /** ExportCounts */
+        ExportCounts: {
+            /** Activities */
+            activities: number;
+            /** Glucose */
+            glucose: number;
+            /** Insulin */
+            insulin: number;
+            /** Meals */
+            meals: number;
+            /** Sleep */
+            sleep: number;
+        };
+        /**
+         * ExportDocument
+         * @description ``GET /export?format=json``. ``profile.account`` (sessions, API keys, imports) is
+         *     present only for signed-in users, not for API keys.
+         */
+        ExportDocument: {
+            /** Activities */
+            activities: components["schemas"]["ActivityRow"][];
+            counts: components["schemas"]["ExportCounts"];
+            /** Exported At Utc */
+            exported_at_utc: string;
+            /** Format */
+            format: string;
+            /** Glucose */
+            glucose: components["schemas"]["GlucoseRow"][];
+            /** Insights */
+            insights: components["schemas"]["InsightOut"][];
+            /** Insulin */
+            insulin: components["schemas"]["InsulinRow"][];
+            /** Meals */
+            meals: components["schemas"]["MealRow"][];
+            /** Profile */
+            profile: {
+                [key: string]: unknown;
+            };
+            /** Sleep */
+            sleep: components["schemas"]["SleepRow"][];
+            /** Units */
+            units: {
+                [key: string]: string;
+            };
+            /** Version */
+            version: number;
+        };
+        /**
+         * ExportFormat
+         * @enum {string}
+         */
+        ExportFormat: "zip" | "json";
         /** ForgotPasswordIn */
         ForgotPasswordIn: {
             /**
@@ -1319,6 +1693,18 @@ export interface components {
              * @description Dedupe key within a source.
              */
             external_id?: string | null;
+            /**
+             * Kind
+             * @description "cgm" sensor readings (the stream metrics use), "scan" Libre scans, "meter" fingersticks; scans and meter readings never enter CGM metrics.
+             * @default cgm
+             * @enum {string}
+             */
+            kind: "cgm" | "scan" | "meter";
+            /**
+             * Period Min
+             * @description The sensor's sampling period in minutes if known.
+             */
+            period_min?: number | null;
             /**
              * Source
              * @description Where the row came from (manual, healthkit, dexcom, ...).
@@ -1349,12 +1735,21 @@ export interface components {
             created_at: string;
             /** Device */
             device: string | null;
+            /**
+             * Duplicate Of
+             * @description The id of the reading from a higher-priority source this row is a copy of (it is then left out of the canonical stream); null for canonical readings.
+             */
+            duplicate_of: number | null;
             /** External Id */
             external_id: string | null;
             /** Flag */
             flag: string | null;
             /** Id */
             id: number;
+            /** Kind */
+            kind: string;
+            /** Period Min */
+            period_min: number | null;
             /** Source */
             source: string;
             /** Timestamp */
@@ -1369,6 +1764,200 @@ export interface components {
             value: number;
             /** Value Mgdl */
             value_mgdl: number;
+        };
+        /** GlucoseRow */
+        GlucoseRow: {
+            /** Created At Utc */
+            created_at_utc: string;
+            /** Device */
+            device: string | null;
+            /** Duplicate Of */
+            duplicate_of: number | null;
+            /** External Id */
+            external_id: string | null;
+            /** Flag */
+            flag: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Local Time */
+            local_time: string;
+            /** Period Min */
+            period_min: number | null;
+            /** Source */
+            source: string;
+            /** Timestamp Utc */
+            timestamp_utc: string;
+            /** Trend */
+            trend: string | null;
+            /** Unit */
+            unit: string;
+            /** Utc Offset Min */
+            utc_offset_min: number;
+            /** Value */
+            value: number;
+            /** Value Mgdl */
+            value_mgdl: number;
+        };
+        /** ImportJobList */
+        ImportJobList: {
+            /** Items */
+            items: components["schemas"]["ImportJobOut"][];
+        };
+        /** ImportJobOut */
+        ImportJobOut: {
+            /**
+             * Already Imported
+             * @description The same file was imported before: nothing new to add
+             * @default false
+             */
+            already_imported: boolean;
+            /**
+             * Columns
+             * @description needs_mapping: the CSV header
+             */
+            columns?: string[] | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Error
+             * @description Why the job failed, in a sentence for people
+             */
+            error: string | null;
+            /** Filename */
+            filename: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Format */
+            format: string | null;
+            /** Format Label */
+            format_label: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            preview: components["schemas"]["ImportPreview"] | null;
+            /** Previous Import At */
+            previous_import_at?: string | null;
+            progress: components["schemas"]["ImportProgress"];
+            /**
+             * Rejected
+             * @description The first rejected rows, by line
+             */
+            rejected: components["schemas"]["RejectedRow"][];
+            /** Rejected Total */
+            rejected_total: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "previewing" | "awaiting_confirmation" | "needs_mapping" | "queued" | "running" | "done" | "failed" | "cancelled";
+        };
+        /** ImportPreview */
+        ImportPreview: {
+            /**
+             * Counts
+             * @description Records per type that would be imported
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Device */
+            device?: string | null;
+            /** End */
+            end?: string | null;
+            /**
+             * Estimated
+             * @description Counts extrapolated from the first part of a large file (start and end are of that part)
+             * @default false
+             */
+            estimated: boolean;
+            /** Format */
+            format: string;
+            /** Format Label */
+            format_label: string;
+            /**
+             * Local Times
+             * @description True when the file's times are local wall time (timezone applies)
+             */
+            local_times: boolean;
+            /**
+             * Rejected
+             * @default 0
+             */
+            rejected: number;
+            /** Start */
+            start?: string | null;
+            /**
+             * Timezone
+             * @description The zone local times were read in; 'from file' when rows carry offsets
+             */
+            timezone?: string | null;
+            /** Unit */
+            unit?: string | null;
+        };
+        /** ImportProgress */
+        ImportProgress: {
+            /**
+             * Bytes Read
+             * @default 0
+             */
+            bytes_read: number;
+            /**
+             * Bytes Total
+             * @default 0
+             */
+            bytes_total: number;
+            /**
+             * Counts
+             * @description Per record type: glucose, insulin, meal, sleep, activity
+             */
+            counts?: {
+                [key: string]: components["schemas"]["TypeCounts"];
+            };
+            /**
+             * Fraction
+             * @description 0..1 of the file read
+             * @default 0
+             */
+            fraction: number;
+            /**
+             * Phase
+             * @default waiting
+             * @enum {string}
+             */
+            phase: "waiting" | "previewing" | "importing" | "done";
+        };
+        /** ImportStart */
+        ImportStart: {
+            /**
+             * External Id
+             * @description Dedupe key within a source.
+             */
+            external_id?: string | null;
+            /**
+             * Source
+             * @description Where the row came from (manual, healthkit, dexcom, ...).
+             * @default manual
+             */
+            source: string;
+            /** Timestamp Column */
+            timestamp_column?: string | null;
+            /**
+             * Timezone
+             * @description IANA zone for local times
+             */
+            timezone?: string | null;
+            /** Unit */
+            unit?: ("mg/dL" | "mmol/L") | null;
+            /** Value Column */
+            value_column?: string | null;
         };
         /** InsightEnvelope */
         InsightEnvelope: {
@@ -1387,6 +1976,21 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "insufficient_data" | "failed" | "pending";
+        };
+        /** InsightOut */
+        InsightOut: {
+            /** Computed At Utc */
+            computed_at_utc: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Data Version */
+            data_version: string | null;
+            /** Kind */
+            kind: string;
+            /** Status */
+            status: string;
         };
         /** InsulinIn */
         InsulinIn: {
@@ -1435,6 +2039,29 @@ export interface components {
             source: string;
             /** Timestamp */
             timestamp: string;
+            /** Units */
+            units: number;
+            /** Utc Offset Min */
+            utc_offset_min: number;
+        };
+        /** InsulinRow */
+        InsulinRow: {
+            /** Created At Utc */
+            created_at_utc: string;
+            /** External Id */
+            external_id: string | null;
+            /** Id */
+            id: number;
+            /** Insulin Type */
+            insulin_type: string | null;
+            /** Kind */
+            kind: string;
+            /** Local Time */
+            local_time: string;
+            /** Source */
+            source: string;
+            /** Timestamp Utc */
+            timestamp_utc: string;
             /** Units */
             units: number;
             /** Utc Offset Min */
@@ -1585,6 +2212,35 @@ export interface components {
             /** Utc Offset Min */
             utc_offset_min: number;
         };
+        /** MealRow */
+        MealRow: {
+            /** Carbs G */
+            carbs_g: number | null;
+            /** Created At Utc */
+            created_at_utc: string;
+            /** Description */
+            description: string | null;
+            /** External Id */
+            external_id: string | null;
+            /** Fat G */
+            fat_g: number | null;
+            /** Id */
+            id: number;
+            /** Kcal */
+            kcal: number | null;
+            /** Local Time */
+            local_time: string;
+            /** Meal Type */
+            meal_type: string | null;
+            /** Protein G */
+            protein_g: number | null;
+            /** Source */
+            source: string;
+            /** Timestamp Utc */
+            timestamp_utc: string;
+            /** Utc Offset Min */
+            utc_offset_min: number;
+        };
         /** PasswordChangeIn */
         PasswordChangeIn: {
             /** Current Password */
@@ -1666,6 +2322,96 @@ export interface components {
             index: number;
             /** Reason */
             reason: string;
+        };
+        /** RejectedRow */
+        RejectedRow: {
+            /** Line */
+            line: number;
+            /** Reason */
+            reason: string;
+            /** Type */
+            type?: string | null;
+        };
+        /** ReportJobOut */
+        ReportJobOut: {
+            /** Created At */
+            created_at: string;
+            /**
+             * End
+             * Format: date
+             * @description last local date of the period
+             */
+            end: string;
+            /**
+             * Error
+             * @description why it failed, in words
+             */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Page Count */
+            page_count: number | null;
+            /**
+             * Pdf Url
+             * @description where to download the PDF once done
+             */
+            pdf_url: string | null;
+            /**
+             * Progress
+             * @description 0 to 1
+             */
+            progress: number;
+            /** Size Bytes */
+            size_bytes: number | null;
+            /**
+             * Start
+             * Format: date
+             * @description first local date of the period
+             */
+            start: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /**
+             * Step
+             * @description what the job is doing now
+             */
+            step: string | null;
+        };
+        /** ReportList */
+        ReportList: {
+            /** Items */
+            items: components["schemas"]["ReportJobOut"][];
+        };
+        /**
+         * ReportRequest
+         * @description Either ``days`` (counting back from today, today included) or ``start`` and ``end``.
+         */
+        ReportRequest: {
+            /**
+             * Days
+             * @description the last N local days up to today (1 to 90)
+             */
+            days?: number | null;
+            /**
+             * End
+             * @description last local date, inclusive
+             */
+            end?: string | null;
+            /**
+             * Start
+             * @description first local date (YYYY-MM-DD)
+             */
+            start?: string | null;
         };
         /** ResetPasswordIn */
         ResetPasswordIn: {
@@ -1793,6 +2539,39 @@ export interface components {
             /** Utc Offset Min */
             utc_offset_min: number;
         };
+        /** SleepRow */
+        SleepRow: {
+            /** Asleep Min */
+            asleep_min: number | null;
+            /** Awake Min */
+            awake_min: number | null;
+            /** Core Min */
+            core_min: number | null;
+            /** Created At Utc */
+            created_at_utc: string;
+            /** Deep Min */
+            deep_min: number | null;
+            /** End Local */
+            end_local: string;
+            /** End Utc */
+            end_utc: string;
+            /** External Id */
+            external_id: string | null;
+            /** Id */
+            id: number;
+            /** In Bed Min */
+            in_bed_min: number | null;
+            /** Rem Min */
+            rem_min: number | null;
+            /** Source */
+            source: string;
+            /** Start Local */
+            start_local: string;
+            /** Start Utc */
+            start_utc: string;
+            /** Utc Offset Min */
+            utc_offset_min: number;
+        };
         /** SourceDeleted */
         SourceDeleted: {
             deleted: components["schemas"]["KindCounts"];
@@ -1802,8 +2581,35 @@ export interface components {
         /** SourceOut */
         SourceOut: {
             counts: components["schemas"]["KindCounts"];
+            /**
+             * Glucose Duplicates
+             * @description How many of counts.glucose are copies of readings another source holds at a higher priority: kept, but left out of the canonical stream.
+             * @default 0
+             */
+            glucose_duplicates: number;
             /** Source */
             source: string;
+        };
+        /** SourcePriorityIn */
+        SourcePriorityIn: {
+            /**
+             * Order
+             * @description Source names, highest priority first. Sources not named follow in the default order.
+             */
+            order: string[];
+        };
+        /** SourcePriorityOut */
+        SourcePriorityOut: {
+            /**
+             * Default
+             * @description true while the user has not set an order of their own
+             */
+            default: boolean;
+            /**
+             * Order
+             * @description The user's glucose sources and the known ones, highest priority first: when two sources hold the same reading, the copy of the first one is canonical.
+             */
+            order: string[];
         };
         /** SourcesOut */
         SourcesOut: {
@@ -1844,6 +2650,29 @@ export interface components {
              */
             token_type: "bearer";
             user: components["schemas"]["UserOut"];
+        };
+        /** TypeCounts */
+        TypeCounts: {
+            /**
+             * Duplicates
+             * @default 0
+             */
+            duplicates: number;
+            /**
+             * Inserted
+             * @default 0
+             */
+            inserted: number;
+            /**
+             * Read
+             * @default 0
+             */
+            read: number;
+            /**
+             * Rejected
+             * @default 0
+             */
+            rejected: number;
         };
         /** UserOut */
         UserOut: {
@@ -1948,6 +2777,64 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    delete_my_account_api_v1_account_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeleteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list__api_v1_activities_get: {
         parameters: {
             query?: {
@@ -3399,6 +4286,291 @@ export interface operations {
             };
         };
     };
+    delete_data_api_v1_data_delete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataDeleted"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deletion_preview_api_v1_data_deletion_preview_get: {
+        parameters: {
+            query?: {
+                source?: string | null;
+                /** @description inclusive, with offset */
+                start?: string | null;
+                /** @description exclusive, with offset */
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionPreview"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_source_priority_api_v1_data_source_priority_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourcePriorityOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    put_source_priority_api_v1_data_source_priority_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourcePriorityIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourcePriorityOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    reset_source_priority_api_v1_data_source_priority_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourcePriorityOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_sources_api_v1_data_sources_get: {
         parameters: {
             query?: never;
@@ -3581,6 +4753,75 @@ export interface operations {
             };
         };
     };
+    export_api_v1_export_get: {
+        parameters: {
+            query?: {
+                /** @description zip (CSV files, default) or json (one document) */
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, streamed: a zip (README.txt, profile.json, glucose.csv, insulin.csv, meals.csv, sleep.csv, activities.csv, insights.json) or one JSON document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportDocument"];
+                    "application/zip": string;
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Database unavailable or server busy; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list__api_v1_glucose_get: {
         parameters: {
             query?: {
@@ -3590,6 +4831,8 @@ export interface operations {
                 end?: string | null;
                 limit?: number;
                 cursor?: string | null;
+                /** @description true: only the canonical CGM stream (no copies from lower-priority sources, no meter readings or scans), the readings every chart and metric uses. */
+                canonical?: boolean;
             };
             header?: never;
             path?: never;
@@ -4092,6 +5335,339 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_imports_api_v1_imports_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobList"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_import_api_v1_imports_post: {
+        parameters: {
+            query?: {
+                /** @description Parse and count first; import after POST .../start */
+                preview?: boolean;
+                /** @description IANA zone for files that write local wall time */
+                timezone?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_create_import_api_v1_imports_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_import_api_v1_imports__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_import_api_v1_imports__job_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_import_api_v1_imports__job_id__start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportStart"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5300,6 +6876,265 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_reports_api_v1_reports_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportList"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_report_api_v1_reports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportJobOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_report_api_v1_reports__report_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportJobOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_report_pdf_api_v1_reports__report_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -89,7 +89,7 @@ describe("api client", () => {
     fetchMock.mockResolvedValueOnce(
       json(422, { error: { code: "validation_failed", message: "Bad value", details: [{ field: "value", reason: "too high" }] } }),
     );
-    const body = { timestamp: "2026-03-01T08:00:00Z", value: 900, unit: "mg/dL", source: "manual" };
+    const body = { timestamp: "2026-03-01T08:00:00Z", value: 900, unit: "mg/dL", source: "manual", kind: "cgm" as const };
     const err = (await unwrap(api.POST("/api/v1/glucose", { body })).catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe("validation_failed");
@@ -110,7 +110,7 @@ describe("api client", () => {
       const auth = (init.headers as Record<string, string>).Authorization;
       return auth === "Bearer new" ? json(201, { id: 1 }) : json(401, { error: { code: "unauthorized", message: "expired" } });
     });
-    const body = { timestamp: "2026-03-01T08:00:00Z", value: 120, unit: "mg/dL", source: "manual" };
+    const body = { timestamp: "2026-03-01T08:00:00Z", value: 120, unit: "mg/dL", source: "manual", kind: "cgm" as const };
     await unwrap(api.POST("/api/v1/glucose", { body }));
     expect(bodies).toHaveLength(2);
     expect(bodies.map((b) => JSON.parse(b ?? "null"))).toEqual([body, body]);

@@ -112,19 +112,38 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   return data as T;
 }
 
-type UploadPath = "/api/v1/glucose/import/csv";
-type UploadResult<P extends UploadPath> = paths[P]["post"]["responses"][200]["content"]["application/json"];
+type UploadPath = "/api/v1/glucose/import/csv" | "/api/v1/imports";
+type UploadResponses<P extends UploadPath> = paths[P]["post"]["responses"];
+type UploadResult<P extends UploadPath> =
+  UploadResponses<P> extends { 200: { content: { "application/json": infer T } } }
+    ? T
+    : UploadResponses<P> extends { 202: { content: { "application/json": infer T } } }
+      ? T
+      : never;
+type UploadQuery<P extends UploadPath> = paths[P]["post"]["parameters"] extends { query?: infer Q } ? NonNullable<Q> : never;
 
 /** Multipart upload through XMLHttpRequest so the caller can show upload progress. */
 export async function uploadWithProgress<P extends UploadPath>(
   path: P,
   form: FormData,
   onProgress: (fraction: number) => void,
+  query?: UploadQuery<P>,
 ): Promise<UploadResult<P>> {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) params.set(k, String(v));
+  const url = params.size ? `${path}?${params}` : path;
+  return (await uploadForm(url, form, onProgress)) as UploadResult<P>;
+}
+
+/**
+ * POST a multipart form to `url` through XMLHttpRequest (fetch cannot report upload progress),
+ * with the session's token and one refresh on a 401; resolves to the JSON answer.
+ */
+async function uploadForm(url: string, form: FormData, onProgress: (fraction: number) => void): Promise<unknown> {
   const send = (token: string | null) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", path);
+      xhr.open("POST", url);
       xhr.withCredentials = true;
       if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
       xhr.setRequestHeader("Accept", "application/json");
@@ -153,5 +172,5 @@ export async function uploadWithProgress<P extends UploadPath>(
   }
   if (res.status < 200 || res.status >= 300) throw errorFromBody(res.status, body);
   onProgress(1);
-  return body as UploadResult<P>;
+  return body;
 }

@@ -58,6 +58,9 @@ function reading(minutesAgo: number, mgdl: number, trend: string | null): Glucos
     trend,
     device: null,
     source: "demo",
+    kind: "cgm",
+    period_min: 5,
+    duplicate_of: null,
     external_id: null,
     created_at: t,
   };
@@ -225,7 +228,7 @@ describe("Dashboard", () => {
     vi.stubGlobal("fetch", fetchMock);
     renderWithClient(<Dashboard />);
     const button = await screen.findByTestId("load-demo");
-    expect(screen.getByRole("link", { name: /Import a CSV/ })).toHaveAttribute("href", expect.stringMatching(/^\/data\/glucose\/?$/));
+    expect(screen.getByRole("link", { name: /Import a file/ })).toHaveAttribute("href", expect.stringMatching(/^\/data\/import\/?$/));
     fireEvent.click(button);
     await waitFor(() => expect(screen.getByTestId("stat-gmi")).toBeInTheDocument());
     expect(fetchMock.mock.calls.some(([u, i]) => String(u).endsWith("/demo/load") && i?.method === "POST")).toBe(true);

@@ -15,6 +15,9 @@ const stored: GlucoseReading = {
   trend: "singleUp",
   device: null,
   source: "demo",
+  kind: "cgm",
+  period_min: 5,
+  duplicate_of: null,
   external_id: "g-1",
   created_at: "2026-03-01T08:01:00Z",
 };
@@ -115,6 +118,8 @@ describe("GlucoseView", () => {
       source: "demo",
       external_id: "g-1",
       trend: "singleUp",
+      kind: "cgm",
+      period_min: 5,
       timestamp: "2026-03-01T08:00:00+00:00",
     });
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());

@@ -8,8 +8,15 @@ import { useRecordMutations } from "@/hooks/queries";
 import { useSubmit } from "@/hooks/use-submit";
 import { useUser } from "@/hooks/use-user";
 import { formatDateTime, isoToZonedLocal, zonedLocalToIso } from "@/lib/time";
-import type { GlucoseReading } from "@/lib/api-types";
+import type { GlucoseReading, Schemas } from "@/lib/api-types";
 import { asUnit, formatGlucose, glucoseInputProps, mgdlToUnit, roundGlucose } from "@/lib/units";
+
+type GlucoseKind = Schemas["GlucoseIn"]["kind"];
+
+/** A stored reading's kind as the request takes it (answers name it as a plain string). */
+function glucoseKind(kind: string): GlucoseKind {
+  return kind === "scan" || kind === "meter" ? kind : "cgm";
+}
 
 export const READING_CONFLICT = "There is already a reading at this time. Change the time, or edit the existing reading below.";
 
@@ -54,12 +61,14 @@ export function ReadingForm({ reading, onDone }: { reading?: GlucoseReading; onD
           external_id: reading.external_id,
           trend: reading.trend,
           device: reading.device,
+          kind: glucoseKind(reading.kind),
+          period_min: reading.period_min,
         };
         await update.mutateAsync({ id: reading.id, body });
         onDone?.();
         return;
       }
-      const r = await create.mutateAsync({ timestamp: timestamp(), value: n, unit: user.unit, source: "manual" });
+      const r = await create.mutateAsync({ timestamp: timestamp(), value: n, unit: user.unit, source: "manual", kind: "cgm" });
       setSaved(`Saved ${formatGlucose(r.value, asUnit(r.unit), true)} at ${formatDateTime(r.timestamp, user.zone)}.`);
       setValue("");
       setWhen(nowLocal(user.zone));
