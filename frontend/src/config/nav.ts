@@ -10,6 +10,7 @@ import {
   Moon,
   Repeat,
   Syringe,
+  Upload,
   User as UserIcon,
   Utensils,
   Waypoints,
@@ -38,6 +39,7 @@ export const NAV: NavGroup[] = [
       { href: "/data/sleep/", label: "Sleep", icon: Moon },
       { href: "/data/meals/", label: "Meals", icon: Utensils },
       { href: "/data/activities/", label: "Activities", icon: Activity },
+      { href: "/data/import/", label: "Import", icon: Upload },
     ],
   },
   {

@@ -45,5 +45,19 @@ export type SourceKind = keyof SourceCounts;
 export type SourceDeleted = Schemas["SourceDeleted"];
 export type DemoCounts = Schemas["DemoCounts"];
 
+export type DeletionCounts = Schemas["KindCounts"];
+export type DataDeleted = Schemas["DataDeleted"];
+
+export type ImportJob = Schemas["ImportJobOut"];
+export type ImportStatus = ImportJob["status"];
+export type ImportPreview = Schemas["ImportPreview"];
+export type ImportProgress = Schemas["ImportProgress"];
+export type TypeCounts = Schemas["TypeCounts"];
+export type ImportStart = Schemas["ImportStart"];
+
+export type ReportJob = Schemas["ReportJobOut"];
+export type ReportRequest = Schemas["ReportRequest"];
+export type ExportFormat = Schemas["ExportFormat"];
+
 export type Job = Schemas["JobOut"];
 export type InsightEnvelope = Schemas["InsightEnvelope"];

@@ -108,7 +108,9 @@ function fromApiError(err: ApiError, ctx?: ErrorContext): string {
   if (err.status === 403)
     return /csrf/i.test(err.message)
       ? "Your sign-in could not be confirmed. Reload the page and try again."
-      : "You do not have permission to do this.";
+      : /password/i.test(err.message)
+        ? sentence(err.message)
+        : "You do not have permission to do this.";
   if (err.status === 404) return "This entry no longer exists. It may have been deleted elsewhere; reload to see the current list.";
   if (err.status === 409)
     return (

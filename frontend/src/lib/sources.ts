@@ -19,6 +19,12 @@ export function describeCounts(counts: Partial<SourceCounts>): string {
   return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }
 
+/** The deletion preview in words: "This deletes 12,345 glucose readings, 20 meals and 1 activity." */
+export function deletionSentence(counts: Partial<SourceCounts>): string {
+  if (totalCount(counts) === 0) return "Nothing matches this choice, so nothing would be deleted.";
+  return `This deletes ${describeCounts(counts)}.`;
+}
+
 export function totalCount(counts: Partial<SourceCounts>): number {
   return KINDS.reduce((sum, k) => sum + (counts[k] ?? 0), 0);
 }
@@ -27,6 +33,10 @@ const SOURCE_NAMES: Record<string, string> = {
   demo: "Demo data",
   manual: "Entered by hand",
   csv: "CSV import",
+  dexcom_clarity: "Dexcom Clarity",
+  libreview: "LibreView",
+  apple_health: "Apple Health",
+  nightscout: "Nightscout",
 };
 
 /** A person's name for a source id; API clients' own ids are shown as they are. */

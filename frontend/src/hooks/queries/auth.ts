@@ -108,3 +108,15 @@ export function useRevokeApiKey() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["api-keys"] }),
   });
 }
+
+/**
+ * DELETE /account with the password. The other tabs are told to sign out; this tab leaves with a
+ * full page load (the caller's job), which drops the token and the cached data with the page.
+ * Clearing the session here instead would race the AuthGuard's redirect to /login/?next=.
+ */
+export function useDeleteAccount() {
+  return useMutation({
+    mutationFn: (password: string) => unwrap(api.DELETE("/api/v1/account", { body: { password } })),
+    onSuccess: () => announceSignedOut(),
+  });
+}

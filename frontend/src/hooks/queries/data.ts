@@ -28,3 +28,53 @@ export function useDeleteSource() {
     onSuccess: () => queryClient.invalidateQueries(),
   });
 }
+
+/** The order of sources: when the same reading comes from two, the higher one is kept. */
+export function useSourcePriority() {
+  return useQuery({
+    queryKey: ["data", "source-priority"],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/data/source-priority", { signal })),
+  });
+}
+
+/**
+ * PUT the new order (or DELETE: back to the default). The server recomputes which copy of each
+ * reading counts, so every view refetches.
+ */
+export function useSaveSourcePriority() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (order: string[] | null) =>
+      unwrap(order === null ? api.DELETE("/api/v1/data/source-priority") : api.PUT("/api/v1/data/source-priority", { body: { order } })),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(["data", "source-priority"], saved);
+      void queryClient.invalidateQueries({ predicate: (q) => !(q.queryKey[0] === "data" && q.queryKey[1] === "source-priority") });
+    },
+  });
+}
+
+/** What a deletion would remove: by source, a time range, or both. */
+export interface DeletionScope {
+  source?: string;
+  start?: string;
+  end?: string;
+}
+
+export function useDeletionPreview(scope: DeletionScope | null) {
+  return useQuery({
+    queryKey: ["data", "deletion-preview", scope],
+    enabled: scope !== null,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/data/deletion-preview", { params: { query: { ...scope } }, signal })),
+    select: (r) => r.counts,
+    staleTime: 0,
+    gcTime: 0,
+  });
+}
+
+export function useDeleteData() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (scope: DeletionScope) => unwrap(api.POST("/api/v1/data/delete", { body: { ...scope, confirm: true } })),
+    onSuccess: () => queryClient.invalidateQueries(),
+  });
+}

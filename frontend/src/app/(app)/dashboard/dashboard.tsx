@@ -26,15 +26,15 @@ function EmptyState() {
         <Database className="size-10 text-brand-600" aria-hidden />
         <CardTitle className="text-lg">No glucose readings yet</CardTitle>
         <CardDescription>
-          Import your CGM export as CSV, add readings by hand, or explore GlucoLens with 90 days of realistic demo data.
+          Import your CGM, meter or Apple Health export, add readings by hand, or explore GlucoLens with 90 days of realistic demo data.
         </CardDescription>
       </CardHeader>
       <CardContent className="flex flex-col items-center gap-3">
         <div className="flex flex-wrap items-start justify-center gap-3">
           <LoadDemoButton />
           <Button variant="secondary" asChild>
-            <Link href="/data/glucose/">
-              <Upload aria-hidden /> Import a CSV
+            <Link href="/data/import/" data-testid="empty-import">
+              <Upload aria-hidden /> Import a file
             </Link>
           </Button>
         </div>

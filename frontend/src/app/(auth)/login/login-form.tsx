@@ -30,6 +30,7 @@ export function LoginForm() {
         <h1 className="text-xl font-semibold">Sign in</h1>
         <p className="text-sm text-slate-500">Welcome back to GlucoLens.</p>
       </div>
+      {params.get("deleted") === "1" ? <Alert variant="success">Your account and all its data were deleted.</Alert> : null}
       {params.get("reset") === "1" ? <Alert variant="success">Your password was changed. Sign in with the new one.</Alert> : null}
       {error ? <Alert variant="error">{error}</Alert> : null}
       <Field id="email" label="Email">

@@ -1,14 +1,22 @@
 "use client";
+import { Upload } from "lucide-react";
+import Link from "next/link";
 import { useState } from "react";
 import { PageHeader } from "@/components/app-shell";
 import { DeleteSourceButton } from "@/components/delete-source";
 import { QueryError } from "@/components/query-state";
 import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useDataSources } from "@/hooks/queries";
 import { describeCounts, sourceLabel, totalCount } from "@/lib/sources";
 import type { SourceDeleted, SourceKind } from "@/lib/api-types";
+import { DeleteAccountCard } from "./delete-account";
+import { DeleteDataCard } from "./delete-data";
+import { ExportCard } from "./export-card";
+import { ReportCard } from "./report-card";
+import { SourcePriorityCard } from "./source-priority";
 
 const COLUMNS: { kind: SourceKind; label: string }[] = [
   { kind: "glucose", label: "Glucose" },
@@ -25,12 +33,22 @@ export function DataView() {
 
   return (
     <div className="space-y-6">
-      <PageHeader title="Your data" description="Where your data came from, and a way to delete everything from one source." />
+      <PageHeader
+        title="Your data"
+        description="Where your data came from; import, export and reports; which source wins when two send the same reading; and deleting data or the account."
+        actions={
+          <Button variant="secondary" asChild>
+            <Link href="/data/import/" data-testid="settings-import">
+              <Upload aria-hidden /> Import a file
+            </Link>
+          </Button>
+        }
+      />
       <Card>
         <CardHeader>
           <CardTitle>Sources</CardTitle>
           <CardDescription>
-            Each row counts the entries one source added: demo data, entries made by hand, CSV imports, or an app using an API key.
+            Each row counts the entries one source added: demo data, entries made by hand, imported files, or an app using an API key.
           </CardDescription>
         </CardHeader>
         <CardContent className="space-y-4">
@@ -96,6 +114,11 @@ export function DataView() {
           )}
         </CardContent>
       </Card>
+      <ExportCard />
+      <ReportCard />
+      <SourcePriorityCard />
+      <DeleteDataCard />
+      <DeleteAccountCard />
     </div>
   );
 }
