@@ -84,9 +84,13 @@ def _clarity_value(mgdl: float, unit: str) -> str:
 
 
 def clarity_year(
-    path: Path, unit: str = "mg/dL", timezone: str = "Europe/Berlin", days: int = 365
+    path: Path,
+    unit: str = "mg/dL",
+    timezone: str = "Europe/Berlin",
+    days: int = 365,
+    start: dt.datetime = YEAR_START_UTC,
 ) -> dict[str, int]:
-    """Writes a Clarity export of ``days`` days; returns how many rows of each event type."""
+    """Writes a Clarity export of ``days`` days from ``start``; returns rows per event type."""
     zone = ZoneInfo(timezone)
     rng = random.Random(12)
     header = list(CLARITY_HEADER)
@@ -95,14 +99,14 @@ def clarity_year(
     counts = {"EGV": 0, "Calibration": 0, "Carbs": 0, "Insulin": 0, "Exercise": 0, "Health": 0}
     timed: list[tuple[dt.datetime, list[str]]] = []
     for i in range(days * 288):
-        t = YEAR_START_UTC + dt.timedelta(minutes=5 * i)
+        t = start + dt.timedelta(minutes=5 * i)
         tx = f"8G{i // (90 * 288):04d}"  # a G6 transmitter lasts 90 days
         tx_time = str(3_000_000 + 300 * i)
         value = _clarity_value(_glucose_mgdl(t.astimezone(zone), rng), unit)
         timed.append((t, ["EGV", "", "", "", "iOS G6", value, "", "", "", "", tx_time, tx]))
         counts["EGV"] += 1
     for day in range(days):
-        midnight = YEAR_START_UTC.replace(hour=0, minute=0, second=0) + dt.timedelta(days=day)
+        midnight = start.replace(hour=0, minute=0, second=0) + dt.timedelta(days=day)
         for hour, carbs, units in ((7, 45, 4.5), (12, 60, 5.0), (18, 70, 6.5)):
             when = midnight + dt.timedelta(hours=hour, minutes=rng.randint(0, 50))
             timed.append(

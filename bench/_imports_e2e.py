@@ -29,14 +29,22 @@ def _poll(client, headers: dict[str, str], job_id: str) -> tuple[dict, list[floa
         time.sleep(0.25)
 
 
-def import_file(base: str, token: str, path: Path) -> tuple[float, dict, list[float]]:
-    """Seconds from the first upload byte to the job's end, the job, and progress seen."""
+def import_file(
+    base: str, token: str, path: Path, timezone: str
+) -> tuple[float, dict, list[float]]:
+    """Seconds from the first upload byte to the job's end, the job, and progress seen.
+    ``timezone``: the zone the file's wall times were written in (as the person confirms it)."""
     import httpx2
 
     headers = {"Authorization": f"Bearer {token}"}
     with httpx2.Client(base_url=base, timeout=600) as client, path.open("rb") as fh:
         t0 = time.perf_counter()
-        r = client.post("/api/v1/imports", files={"file": (path.name, fh)}, headers=headers)
+        r = client.post(
+            "/api/v1/imports",
+            files={"file": (path.name, fh)},
+            params={"timezone": timezone},
+            headers=headers,
+        )
         r.raise_for_status()
         job, fractions = _poll(client, headers, r.json()["id"])
         return time.perf_counter() - t0, job, fractions
@@ -65,8 +73,8 @@ def readings_like(n: int, start: dt.datetime) -> list[dict]:
     ]
 
 
-def run(files: list[tuple[str, Path, int]], kinds: tuple[str, ...]) -> list[dict]:
-    """``files``: (label, path, glucose rows in it). One fresh database per kind."""
+def run(files: list[tuple[str, Path, int, str]], kinds: tuple[str, ...]) -> list[dict]:
+    """``files``: (label, path, glucose rows in it, its time zone). A fresh database per kind."""
     rows = []
     for kind in kinds:
         with database(kind) as (url, data_dir):
@@ -74,8 +82,8 @@ def run(files: list[tuple[str, Path, int]], kinds: tuple[str, ...]) -> list[dict
                 url, data_dir, [f"imp{i}@example.org" for i in range(len(files) + 1)]
             )
             with server(url, data_dir) as base:
-                for (label, path, n), (_, token) in zip(files, users, strict=False):
-                    seconds, job, fractions = import_file(base, token, path)
+                for (label, path, n, tz), (_, token) in zip(files, users, strict=False):
+                    seconds, job, fractions = import_file(base, token, path, tz)
                     counts = job["progress"]["counts"].get("glucose", {})
                     rows.append(
                         {
@@ -84,12 +92,13 @@ def run(files: list[tuple[str, Path, int]], kinds: tuple[str, ...]) -> list[dict
                             "mb": path.stat().st_size / 1e6,
                             "status": job["status"],
                             "glucose": counts.get("inserted", 0),
+                            "rejected": job["rejected_total"],
                             "s": seconds,
                             "progress_updates": len(set(fractions)),
                             "expected": n,
                         }
                     )
-                biggest = max(n for _, _, n in files)
+                biggest = max(f[2] for f in files)
                 base_s = bulk_baseline(
                     base,
                     users[-1][1],
@@ -102,6 +111,7 @@ def run(files: list[tuple[str, Path, int]], kinds: tuple[str, ...]) -> list[dict
                         "mb": 0.0,
                         "status": "done",
                         "glucose": biggest,
+                        "rejected": 0,
                         "s": base_s,
                         "progress_updates": 0,
                         "expected": biggest,

@@ -203,11 +203,15 @@ class _Writer:
     def add(self, rec: Record) -> bool:
         """Buffer one record; True when a chunk was written."""
         buf = self.buffers[rec.type]
-        buf.append(rec)
         self.counts[rec.type]["read"] += 1
-        if len(buf) >= CHUNK[rec.type]:
+        size = CHUNK[rec.type]
+        if len(buf) >= size and (len(buf) >= 2 * size or _new_day(buf[-1], rec)):
+            # Glucose chunks end at a day boundary of the file's wall time when they can: a
+            # chunk of whole new days adds its day aggregates without re-reading any rows.
             self.flush(rec.type)
+            buf.append(rec)
             return True
+        buf.append(rec)
         return False
 
     def flush(self, kind: str) -> None:
@@ -244,6 +248,13 @@ class _Writer:
         }
         self.job.rejected = list(self.rejected)
         self.db.commit()
+
+
+def _new_day(last: Record, rec: Record) -> bool:
+    if rec.type != "glucose":
+        return True
+    a, b = last.item.get("timestamp"), rec.item.get("timestamp")
+    return not (isinstance(a, str) and isinstance(b, str) and a[:10] == b[:10])
 
 
 def _cancelled(db: Session, job_id: uuid.UUID) -> bool:
