@@ -39,19 +39,21 @@ def _offset(offset_min: int) -> tuple[dt.timedelta, str]:
     return dt.timedelta(minutes=offset_min), f"{sign}{hours:02d}:{minutes:02d}"
 
 
-def _naive_utc(when: dt.datetime) -> dt.datetime:
-    # Exported times are selected without UTCDateTime's per-value conversion (it was a third
-    # of an export's time): SQLite gives naive UTC as stored, PostgreSQL aware datetimes.
-    if when.tzinfo is None:
-        return when
-    return when.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def utc_iso(when: dt.datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``: ``2026-03-01T09:05:00Z``."""
+    """ISO 8601 in UTC with a ``Z``: ``2026-03-01T09:05:00Z``.
+
+    Exported times are selected without UTCDateTime's per-value conversion (it was a third of
+    an export's time): SQLite gives the naive UTC it stores, PostgreSQL aware datetimes in the
+    session's zone, UTC on a default server, where slicing the ``+00:00`` off is enough.
+    """
     if when is None:
         return None
-    return _naive_utc(when).isoformat() + "Z"
+    text = when.isoformat()
+    if when.tzinfo is None:
+        return text + "Z"
+    if text.endswith("+00:00"):
+        return text[:-6] + "Z"
+    return when.astimezone(dt.UTC).isoformat()[:-6] + "Z"
 
 
 def local_iso(when: dt.datetime | None, offset_min: int) -> str | None:
@@ -60,7 +62,12 @@ def local_iso(when: dt.datetime | None, offset_min: int) -> str | None:
     if when is None:
         return None
     delta, suffix = _offset(offset_min)
-    return (_naive_utc(when) + delta).isoformat() + suffix
+    text = (when + delta).isoformat()
+    if when.tzinfo is None:
+        return text + suffix
+    if text.endswith("+00:00"):
+        return text[:-6] + suffix
+    return (when.astimezone(dt.UTC) + delta).isoformat()[:-6] + suffix
 
 
 RowFn = Callable[[Sequence[Any], str], tuple[Cell, ...]]

@@ -244,3 +244,19 @@ def test_exports_are_rate_limited_per_account(client, make_user, auth_headers, m
     monkeypatch.setattr(endpoints, "EXPORTS_PER_HOUR", "2/hour")
     headers = auth_headers(make_user())
     assert [client.get(EXPORT, headers=headers).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_time_formatting_on_every_driver_shape():
+    """SQLite hands naive UTC, PostgreSQL aware datetimes in the session's zone."""
+    from glucolens.exports.tables import local_iso, utc_iso
+
+    naive = dt.datetime(2026, 3, 29, 0, 30)
+    aware = naive.replace(tzinfo=dt.UTC)
+    elsewhere = aware.astimezone(dt.timezone(dt.timedelta(hours=-5)))
+    for when in (naive, aware, elsewhere):
+        assert utc_iso(when) == "2026-03-29T00:30:00Z"
+        assert local_iso(when, 120) == "2026-03-29T02:30:00+02:00"
+        assert local_iso(when, -330) == "2026-03-28T19:00:00-05:30"
+        assert local_iso(when, 0) == "2026-03-29T00:30:00+00:00"
+    assert utc_iso(aware.replace(microsecond=250)) == "2026-03-29T00:30:00.000250Z"
+    assert utc_iso(None) is None and local_iso(None, 60) is None
