@@ -1,7 +1,9 @@
 """One account with rows of every kind, written through the public API (the item shapes of
 docs/api.md, "Data"), plus what only the app itself writes (stored insights, an import job,
 canonical-stream columns set the way readings/canonical.py sets them: kind, period_min,
-dup_of). Used by the export, account-deletion and data-deletion tests."""
+dup_of). Glucose: 24 Dexcom readings every 5 min from T0, LibreView copies of the first six,
+a manual Low, High and fingerstick (kind meter). Used by the export, account-deletion and
+data-deletion tests."""
 
 from __future__ import annotations
 
@@ -69,6 +71,7 @@ def fill_account(
     glucose += [
         {"timestamp": iso(T0 + dt.timedelta(hours=3)), "value": "Low", "trend": "falling"},
         {"timestamp": iso(T0 + dt.timedelta(hours=4)), "value": "High", "device": "=HYPERLINK()"},
+        {"timestamp": iso(T0 + dt.timedelta(hours=6)), "value": 150, "external_id": f"{tag}-m"},
     ]
     out.counts["glucose"] = _bulk(client, headers, "glucose", glucose)
     out.counts["insulin"] = _bulk(
@@ -110,7 +113,9 @@ def fill_account(
         ],
     )
     uid = user.id
-    # What the canonical-stream helper writes: Libre copies point at the Dexcom reading.
+    # What the canonical-stream helper writes: Libre copies point at the Dexcom reading (the
+    # bulk ingest already linked them; set again here so the fixture states it). Only CGM
+    # rows are ever copies: a scan or meter reading never is.
     dexcom = {
         r.ts: r.id
         for r in db.execute(
@@ -127,12 +132,18 @@ def fill_account(
         db.execute(
             update(GlucoseReading)
             .where(GlucoseReading.id == row.id)
-            .values(kind="scan", period_min=15, dup_of=dexcom[row.ts])
+            .values(period_min=15, dup_of=dexcom[row.ts])
         )
     db.execute(
         update(GlucoseReading)
         .where(GlucoseReading.user_id == uid, GlucoseReading.source == "dexcom_clarity")
         .values(period_min=5)
+    )
+    # A fingerstick: shown and exported, never part of the CGM stream.
+    db.execute(
+        update(GlucoseReading)
+        .where(GlucoseReading.user_id == uid, GlucoseReading.external_id == f"{tag}-m")
+        .values(kind="meter")
     )
     db.add(InsightResult(user_id=uid, kind="correlations", status="ok", data={"cells": [1]}))
     db.add(InsightJob(user_id=uid, status="done", progress=1.0))
@@ -155,5 +166,5 @@ def fill_account(
     db.commit()
     for kind, model in KINDS.items():
         out.ids[kind] = set(db.scalars(select(model.id).where(model.user_id == uid)))
-    out.external_ids = {f"{tag}-dx-{i}" for i in range(24)} | {f"{tag}-run"}
+    out.external_ids = {f"{tag}-dx-{i}" for i in range(24)} | {f"{tag}-run", f"{tag}-m"}
     return out

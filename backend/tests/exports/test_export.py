@@ -101,7 +101,8 @@ def test_every_row_round_trips_with_provenance_and_times(client, alice, db):
     )
     copies = [r for r in glucose if r["source"] == "libreview"]
     assert len(copies) == 6
-    assert all(r["kind"] == "scan" and r["period_min"] == "15" for r in copies)
+    assert all(r["kind"] == "cgm" and r["period_min"] == "15" for r in copies)
+    assert [r["kind"] for r in glucose if r["external_id"] == "alice-m"] == ["meter"]
     by_id = {r["id"]: r for r in glucose}
     for copy in copies:
         kept = by_id[copy["duplicate_of"]]
