@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from glucolens import __version__
+from glucolens.auth.account import router as account_router
 from glucolens.auth.endpoints import OPEN_PATHS, api_keys_router
 from glucolens.auth.endpoints import router as auth_router
 from glucolens.core.admission import AdmissionGate
@@ -20,10 +21,12 @@ from glucolens.core.proxies import TrustedProxyMiddleware
 from glucolens.core.static import mount_static
 from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
+from glucolens.exports.endpoints import router as exports_router
 from glucolens.insights.endpoints import router as insights_router
 from glucolens.lifestyle.endpoints import routers as lifestyle_routers
 from glucolens.readings.endpoints import routers as readings_routers
 from glucolens.reports.endpoints import router as reports_router
+from glucolens.sources.deletion_endpoints import router as data_deletion_router
 from glucolens.sources.endpoints import router as sources_router
 from glucolens.subscribers import wire_subscribers
 
@@ -65,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         insights_router,
         demo_router,
         sources_router,
+        exports_router,
+        account_router,
+        data_deletion_router,
         reports_router,
     ):
         app.include_router(router)
