@@ -70,8 +70,9 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
     "AccountDeleteIn": ("DELETE", "/api/v1/account", lambda c: {"password": TEST_PASSWORD}),
     "DeleteIn": ("POST", "/api/v1/data/delete", lambda c: {"source": "manual", "confirm": True}),
 }
-# Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too.
-NOT_FIELD_BODIES = {"BulkIn"}
+# Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too;
+# a source order is a list of pattern-checked names (tests/sources/test_source_priority.py).
+NOT_FIELD_BODIES = {"BulkIn", "SourcePriorityIn"}
 
 
 def _json_schemas(app: Any) -> set[str]:

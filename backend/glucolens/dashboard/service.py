@@ -22,6 +22,7 @@ from glucolens.core.timeutil import local_day_bounds, local_today, zone
 from glucolens.core.units import from_mgdl
 from glucolens.dashboard import schemas, stats
 from glucolens.readings.aggregates import DayStats, fetch_values
+from glucolens.readings.canonical import is_canonical_cgm
 from glucolens.readings.models import GlucoseDaily, GlucoseReading
 
 
@@ -243,6 +244,7 @@ def series(
         GlucoseReading.user_id == user.id,
         GlucoseReading.ts >= start,
         GlucoseReading.ts < end,
+        is_canonical_cgm,
     )
     total = db.execute(select(func.count()).select_from(GlucoseReading).where(*base)).scalar_one()
     if total <= points:
@@ -298,10 +300,11 @@ def series(
 
 
 def data_range(db: Session, user: User) -> schemas.DataRange:
-    """First and last reading, so a client can open the latest period that has data."""
+    """First and last reading of the canonical CGM stream, so a client can open the latest
+    period that has data."""
     first, last, count = db.execute(
         select(func.min(GlucoseReading.ts), func.max(GlucoseReading.ts), func.count()).where(
-            GlucoseReading.user_id == user.id
+            GlucoseReading.user_id == user.id, is_canonical_cgm
         )
     ).one()
     tz = zone(user.timezone)

@@ -25,6 +25,7 @@ from glucolens.core.sql import insert_for
 from glucolens.core.timeutil import READ_MIN, clamp_to_read_window
 from glucolens.insights.models import InsightResult, PatternStreamState
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
+from glucolens.readings.canonical import is_canonical_cgm
 from glucolens.readings.models import GlucoseReading, InsulinDose
 
 
@@ -88,7 +89,7 @@ def history_end(db: Session, user: User, now: dt.datetime) -> dt.datetime:
     _, until = clamp_to_read_window(None, None)
     newest = db.execute(
         select(func.max(GlucoseReading.ts)).where(
-            GlucoseReading.user_id == user.id, GlucoseReading.ts < until
+            GlucoseReading.user_id == user.id, GlucoseReading.ts < until, is_canonical_cgm
         )
     ).scalar_one_or_none()
     if newest is None or now - newest <= dt.timedelta(days=1):
@@ -105,8 +106,9 @@ def load_frames(db: Session, user: User, days: int, now: dt.datetime | None = No
     g = GlucoseReading
     glucose = _frame(
         db,
+        # The canonical CGM stream: no second source's copies, no meter readings or scans.
         select(g.ts, g.value_mgdl)
-        .where(g.user_id == uid, g.ts >= since, g.ts < until)
+        .where(g.user_id == uid, g.ts >= since, g.ts < until, is_canonical_cgm)
         .order_by(g.ts),
         ["timestamp", "value_mgdl"],
         ["timestamp"],

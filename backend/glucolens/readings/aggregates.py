@@ -22,6 +22,7 @@ from glucolens.core.db import utcnow
 from glucolens.core.events import ProfileChanged
 from glucolens.core.sql import epoch_seconds, lock_user_writes
 from glucolens.core.timeutil import READ_MAX, READ_MIN, local_day_bounds, zone
+from glucolens.readings.canonical import is_canonical_cgm
 from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseDaily, GlucoseReading
 
@@ -33,7 +34,9 @@ _INTERVALS = np.array([1, 5, 15])
 def fetch_values(
     db: Session, user_id: uuid.UUID, start: dt.datetime, end: dt.datetime
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC epoch seconds, mg/dL) of readings in [start, end), as arrays, via Core (no ORM)."""
+    """(UTC epoch seconds, mg/dL) of the canonical CGM readings in [start, end), as arrays,
+    via Core (no ORM). Copies from lower-priority sources, meter readings and scans are left
+    out: every metric is computed from this one stream."""
     rows = (
         db.connection()
         .execute(
@@ -41,6 +44,7 @@ def fetch_values(
                 GlucoseReading.user_id == user_id,
                 GlucoseReading.ts >= start,
                 GlucoseReading.ts < end,
+                is_canonical_cgm,
             )
         )
         .fetchall()
@@ -134,7 +138,10 @@ def refresh_days(db: Session, user: User, instants: Iterable[dt.datetime]) -> No
 def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[float]) -> bool:
     """Fast path for a batch that was inserted whole into days with no readings yet (a first
     import): their aggregates come from the batch itself, without reading it back.
-    Returns False (and does nothing) when any touched day already has readings."""
+    Returns False (and does nothing) when any touched day already has readings.
+
+    Valid only for the batch's CGM rows, and only when none of them is another source's
+    copy and no stored row left the canonical stream (``recanonicalize`` moved nothing)."""
     if not ts:
         return True
     index = pd.DatetimeIndex(pd.to_datetime(ts, utc=True))
@@ -163,6 +170,7 @@ def rebuild_all(db: Session, user: User) -> None:
         GlucoseReading.user_id == user.id,
         GlucoseReading.ts >= READ_MIN,
         GlucoseReading.ts < READ_MAX,
+        is_canonical_cgm,
     )
     first_ts = db.execute(select(func.min(GlucoseReading.ts)).where(*readable)).scalar_one_or_none()
     if first_ts is not None:

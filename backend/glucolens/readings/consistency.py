@@ -1,4 +1,5 @@
-"""Check (and repair) that each user's day aggregates equal what the raw readings say.
+"""Check (and repair) that each user's copy links follow the canonical-stream rule and that
+the day aggregates equal what the canonical stream of raw readings says.
 
 Writes keep rows and aggregates in one transaction, so a mismatch means damage from outside
 that rule: data written by an older version that committed them apart, a restore of one table
@@ -20,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.sql import lock_user_writes
-from glucolens.core.timeutil import local_day_bounds
-from glucolens.readings import aggregates
+from glucolens.core.timeutil import local_day_bounds, zone
+from glucolens.readings import aggregates, canonical
 from glucolens.readings.models import GlucoseDaily
 
 # Aggregates use nanosecond time (pandas), which spans 1677-2262; ingest accepts far less.
@@ -67,10 +68,35 @@ def _difference(want: aggregates.DayStats, have: GlucoseDaily) -> str | None:
     return None
 
 
+def _check_links(db: Session, user: User, repair: bool, report: CheckReport) -> None:
+    """Copy links that differ from the rule (readings/canonical.py) mean a wrong canonical
+    stream; repairing rewrites them first, so the aggregates are then checked against the
+    repaired stream (and the days it changed are repaired with them)."""
+    stale = canonical.stale_links(db, user)
+    if not stale:
+        return
+    tz = zone(user.timezone)
+    per_day: dict[dt.date, int] = {}
+    for t in stale:
+        day = t.astimezone(tz).date()
+        per_day[day] = per_day.get(day, 0) + 1
+    for day, n in sorted(per_day.items()):
+        report.mismatched_days.append(
+            DayMismatch(
+                str(user.id), day.isoformat(), f"{n} readings link to the wrong canonical copy"
+            )
+        )
+    if repair:
+        canonical.recanonicalize_all(db, user)
+        report.repaired += len(per_day)
+
+
 def check_user(db: Session, user: User, repair: bool, report: CheckReport) -> None:
-    """Compare one user's aggregates with the raw rows; with ``repair``, rewrite bad days.
-    Runs in the caller's transaction, which it leaves holding the user's write lock."""
+    """Compare one user's copy links and aggregates with the raw rows; with ``repair``,
+    rewrite bad links and days. Runs in the caller's transaction, which it leaves holding
+    the user's write lock."""
     lock_user_writes(db, user.id)
+    _check_links(db, user, repair, report)
     want = _expected(db, user)
     have = {
         row.day: row

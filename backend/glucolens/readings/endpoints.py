@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from glucolens.auth.deps import DbSession, ReadingsWrite
 from glucolens.core.errors import responses
 from glucolens.core.transaction import TransactionalRoute
 from glucolens.readings import service
+from glucolens.readings.canonical import is_canonical_cgm
 from glucolens.readings.csv_import import MAX_CSV_BYTES, parse_glucose_csv
 from glucolens.readings.models import GlucoseReading, InsulinDose
 from glucolens.readings.schemas import GlucoseIn, GlucoseOut, InsulinIn, InsulinOut
 from glucolens.records.router import build_router
 from glucolens.records.schemas import BulkIn, BulkReport, Rejected
 from glucolens.records.service import Resource
+
+
+def canonical_filter(
+    canonical: Annotated[
+        bool,
+        Query(
+            description="true: only the canonical CGM stream (no copies from lower-priority "
+            "sources, no meter readings or scans), the readings every chart and metric uses."
+        ),
+    ] = False,
+) -> list[Any]:
+    return [is_canonical_cgm] if canonical else []
+
 
 glucose_resource = Resource(
     name="glucose",
@@ -29,6 +43,7 @@ glucose_resource = Resource(
     to_out=service.glucose_to_out,
     on_change=service.on_glucose_change,
     generic_bulk=False,
+    list_filter=canonical_filter,
 )
 insulin_resource = Resource(
     name="insulin",

@@ -20,14 +20,29 @@ _COPY_COLS = (
     "device",
     "source",
     "external_id",
+    "kind",
+    "period_min",
 )
-_COPY_TYPES = ["timestamptz", "int2", "float8", "text", "text", "text", "text", "text"]
+_COPY_TYPES = [
+    "timestamptz",
+    "int2",
+    "float8",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int2",
+]
 
 
 def _conflict_free(cur: Any, rows: list[dict[str, Any]]) -> bool:
     """True when no row repeats a key within the batch or matches a stored reading."""
     keys = {
-        (r["source"], r["external_id"]) if r["external_id"] is not None else (r["source"], r["ts"])
+        (r["source"], r["external_id"])
+        if r["external_id"] is not None
+        else (r["source"], r["kind"], r["ts"])
         for r in rows
     }
     if len(keys) != len(rows):
@@ -36,7 +51,7 @@ def _conflict_free(cur: Any, rows: list[dict[str, Any]]) -> bool:
         "SELECT EXISTS (SELECT 1 FROM glucose_incoming gi JOIN glucose_readings g "
         "ON g.user_id = %(u)s AND g.source = gi.source AND g.external_id = gi.external_id) "
         "OR EXISTS (SELECT 1 FROM glucose_incoming gi JOIN glucose_readings g "
-        "ON g.user_id = %(u)s AND g.source = gi.source AND g.ts = gi.ts "
+        "ON g.user_id = %(u)s AND g.source = gi.source AND g.kind = gi.kind AND g.ts = gi.ts "
         "AND g.external_id IS NULL WHERE gi.external_id IS NULL)",
         {"u": rows[0]["user_id"]},
     )
@@ -49,7 +64,8 @@ def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
     cur = db.connection().connection.cursor()  # the DBAPI cursor, inside this transaction
     cur.execute(
         "CREATE TEMP TABLE IF NOT EXISTS glucose_incoming (ts timestamptz, utc_offset_min int2, "
-        "value_mgdl float8, flag text, trend text, device text, source text, external_id text) "
+        "value_mgdl float8, flag text, trend text, device text, source text, external_id text, "
+        "kind text, period_min int2) "
         "ON COMMIT DELETE ROWS"
     )
     with cur.copy(f"COPY glucose_incoming ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -65,6 +81,8 @@ def _insert_glucose_pg(db: Session, rows: list[dict[str, Any]]) -> int:
                     r["device"],
                     r["source"],
                     r["external_id"],
+                    r["kind"],
+                    r["period_min"],
                 )
             )
     # A temporary table has no statistics: without them the planner guesses a few rows and
@@ -112,12 +130,14 @@ def _insert_glucose_sqlite(db: Session, rows: list[dict[str, Any]]) -> int:
             r["device"],
             r["source"],
             r["external_id"],
+            r["kind"],
+            r["period_min"],
         )
         for r in rows
     ]
     sql = (
         f"INSERT INTO glucose_readings (user_id, created_at, {', '.join(_COPY_COLS)}) "  # noqa: S608
-        f"VALUES ({', '.join('?' * 10)}) ON CONFLICT DO NOTHING"
+        f"VALUES ({', '.join('?' * 12)}) ON CONFLICT DO NOTHING"
     )
     raw = db.connection().connection
     before = raw.total_changes  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictFloat, field_validator
+from pydantic import Field, StrictFloat, StrictInt, field_validator
 
 from glucolens.core.schemas import PastTime, RowOut, StrictIn, UtcTime
 
@@ -17,6 +17,14 @@ class GlucoseIn(StrictIn):
     unit: str | None = Field(default=None, max_length=16, description="mg/dL (default) or mmol/L")
     trend: str | None = Field(default=None, max_length=24)
     device: str | None = Field(default=None, max_length=64)
+    kind: Literal["cgm", "scan", "meter"] = Field(
+        default="cgm",
+        description='"cgm" sensor readings (the stream metrics use), "scan" Libre scans, '
+        '"meter" fingersticks; scans and meter readings never enter CGM metrics.',
+    )
+    period_min: StrictInt | None = Field(
+        default=None, ge=1, le=60, description="The sensor's sampling period in minutes if known."
+    )
 
     @field_validator("value", mode="before")
     @classmethod
@@ -34,6 +42,12 @@ class GlucoseOut(RowOut):
     flag: str | None
     trend: str | None
     device: str | None
+    kind: str
+    period_min: int | None
+    duplicate_of: int | None = Field(
+        description="The id of the reading from a higher-priority source this row is a copy "
+        "of (it is then left out of the canonical stream); null for canonical readings."
+    )
 
 
 class InsulinIn(StrictIn):

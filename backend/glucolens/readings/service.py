@@ -14,7 +14,7 @@ from glucolens.core.errors import ValidationFailed
 from glucolens.core.sql import lock_user_writes
 from glucolens.core.timeutil import offset_minutes
 from glucolens.core.units import from_mgdl
-from glucolens.readings import aggregates
+from glucolens.readings import aggregates, canonical
 from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseReading, InsulinDose
 from glucolens.readings.repository import insert_glucose
@@ -50,11 +50,21 @@ def glucose_to_out(row: GlucoseReading, user: User) -> GlucoseOut:
         external_id=row.external_id,
         utc_offset_min=row.utc_offset_min,
         created_at=row.created_at,
+        kind=row.kind,
+        period_min=row.period_min,
+        duplicate_of=row.dup_of,
     )
 
 
 def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
-    aggregates.refresh_days(db, user, instants)
+    """After one reading was created, edited or deleted: its copy links (a new reading may
+    be another source's copy; deleting a canonical one promotes its copies), then the days."""
+    moved = canonical.recanonicalize_instants(db, user, instants)
+    # The links were written with Core statements: the ORM's copy of the row must reload them.
+    for obj in list(db.identity_map.values()):
+        if isinstance(obj, GlucoseReading):
+            db.expire(obj, ["dup_of"])
+    aggregates.refresh_days(db, user, [*instants, *moved])
     record_change(db, user, "glucose", instants)
 
 
@@ -84,12 +94,21 @@ def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkRepor
         inserted = insert_glucose(db, rows)
     if inserted:
         instants = [r["ts"] for r in rows]
-        whole = inserted == len(rows)
+        first, last = min(instants), max(instants)
+        # New rows may be copies of another source's readings (or have copies there).
+        moved = canonical.recanonicalize(db, user, first, last)
+        # A whole batch into days without readings, nothing moved in or out of the canonical
+        # stream: the batch's CGM rows are exactly what those days hold.
+        fresh = inserted == len(rows) and not moved
+        cgm = [r for r in rows if r["kind"] == "cgm"]
         if not (
-            whole and aggregates.add_fresh_days(db, user, instants, [r["value_mgdl"] for r in rows])
+            fresh
+            and aggregates.add_fresh_days(
+                db, user, [r["ts"] for r in cgm], [r["value_mgdl"] for r in cgm]
+            )
         ):
-            aggregates.refresh_days(db, user, instants)
-        record_change(db, user, "glucose", instants, source=rows[0]["source"])
+            aggregates.refresh_days(db, user, [*instants, *moved])
+        record_change(db, user, "glucose", [first, last], source=rows[0]["source"])
     return BulkReport(inserted=inserted, duplicates=len(rows) - inserted, rejected=rejected)
 
 

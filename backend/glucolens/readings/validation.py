@@ -4,6 +4,7 @@ per row) with the same rules as the single-create schema, naming the field of ea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from typing import Any
@@ -91,6 +92,18 @@ def _opt_str(item: dict[str, Any], key: str, max_len: int) -> str | None:
     v = item.get(key)
     if v is None:
         return None
+    if type(v) is str and len(v) <= max_len:
+        return _checked_text(key, v, max_len)
+    return _checked_value(key, v, max_len)
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_text(key: str, v: str, max_len: int) -> str | None:
+    """Sources, devices and trends repeat on every row of a file: checked once each."""
+    return _checked_value(key, v, max_len)
+
+
+def _checked_value(key: str, v: Any, max_len: int) -> str | None:
     if not isinstance(v, str | int) or isinstance(v, bool):
         raise RowError(key, f"{key} must be a string")
     if isinstance(v, int) and not -(10**max_len) < v < 10**max_len:
@@ -112,12 +125,45 @@ def _source(item: dict[str, Any]) -> str:
     source = _opt_str(item, "source", SOURCE_MAX_LENGTH) if "source" in item else None
     if source is None:
         return "manual"
+    return _source_checked(source)
+
+
+@functools.lru_cache(maxsize=1024)
+def _source_checked(source: str) -> str:
     if not _SOURCE.match(source):
         raise RowError("source", "source may contain only letters, digits and _ . : -")
     return source
 
 
-_ALLOWED = frozenset({"timestamp", "value", "unit", "trend", "device", "source", "external_id"})
+_ALLOWED = frozenset(
+    {"timestamp", "value", "unit", "trend", "device", "source", "external_id", "kind", "period_min"}
+)
+# "cgm": sensor readings (the stream metrics use); "scan": Libre scans; "meter": fingersticks.
+GLUCOSE_KINDS = ("cgm", "scan", "meter")
+PERIOD_MIN_RANGE = (1, 60)
+
+
+def _kind(item: dict[str, Any]) -> str:
+    kind = item["kind"]
+    if kind is None:
+        return "cgm"
+    if type(kind) is not str:
+        raise RowError("kind", f"kind must be one of {', '.join(GLUCOSE_KINDS)}")
+    if kind not in GLUCOSE_KINDS:
+        raise RowError("kind", f"kind {kind[:20]!r} is not one of {', '.join(GLUCOSE_KINDS)}")
+    return kind
+
+
+def _period_min(item: dict[str, Any]) -> int | None:
+    period = item["period_min"]
+    if period is None:
+        return None
+    low, high = PERIOD_MIN_RANGE
+    if type(period) is not int:
+        raise RowError("period_min", "period_min must be a whole number of minutes")
+    if not low <= period <= high:
+        raise RowError("period_min", f"period_min must be between {low} and {high} minutes")
+    return period
 
 
 def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
@@ -143,7 +189,7 @@ def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
     value: Any = get("value")
     unit = get("unit")
     if (
-        unit is None
+        (unit is None or unit == "mg/dL")
         and type(value) in (int, float)
         and GLUCOSE_MIN_MGDL <= value <= GLUCOSE_MAX_MGDL
     ):
@@ -161,5 +207,7 @@ def glucose_row(item: Any, user: User, now: dt.datetime) -> dict[str, Any]:
         "device": _opt_str(item, "device", 64) if "device" in item else None,
         "source": _source(item),
         "external_id": _opt_str(item, "external_id", 128) if "external_id" in item else None,
+        "kind": _kind(item) if "kind" in item else "cgm",
+        "period_min": _period_min(item) if "period_min" in item else None,
         "created_at": now,
     }

@@ -6,7 +6,7 @@ to ``build_router``, and FastAPI must see them as objects, not strings.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import BaseModel
 
 from glucolens.auth.deps import DbSession, ReadAuth, ReadingsWrite
@@ -28,6 +28,10 @@ from glucolens.records.service import (
 MAX_LIST = 1000
 # Ids are BIGINT: a larger path id would overflow the driver, so it is a 422 naming `id`.
 PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The entry's id.")]
+
+
+def no_list_filter() -> list[Any]:
+    return []
 
 
 def build_router(res: Resource) -> APIRouter:
@@ -60,12 +64,13 @@ def build_router(res: Resource) -> APIRouter:
     def list_(
         auth: ReadAuth,
         db: DbSession,
+        where: Annotated[list[Any], Depends(res.list_filter or no_list_filter)],
         start: Annotated[QueryTime | None, Query(description="inclusive, with offset")] = None,
         end: Annotated[QueryTime | None, Query(description="exclusive, with offset")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> Any:
-        rows, next_cursor = list_rows(db, res, auth.user, start, end, limit, cursor)
+        rows, next_cursor = list_rows(db, res, auth.user, start, end, limit, cursor, where)
         return Page(items=[res.to_out(r, auth.user) for r in rows], next_cursor=next_cursor)
 
     if res.generic_bulk:

@@ -40,6 +40,9 @@ class Resource:
     on_change: Callable[[Session, User, list[dt.datetime]], None] | None = None
     bulk_max: int = 20_000
     generic_bulk: bool = True
+    # A FastAPI dependency of the list route: its query parameters narrow the list, and it
+    # returns the SQL conditions to add (e.g. glucose's ``?canonical=true``).
+    list_filter: Callable[..., list[Any]] | None = None
 
 
 def rejection_from_error(index: int, exc: ValidationError) -> Rejected:
@@ -121,6 +124,7 @@ def list_rows(
     end: dt.datetime | None,
     limit: int,
     cursor: str | None,
+    where: Sequence[Any] = (),
 ) -> tuple[Sequence[Any], str | None]:
     time_col = getattr(res.model, res.time_attr)
     # Only rows inside the read window: one stored outside it (written around the
@@ -130,6 +134,7 @@ def list_rows(
         res.model.user_id == user.id,
         time_col >= lo,
         time_col < hi,
+        *where,
     )
     stmt = apply_keyset(stmt, time_col, res.model.id, cursor).limit(limit + 1)
     rows = db.execute(stmt).scalars().all()

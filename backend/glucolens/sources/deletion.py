@@ -24,8 +24,8 @@ from glucolens.auth.models import User
 from glucolens.core.errors import ConfirmationRequired, ValidationFailed
 from glucolens.core.events import DataRemoved, publish
 from glucolens.core.sql import lock_user_writes
-from glucolens.core.timeutil import zone
-from glucolens.readings import aggregates
+from glucolens.core.timeutil import local_day_bounds, zone
+from glucolens.readings import aggregates, canonical
 from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseReading
 from glucolens.sources.service import KINDS
@@ -132,7 +132,12 @@ def delete_scope(db: Session, user: User, scope: DeletionScope, *, confirm: bool
     if not any(deleted.values()):
         return deleted  # nothing matched: nothing changed, nothing to announce
     if glucose_days:
-        aggregates.refresh_days(db, user, glucose_days)
+        # Copies of deleted readings from other sources become canonical (promoted).
+        days = sorted(t.astimezone(zone(user.timezone)).date() for t in glucose_days)
+        first, _ = local_day_bounds(days[0], user.timezone)
+        _, last = local_day_bounds(days[-1], user.timezone)
+        moved = canonical.recanonicalize(db, user, first, last)
+        aggregates.refresh_days(db, user, [*glucose_days, *moved])
     record_change(db, user, "all", [])
     publish(db, DataRemoved(user_id=user.id, source=scope.source))
     return deleted

@@ -22,11 +22,16 @@ SourcePath = Annotated[
     "", response_model=schemas.SourcesOut, responses=responses(401, 403, 429), summary="Sources"
 )
 def list_sources(auth: ReadAuth, db: DbSession) -> schemas.SourcesOut:
-    """How many rows of each kind every source (manual, demo, dexcom, ...) contributed."""
+    """How many rows of each kind every source (manual, demo, dexcom, ...) contributed, and
+    how many of its glucose readings are copies of another source's."""
     counts = service.counts_by_source(db, auth.user)
     return schemas.SourcesOut(
         sources=[
-            schemas.SourceOut(source=source, counts=schemas.KindCounts(**kinds))
+            schemas.SourceOut(
+                source=source,
+                counts=schemas.KindCounts(**kinds),
+                glucose_duplicates=kinds.get("glucose_duplicates", 0),
+            )
             for source, kinds in sorted(counts.items())
         ]
     )

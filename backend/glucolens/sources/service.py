@@ -17,7 +17,7 @@ from glucolens.core.errors import NotFound
 from glucolens.core.events import DataRemoved, publish
 from glucolens.core.sql import lock_user_writes
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
-from glucolens.readings import aggregates
+from glucolens.readings import aggregates, canonical
 from glucolens.readings.changes import record_change
 from glucolens.readings.models import GlucoseReading, InsulinDose
 
@@ -31,6 +31,9 @@ KINDS: dict[str, Any] = {
 
 
 def counts_by_source(db: Session, user: User) -> dict[str, dict[str, int]]:
+    """Raw rows per source and kind (every row kept, copies included), and under
+    ``glucose_duplicates`` how many of a source's glucose rows are copies of another
+    source's readings (left out of the canonical stream)."""
     out: dict[str, dict[str, int]] = {}
     for kind, model in KINDS.items():
         rows = db.execute(
@@ -40,6 +43,12 @@ def counts_by_source(db: Session, user: User) -> dict[str, dict[str, int]]:
         ).all()
         for source, n in rows:
             out.setdefault(source, dict.fromkeys(KINDS, 0))[kind] = int(n)
+    g = GlucoseReading
+    copies = db.execute(
+        select(g.source, func.count(g.dup_of)).where(g.user_id == user.id).group_by(g.source)
+    ).all()
+    for source, n in copies:
+        out.setdefault(source, dict.fromkeys(KINDS, 0))["glucose_duplicates"] = int(n)
     return out
 
 
@@ -61,7 +70,9 @@ def delete_source(db: Session, user: User, source: str) -> dict[str, int]:
     if not any(deleted.values()):
         raise NotFound(f"No data from source '{source}'.")
     if glucose_times:
-        aggregates.refresh_days(db, user, glucose_times)
+        # Copies of the deleted readings from other sources become canonical (promoted).
+        moved = canonical.recanonicalize(db, user, min(glucose_times), max(glucose_times))
+        aggregates.refresh_days(db, user, [*glucose_times, *moved])
     record_change(db, user, "all", [])
     publish(db, DataRemoved(user_id=user.id, source=source))
     return deleted
