@@ -1,6 +1,9 @@
 // Walks for issue 10: tabs sharing one session, imported history, the current reading, the
-// week trace, phones and the dark theme, and removing demo data. run.mjs calls these with `t`,
-// its toolkit: { page, context, baseUrl, step, shot, text, gotoApp, apiGet, log }.
+// week trace, phones and the dark theme, and removing demo data; for issue 12: importing a
+// Dexcom Clarity export through the import page, the ZIP export and deleting the account.
+// run.mjs calls these with `t`, its toolkit: { page, context, baseUrl, step, shot, text, gotoApp, apiGet, log }.
+
+import { readFileSync } from "node:fs";
 
 const DAY_MS = 86_400_000;
 
@@ -245,4 +248,146 @@ export async function removeDemo(t, token) {
     if (!kept || kept.counts.glucose !== s.counts.glucose) throw new Error(`source ${s.source} lost rows`);
   }
   return `dialog: "${counts}"; demo gone, ${others.map((s) => `${s.source} ${s.counts.glucose}`).join(", ")} glucose kept`;
+}
+
+/**
+ * Issue 12: e2e/fixtures/clarity-small.csv through the import page. The file is shaped like a real
+ * Clarity export (the shape the backend's tests/integrations/importers/test_clarity.py cites:
+ * github.com/namebrandon/blood_glucose_with_tft data_prep/data/Clarity_Export_2023-11-14_133501.csv
+ * and github.com/thetahealth/mirobody-gen docs/DEVICE_FORMATS.md): UTF-8 with BOM, CRLF, every
+ * field quoted, the FirstName/LastName/Device/Alert preamble, then 288 EGV rows 5 min apart in
+ * local time on 2 Jun 2024, one of them ("abc", line 107) not a number.
+ */
+export const CLARITY = { inserted: 287, rejected: 1, rejectedLine: 107 };
+
+export async function importClarity(t, fixture) {
+  const { page, gotoApp, shot, text } = t;
+  await gotoApp(page, "/dashboard/");
+  await page.getByTestId("empty-import").click();
+  await page.waitForURL(/\/data\/import\/?$/);
+  await page.getByTestId("imports-empty").waitFor();
+  await page.getByTestId("import-file").setInputFiles(fixture);
+  await page.getByTestId("import-upload-button").click();
+  const sentence = await text(page, "import-preview-sentence");
+  const expected = `Import ${CLARITY.inserted} Dexcom G6 readings on 2 Jun 2024, times in Europe/Berlin?`;
+  if (sentence !== expected) throw new Error(`preview asks "${sentence}", expected "${expected}"`);
+  if (!/[?&]job=/.test(page.url())) throw new Error(`the job is not in the URL: ${page.url()}`);
+  if ((await page.getByTestId("import-timezone").inputValue()) !== "Europe/Berlin")
+    throw new Error("the zone select is not on the zone used");
+  await shot(page, "30-import-preview");
+  // The progress view shows while the job is queued or running; a small file may finish first.
+  const seen = [];
+  const watch = setInterval(() => {
+    page
+      .getByTestId("import-progress")
+      .count()
+      .then((n) => n && seen.push(1))
+      .catch(() => undefined);
+  }, 50);
+  await page.getByTestId("import-confirm").click();
+  try {
+    await page.getByTestId("import-summary").waitFor({ timeout: 60_000 });
+  } finally {
+    clearInterval(watch);
+  }
+  const inserted = Number((await text(page, "import-inserted")).replace(/\D/g, ""));
+  const rejected = Number((await text(page, "import-rejected-total")).replace(/\D/g, ""));
+  if (inserted !== CLARITY.inserted || rejected !== CLARITY.rejected) throw new Error(`summary: ${inserted} added, ${rejected} rejected`);
+  await page.getByTestId("import-rejected").locator("summary").click();
+  const row = page.getByTestId("import-rejected").locator("tbody tr").first();
+  if (!(await row.textContent()).startsWith(String(CLARITY.rejectedLine)))
+    throw new Error(`first rejected row: ${await row.textContent()}`);
+  await shot(page, "31-import-summary");
+  // Coming back: the job is in the URL, so a reload shows the same summary; the list has it.
+  await page.reload({ waitUntil: "domcontentloaded" });
+  await page.getByTestId("import-summary").waitFor();
+  const listed = await page.getByTestId("import-row").count();
+  if (listed !== 1) throw new Error(`${listed} past imports listed`);
+  return `"${sentence}"; ${seen.length ? "progress shown, then " : ""}${await text(page, "import-summary-sentence")}`;
+}
+
+/** After the import the dashboard opens on the imported day, and its newest reading is the file's last one. */
+export async function dashboardAfterImport(t, token) {
+  const { page, shot, text } = t;
+  await page.getByRole("link", { name: "Open the dashboard" }).click();
+  await page.waitForURL(/\/dashboard\/?$/);
+  await page.getByTestId("period-anchored").waitFor();
+  await page.getByTestId("stat-tir").waitFor();
+  const { items } = await t.apiGet(token, "/glucose?limit=1");
+  const me = await t.apiGet(token, "/auth/me");
+  const latest = items[0];
+  // The file's last row, 23:55:33 on 2 Jun 2024 in Berlin (summer time).
+  if (latest.source !== "dexcom_clarity" || Date.parse(latest.timestamp) !== Date.parse("2024-06-02T23:55:33+02:00"))
+    throw new Error(`newest reading ${latest.timestamp} from ${latest.source}`);
+  expectEqual(await text(page, "current-value"), formatGlucose(latest.value_mgdl, me.unit), "current value after the import");
+  await shot(page, "32-dashboard-after-import");
+  return `${await text(page, "period-anchored")} · current ${await text(page, "current-value")} ${me.unit}, TIR ${await text(page, "stat-tir")}`;
+}
+
+/** Settings → Your data: "ZIP of CSV files" downloads a zip with a glucose.csv in it. */
+export async function exportZip(t) {
+  const { page, gotoApp, shot } = t;
+  await gotoApp(page, "/settings/data/");
+  await page.getByTestId("export-zip").waitFor();
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), page.getByTestId("export-zip").click()]);
+  const name = download.suggestedFilename();
+  const bytes = readFileSync(await download.path());
+  if (!/^glucolens-export-\d{4}-\d{2}-\d{2}\.zip$/.test(name)) throw new Error(`downloaded as ${name}`);
+  if (bytes.subarray(0, 2).toString() !== "PK") throw new Error(`${name} is not a zip`);
+  // Member names are stored uncompressed in the zip's central directory.
+  if (!bytes.includes("glucose.csv")) throw new Error(`${name} has no glucose.csv`);
+  await page.getByTestId("export-done").waitFor();
+  await shot(page, "33-settings-data-export");
+  return `${name}, ${bytes.length} bytes, has glucose.csv`;
+}
+
+/** The danger zone: a wrong password is refused; the right one deletes the account and lands on /login. */
+export async function deleteAccount(t, email, password) {
+  const { page, gotoApp, shot } = t;
+  await gotoApp(page, "/settings/data/");
+  await page.getByTestId("delete-account").click();
+  const dialog = page.getByTestId("delete-account-dialog");
+  await dialog.getByLabel("Password").fill("not-the-password-123");
+  await page.getByTestId("delete-account-confirm").click();
+  const refused = await dialog.getByRole("alert").textContent();
+  await shot(page, "34-delete-account-refused");
+  await dialog.getByLabel("Password").fill(password);
+  await page.getByTestId("delete-account-confirm").click();
+  await page.waitForURL(/\/login\/\?deleted=1$/);
+  await page.getByText("Your account and all its data were deleted.").waitFor();
+  await shot(page, "35-account-deleted");
+  const res = await fetch(`${t.baseUrl}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 401) throw new Error(`signing in to the deleted account answered ${res.status}`);
+  await gotoApp(page, "/dashboard/");
+  await page.waitForURL(/\/login\/?(\?.*)?$/);
+  return `wrong password: "${refused?.trim()}"; deleted, sign-in answers 401`;
+}
+
+/** The import page and settings → Your data on a 390 px phone in the dark theme: nothing wider than the screen. */
+export async function dataPagesOnPhone(t) {
+  const phone = await t.context.newPage();
+  try {
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.emulateMedia({ colorScheme: "dark" });
+    const widths = [];
+    for (const [path, ready, name] of [
+      ["/data/import/", "import-row", "36-phone-import-dark"],
+      ["/settings/data/", "danger-zone", "37-phone-settings-data-dark"],
+    ]) {
+      await t.gotoApp(phone, path);
+      await phone.getByTestId(ready).first().waitFor();
+      await phone.waitForTimeout(300);
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      widths.push(`${path} ${width} px`);
+      if (width > 390) throw new Error(`${path} is ${width} px wide on a 390 px screen`);
+      await t.shot(phone, name);
+    }
+    return widths.join(", ");
+  } finally {
+    await phone.close();
+  }
 }

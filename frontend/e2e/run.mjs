@@ -14,6 +14,11 @@ import { chromium } from "playwright-core";
 import {
   compareDashboard,
   currentReading,
+  dashboardAfterImport,
+  dataPagesOnPhone,
+  deleteAccount,
+  exportZip,
+  importClarity,
   formatGlucose,
   importedHistory,
   phoneAndDark,
@@ -478,6 +483,25 @@ async function main() {
     await page.waitForURL(/\/login\/?(\?.*)?$/);
     await shot(page, "18-logged-out");
   });
+
+  // Issue 12, with an account of its own: its only data is the imported file.
+  const email2 = `e2e-import-${Date.now()}@example.org`;
+  await step("register a second account (for the import walk)", async () => {
+    await gotoApp(page, "/register/");
+    await page.getByLabel("Email").fill(email2);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/dashboard\/?$/);
+    await page.getByTestId("dashboard-empty").waitFor();
+  });
+  await step("import: a Dexcom Clarity CSV through the import page (preview, confirm, summary)", () =>
+    importClarity(t, join(here, "fixtures", "clarity-small.csv")),
+  );
+  const importToken = await apiLogin(email2, password);
+  await step("dashboard shows the imported readings", () => dashboardAfterImport(t, importToken), { soft: true });
+  await step("settings: export everything as a ZIP download", () => exportZip(t), { soft: true });
+  await step("import page and settings → your data fit a 390 px phone (dark theme)", () => dataPagesOnPhone(t), { soft: true });
+  await step("settings: delete the account (password, then /login)", () => deleteAccount(t, email2, password));
 
   if (consoleErrors.length) log(`page errors seen: ${consoleErrors.slice(0, 5).join(" | ")}`);
 
