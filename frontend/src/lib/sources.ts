@@ -37,6 +37,8 @@ const SOURCE_NAMES: Record<string, string> = {
   libreview: "LibreView",
   apple_health: "Apple Health",
   nightscout: "Nightscout",
+  xdrip: "xDrip+",
+  healthkit: "HealthKit",
 };
 
 /** A person's name for a source id; API clients' own ids are shown as they are. */

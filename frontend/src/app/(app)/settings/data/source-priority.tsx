@@ -6,7 +6,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useSaveSourcePriority, useSourcePriority } from "@/hooks/queries";
+import { useDataSources, useSaveSourcePriority, useSourcePriority } from "@/hooks/queries";
 import { useSubmit } from "@/hooks/use-submit";
 import { humanError } from "@/lib/errors";
 import { sourceLabel } from "@/lib/sources";
@@ -24,11 +24,14 @@ export function moveItem<T>(order: T[], from: number, to: number): T[] {
 function PriorityList({
   saved,
   isDefault,
+  readings,
   justSaved,
   onSaved,
 }: {
   saved: string[];
   isDefault: boolean;
+  /** Glucose readings per source (from GET /data/sources), so the list says which ones hold data. */
+  readings: Record<string, number> | undefined;
   /** Set by the card: this list is remounted with the saved order, which would forget a "Saved" of its own. */
   justSaved: boolean;
   onSaved: () => void;
@@ -69,7 +72,14 @@ function PriorityList({
           >
             <GripVertical aria-hidden className="size-4 shrink-0 cursor-grab text-slate-400" />
             <span className="w-5 text-right text-xs tabular-nums text-slate-500">{i + 1}.</span>
-            <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-800">{sourceLabel(source)}</span>
+            <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-800">
+              {sourceLabel(source)}
+              {readings ? (
+                <span className="ml-2 text-xs font-normal text-slate-500">
+                  {readings[source] ? `${readings[source].toLocaleString("en")} readings` : "no readings"}
+                </span>
+              ) : null}
+            </span>
             <Button
               size="icon"
               variant="ghost"
@@ -126,6 +136,8 @@ function PriorityList({
 
 export function SourcePriorityCard() {
   const priority = useSourcePriority();
+  const sources = useDataSources();
+  const readings = sources.data ? Object.fromEntries(sources.data.sources.map((s) => [s.source, s.counts.glucose])) : undefined;
   const [justSaved, setJustSaved] = useState(false);
   return (
     <Card>
@@ -147,6 +159,7 @@ export function SourcePriorityCard() {
             key={priority.data.order.join("\n")}
             saved={priority.data.order}
             isDefault={priority.data.default}
+            readings={readings}
             justSaved={justSaved}
             onSaved={() => setJustSaved(true)}
           />
