@@ -23,11 +23,13 @@ from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
 from glucolens.exports.endpoints import router as exports_router
 from glucolens.insights.endpoints import router as insights_router
+from glucolens.integrations.importers.endpoints import router as imports_router
 from glucolens.lifestyle.endpoints import routers as lifestyle_routers
 from glucolens.readings.endpoints import routers as readings_routers
 from glucolens.reports.endpoints import router as reports_router
 from glucolens.sources.deletion_endpoints import router as data_deletion_router
 from glucolens.sources.endpoints import router as sources_router
+from glucolens.sources.priority import router as source_priority_router
 from glucolens.subscribers import wire_subscribers
 
 
@@ -68,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         insights_router,
         demo_router,
         sources_router,
+        source_priority_router,
         exports_router,
+        imports_router,
         account_router,
         data_deletion_router,
         reports_router,

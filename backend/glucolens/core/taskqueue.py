@@ -16,7 +16,11 @@ _settings = get_settings()
 celery_app = Celery(
     "glucolens",
     broker=_settings.celery_broker_url or "memory://",
-    include=["glucolens.insights.tasks", "glucolens.reports.tasks"],
+    include=[
+        "glucolens.insights.tasks",
+        "glucolens.integrations.importers.tasks",
+        "glucolens.reports.tasks",
+    ],
 )
 celery_app.conf.update(
     task_serializer="json",

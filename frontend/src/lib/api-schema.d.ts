@@ -1936,17 +1936,6 @@ export interface components {
         };
         /** ImportStart */
         ImportStart: {
-            /**
-             * External Id
-             * @description Dedupe key within a source.
-             */
-            external_id?: string | null;
-            /**
-             * Source
-             * @description Where the row came from (manual, healthkit, dexcom, ...).
-             * @default manual
-             */
-            source: string;
             /** Timestamp Column */
             timestamp_column?: string | null;
             /**

@@ -6,9 +6,9 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from glucolens.core.schemas import StrictIn, UtcTime
+from glucolens.core.schemas import StorableTextIn, UtcTime
 
 ImportStatus = Literal[
     "previewing",
@@ -94,7 +94,9 @@ class ImportJobList(BaseModel):
     items: list[ImportJobOut]
 
 
-class ImportStart(StrictIn):
+class ImportStart(StorableTextIn):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
     timezone: str | None = Field(
         default=None, max_length=64, description="IANA zone for local times"
     )

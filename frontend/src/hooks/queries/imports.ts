@@ -51,19 +51,15 @@ export function useUploadImport() {
   };
 }
 
-/**
- * What a start may change. The schema's ImportStart also lists `source` and `external_id`, which
- * it inherits from the backend's StrictIn base although starting an import reads neither; they
- * are left out, so the server's defaults apply.
- */
-export type ImportStartOptions = Omit<ImportStart, "source" | "external_id">;
+/** What a start may change: the time zone, or the CSV columns and unit. */
+export type ImportStartOptions = ImportStart;
 
 /** Confirm a preview (with a changed time zone) or a column mapping, or retry a failed import: POST /imports/{id}/start. */
 export function useStartImport() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, body }: { id: string; body: ImportStartOptions }) =>
-      unwrap(api.POST("/api/v1/imports/{job_id}/start", { params: { path: { job_id: id } }, body: body as ImportStart })),
+      unwrap(api.POST("/api/v1/imports/{job_id}/start", { params: { path: { job_id: id } }, body })),
     onSuccess: (job) => {
       queryClient.setQueryData(["imports", job.id], job);
       void queryClient.invalidateQueries({ queryKey: ["imports"], exact: true });
