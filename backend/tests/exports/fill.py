@@ -71,7 +71,13 @@ def fill_account(
     glucose += [
         {"timestamp": iso(T0 + dt.timedelta(hours=3)), "value": "Low", "trend": "falling"},
         {"timestamp": iso(T0 + dt.timedelta(hours=4)), "value": "High", "device": "=HYPERLINK()"},
-        {"timestamp": iso(T0 + dt.timedelta(hours=6)), "value": 150, "external_id": f"{tag}-m"},
+        # A fingerstick: shown and exported, never part of the CGM stream.
+        {
+            "timestamp": iso(T0 + dt.timedelta(hours=6)),
+            "value": 150,
+            "external_id": f"{tag}-m",
+            "kind": "meter",
+        },
     ]
     out.counts["glucose"] = _bulk(client, headers, "glucose", glucose)
     out.counts["insulin"] = _bulk(
@@ -138,12 +144,6 @@ def fill_account(
         update(GlucoseReading)
         .where(GlucoseReading.user_id == uid, GlucoseReading.source == "dexcom_clarity")
         .values(period_min=5)
-    )
-    # A fingerstick: shown and exported, never part of the CGM stream.
-    db.execute(
-        update(GlucoseReading)
-        .where(GlucoseReading.user_id == uid, GlucoseReading.external_id == f"{tag}-m")
-        .values(kind="meter")
     )
     db.add(InsightResult(user_id=uid, kind="correlations", status="ok", data={"cells": [1]}))
     db.add(InsightJob(user_id=uid, status="done", progress=1.0))

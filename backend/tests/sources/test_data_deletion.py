@@ -172,3 +172,31 @@ def test_api_keys_can_neither_preview_nor_delete(client, alice):
     assert client.get(PREVIEW, params={"source": "manual"}, headers=headers).status_code == 403
     r = client.post(DELETE, json={"source": "manual", "confirm": True}, headers=headers)
     assert r.status_code == 403
+
+
+def test_deleting_kept_readings_promotes_another_sources_copies(
+    client, db, make_user, auth_headers
+):
+    """readings/canonical.py: a copy points at the kept reading of a higher source; when that
+    reading is deleted by range, the copy becomes canonical (as after delete_source)."""
+    user = make_user(timezone="Europe/Berlin")
+    headers = auth_headers(user)
+    for source in ("dexcom_clarity", "nightscout"):
+        items = [{"timestamp": at(5 * i), "value": 120 + i, "source": source} for i in range(12)]
+        assert client.post("/api/v1/glucose/bulk", json={"items": items}, headers=headers)
+
+    def copies() -> int:
+        db.expire_all()
+        q = select(func.count()).where(
+            GlucoseReading.user_id == user.id,
+            GlucoseReading.source == "nightscout",
+            GlucoseReading.dup_of.is_not(None),
+        )
+        return int(db.execute(q).scalar_one())
+
+    assert copies() == 12
+    scope = {"source": "dexcom_clarity", "start": at(0), "end": at(30), "confirm": True}
+    r = client.post(DELETE, json=scope, headers=headers)
+    assert r.json()["deleted"]["glucose"] == 6
+    assert copies() == 6
+    assert_aggregates_right(db, user)
