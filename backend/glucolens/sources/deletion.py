@@ -7,8 +7,10 @@ doses and meals, ``start`` for sleep sessions and activities (a night that began
 preview counted is what goes, unless something was written in between.
 
 Deleting works like ``service.delete_source``: one transaction under the user's write lock,
-the day aggregates of the local days that lost readings recomputed, ``data_changed_at``
-marked, and ``DataRemoved`` so the insights drop results computed from the removed rows.
+the canonical glucose stream recomputed over the touched days (another source's copy of a
+deleted reading becomes canonical), the day aggregates of the days that lost or gained
+readings recomputed, ``data_changed_at`` marked, and ``DataRemoved`` so the insights drop
+results computed from the removed rows.
 """
 
 from __future__ import annotations
