@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import ApiKey, User, UserSession
@@ -81,31 +81,38 @@ def count_rows(db: Session, table: Table, user_id: uuid.UUID) -> int:
 
 
 def iter_pages(ctx: ExportContext, table: Table) -> Iterator[list[tuple[Cell, ...]]]:
-    """The user's rows of ``table`` as output rows, one page at a time, oldest first.
+    """The user's rows of ``table`` as output rows, one page at a time, ordered by (time, id).
 
-    Keyset paging on (time, id): ``time >= last`` lets the (user_id, time) index find where
-    the page starts, and the id breaks ties between rows recorded at the same instant.
+    Keyset paging on the time alone, ``ORDER BY time`` with ``time > last``: exactly the
+    order of the (user_id, time) index, so no plan ever sorts. Ordering by (time, id) in SQL
+    made PostgreSQL sort the user's whole remaining history for every page whenever its
+    statistics underestimated the user's rows (a new user right after a large import),
+    which is quadratic. Rows that share the page's last instant are cut off and read
+    whole by that instant (an index lookup), so no instant is ever split across pages.
     """
     model = table.model
     t = getattr(model, table.time_attr)
-    base = (
-        select(*table.select_columns())
-        .where(model.user_id == ctx.user_id)
-        .order_by(t, model.id)
-        .limit(PAGE_ROWS)
-    )
-    query = base
+    base = select(*table.select_columns()).where(model.user_id == ctx.user_id)
+    conn = ctx.db.connection()  # Core, not ORM execution: no per-row ORM bookkeeping
+    last: dt.datetime | None = None
     while True:
-        # Core, not ORM execution: no per-row ORM bookkeeping for plain column tuples.
-        rows: Sequence[Any] = ctx.db.connection().execute(query).all()
+        query = base if last is None else base.where(t > last)
+        rows: list[Any] = list(conn.execute(query.order_by(t).limit(PAGE_ROWS)).all())
+        full = len(rows) == PAGE_ROWS
+        if full:
+            edge = rows[-1][1]
+            last = edge if edge.tzinfo is not None else edge.replace(tzinfo=dt.UTC)
+            rows = [r for r in rows if r[1] != edge]
+            rows += conn.execute(base.where(t == last)).all()
+        rows.sort(key=_time_then_id)
         if rows:
             yield [table.row(r, ctx.unit) for r in rows]
-        if len(rows) < PAGE_ROWS:
+        if not full:
             return
-        last_id, last_t = rows[-1][0], rows[-1][1]
-        if last_t.tzinfo is None:  # selected raw (tables.Table.select_columns): naive UTC
-            last_t = last_t.replace(tzinfo=dt.UTC)
-        query = base.where(t >= last_t, or_(t > last_t, model.id > last_id))
+
+
+def _time_then_id(row: Sequence[Any]) -> tuple[Any, Any]:
+    return row[1], row[0]
 
 
 def profile(ctx: ExportContext) -> dict[str, Any]:

@@ -228,13 +228,20 @@ def test_an_empty_account_exports_headers_only(client, make_user, auth_headers):
     assert doc["glucose"] == [] and doc["counts"]["glucose"] == 0
 
 
-def test_paging_keeps_every_row_once_across_ties(client, alice, monkeypatch):
-    """Pages of 4 rows over readings that share instants (the Libre copies): the keyset on
-    (time, id) neither skips nor repeats a row at a page boundary."""
-    monkeypatch.setattr(service, "PAGE_ROWS", 4)
+@pytest.mark.parametrize("page_rows", [1, 2, 4, 5])
+def test_paging_keeps_every_row_once_across_ties(client, alice, monkeypatch, page_rows):
+    """Tiny pages over readings that share instants (the LibreView copies): the keyset
+    neither skips nor repeats a row where a page ends, even when a whole page is one
+    instant, and the order is (time, id) as without paging."""
+    whole = client.get(EXPORT, params={"format": "json"}, headers=alice.headers).json()
+    monkeypatch.setattr(service, "PAGE_ROWS", page_rows)
     doc = client.get(EXPORT, params={"format": "json"}, headers=alice.headers).json()
+    for table in TABLES:
+        assert doc[table.name] == whole[table.name], table.name
     ids = [g["id"] for g in doc["glucose"]]
     assert len(ids) == len(set(ids)) == alice.counts["glucose"]
+    keys = [(g["timestamp_utc"], g["id"]) for g in doc["glucose"]]
+    assert keys == sorted(keys)
     archive = unzip(client.get(EXPORT, headers=alice.headers).content)
     assert len(csv_rows(archive, "glucose.csv")) == alice.counts["glucose"]
 
