@@ -81,8 +81,8 @@ def fill(url: str, user_id: str, days: int) -> int:
         # Fresh statistics, as autovacuum gives a running database within a minute of a big
         # import: on a table loaded a moment ago the planner expects a handful of rows and
         # sorts the user's whole remaining history for every page.
-        raw.autocommit = True
         raw.cursor().execute("ANALYZE glucose_readings")
+        raw.commit()  # statistics are transactional: a rolled-back ANALYZE leaves none
     raw.close()
     engine.dispose()
     return n
