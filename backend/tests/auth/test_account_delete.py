@@ -181,3 +181,24 @@ def test_cached_insights_go_and_subscribers_hear_after_commit(client, full):
         unsubscribe(AccountDeleted, on_deleted)
     assert heard == [full.user.id]
     assert cache.get(key) is None
+
+
+def test_the_importers_stored_files_go_too(client, db, full, make_user, auth_headers):
+    """AccountDeleted reaches the importer after the commit (wired in subscribers.py): the
+    uploads it keeps under the data dir for this user are removed, nobody else's."""
+    from glucolens.integrations.importers.models import ImportJob
+    from glucolens.integrations.importers.service import upload_path
+
+    other = make_user()
+    theirs = fill_account(client, db, other, auth_headers(other), tag="theirs")
+    files = []
+    for owner in (full.user, theirs.user):
+        job = db.scalars(select(ImportJob).where(ImportJob.user_id == owner.id)).one()
+        path = upload_path(job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"Index,Timestamp\n")
+        files.append(path)
+    r = client.request("DELETE", ACCOUNT, json={"password": TEST_PASSWORD}, headers=full.headers)
+    assert r.status_code == 204
+    assert not files[0].exists() and not files[0].parent.exists()
+    assert files[1].exists()
