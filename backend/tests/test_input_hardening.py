@@ -69,6 +69,13 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
     "ApiKeyIn": ("POST", "/api/v1/auth/api-keys", lambda c: {"name": "k", "scopes": ["read"]}),
     "AccountDeleteIn": ("DELETE", "/api/v1/account", lambda c: {"password": TEST_PASSWORD}),
     "DeleteIn": ("POST", "/api/v1/data/delete", lambda c: {"source": "manual", "confirm": True}),
+    # The body is checked before the job is looked up: any job id shows the 422.
+    "ImportStart": (
+        "POST",
+        f"/api/v1/imports/{uuid.UUID(int=1)}/start",
+        lambda c: {"timezone": "Europe/Berlin"},
+    ),
+    "ReportRequest": ("POST", "/api/v1/reports", lambda c: {"days": 14}),
 }
 # Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too;
 # a source order is a list of pattern-checked names (tests/sources/test_source_priority.py).

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from glucolens.auth.deps import DbSession, ReadAuth
+from glucolens.auth.deps import DbSession, ReadAuth, ReadingsWrite
 from glucolens.core.errors import Conflict, responses
 from glucolens.core.transaction import TransactionalRoute
 from glucolens.reports import jobs, service
@@ -47,7 +47,7 @@ def job_out(job: ReportJob) -> ReportJobOut:
     responses=responses(401, 403, 409, 422, 429),
     summary="Ask for a PDF report",
 )
-def create_report(body: ReportRequest, auth: ReadAuth, db: DbSession) -> ReportJobOut:
+def create_report(body: ReportRequest, auth: ReadingsWrite, db: DbSession) -> ReportJobOut:
     """Starts making a PDF report of the period (local dates, at most 90 days); poll the job.
 
     422 when the period is invalid or holds no glucose readings; 409 when three reports are

@@ -108,15 +108,21 @@ def test_another_user_cannot_see_or_fetch_it(client, owner, make_user, auth_head
     assert client.get(f"/api/v1/reports/{uuid.uuid4()}", headers=headers).status_code == 404
 
 
-def test_a_read_only_api_key_can_make_and_fetch_reports(client, owner):
+def test_making_a_report_needs_a_write_scope_and_fetching_it_read(client, owner):
+    # Starting a job is a write of sorts, like POST /insights/refresh (auth/test_write_scopes).
     _, headers = owner
     read = client.post(KEYS, json={"name": "r", "scopes": ["read"]}, headers=headers)
     write = client.post(KEYS, json={"name": "w", "scopes": ["write:readings"]}, headers=headers)
+    both = client.post(
+        KEYS, json={"name": "rw", "scopes": ["read", "write:readings"]}, headers=headers
+    )
     read_key = {"X-API-Key": read.json()["key"]}
     write_key = {"X-API-Key": write.json()["key"]}
-    job, content = make_report(client, read_key, days=1)
+    both_key = {"X-API-Key": both.json()["key"]}
+    assert client.post("/api/v1/reports", json={"days": 1}, headers=read_key).status_code == 403
+    job, content = make_report(client, both_key, days=1)
     assert pages_text(content)[0].count("Glucose report") == 1
-    assert client.post("/api/v1/reports", json={"days": 1}, headers=write_key).status_code == 403
+    assert client.get(f"/api/v1/reports/{job['id']}/pdf", headers=read_key).status_code == 200
     assert client.get(f"/api/v1/reports/{job['id']}/pdf", headers=write_key).status_code == 403
     assert client.get("/api/v1/reports", headers=write_key).status_code == 403
     assert client.post("/api/v1/reports", json={"days": 1}).status_code == 401

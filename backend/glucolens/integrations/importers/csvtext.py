@@ -29,8 +29,8 @@ HEAD_BYTES = 64 * 1024
 # readings, seven months of 15-minute history; a few MB at most.
 LOOKAHEAD_ROWS = 20_000
 DELIMITERS = (",", ";", "\t")
-# csv's default limit is 128 KiB per field; a longer field is not a device export.
-csv.field_size_limit(1024 * 1024)
+# csv's default limit of 128 KiB per field stands (a longer field is not a device export);
+# it is process-wide state, so importers never change it.
 
 T = TypeVar("T")
 
