@@ -26,6 +26,7 @@ from glucolens.core.timeutil import local_day_bounds, local_today, zone
 from glucolens.core.units import MGDL_PER_MMOL, MMOL
 from glucolens.dashboard import schemas as dash
 from glucolens.dashboard import service as dashboard
+from glucolens.readings.canonical import is_canonical_cgm
 from glucolens.readings.models import GlucoseReading
 from glucolens.reports.models import ReportJob
 from glucolens.reports.patterns import notable_patterns
@@ -91,8 +92,7 @@ def _canonical(user_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> tupl
         GlucoseReading.user_id == user_id,
         GlucoseReading.ts >= start,
         GlucoseReading.ts < end,
-        GlucoseReading.kind == "cgm",
-        GlucoseReading.dup_of.is_(None),
+        is_canonical_cgm,  # a literal 'cgm', so SQLite uses the partial index
     )
 
 
