@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, UploadFile
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from glucolens.auth.deps import DbSession, ReadingsWrite
+from glucolens.auth.models import User
 from glucolens.core.errors import responses
 from glucolens.core.transaction import TransactionalRoute
 from glucolens.readings import service
@@ -15,6 +17,7 @@ from glucolens.readings.canonical import is_canonical_cgm
 from glucolens.readings.csv_import import MAX_CSV_BYTES, parse_glucose_csv
 from glucolens.readings.models import GlucoseReading, InsulinDose
 from glucolens.readings.schemas import GlucoseIn, GlucoseOut, InsulinIn, InsulinOut
+from glucolens.readings.validation import BULK_MAX_GLUCOSE
 from glucolens.records.router import build_router
 from glucolens.records.schemas import BulkIn, BulkReport, Rejected
 from glucolens.records.service import Resource
@@ -83,11 +86,22 @@ async def import_glucose_csv(file: UploadFile, auth: ReadingsWrite, db: DbSessio
     """Rejected rows carry the CSV line number as their index."""
     data = await file.read(MAX_CSV_BYTES + 1)
     items, lines = parse_glucose_csv(data, auth.user.timezone)
-    report = await run_in_threadpool(service.ingest_glucose_batch, db, auth.user, items)
-    report.rejected = [
-        Rejected(index=lines[r.index], field=r.field, reason=r.reason) for r in report.rejected
-    ]
-    return report
+    return await run_in_threadpool(_ingest_csv_rows, db, auth.user, items, lines)
+
+
+def _ingest_csv_rows(db: Session, user: User, items: list[Any], lines: list[int]) -> BulkReport:
+    """All rows of the file in one transaction, in bulk-sized parts (a 20 MiB file can hold
+    more rows than one bulk request may)."""
+    total = BulkReport(inserted=0, duplicates=0, rejected=[])
+    for at in range(0, len(items), BULK_MAX_GLUCOSE):
+        part = service.ingest_glucose_batch(db, user, items[at : at + BULK_MAX_GLUCOSE])
+        total.inserted += part.inserted
+        total.duplicates += part.duplicates
+        total.rejected += [
+            Rejected(index=lines[at + r.index], field=r.field, reason=r.reason)
+            for r in part.rejected
+        ]
+    return total
 
 
 routers = [glucose_ingest, build_router(glucose_resource), build_router(insulin_resource)]

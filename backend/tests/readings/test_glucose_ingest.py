@@ -135,6 +135,25 @@ def test_csv_import_reports_lines(client, make_user, auth_headers):
     assert times == ["2026-01-05T08:00:00Z", "2026-07-05T06:10:00Z"]
 
 
+def test_csv_upload_over_the_bulk_limit_is_imported_whole(client, make_user, auth_headers):
+    # 100,001 rows used to be refused with "Split the batch" although the file was 3 MB.
+    headers = auth_headers(make_user())
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    rows = [
+        f"{(start + dt.timedelta(minutes=5 * i)).isoformat()},{100 + i % 50}"
+        for i in range(100_001)
+    ]
+    rows[100_000] = rows[100_000].rsplit(",", 1)[0] + ",abc"  # a bad row in the second part
+    data = ("timestamp,value\n" + "\n".join(rows) + "\n").encode()
+    r = client.post(
+        "/api/v1/glucose/import/csv", files={"file": ("g.csv", data, "text/csv")}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["inserted"] == 100_000
+    assert [x["index"] for x in body["rejected"]] == [100_002]  # its CSV line
+
+
 def test_update_and_delete_keep_ownership(client, make_user, auth_headers):
     a, b = make_user(), make_user()
     ha, hb = auth_headers(a), auth_headers(b)
