@@ -39,6 +39,7 @@ from glucolens.integrations.importers.wallclock import (
     DateOrderVote,
     LocalClock,
     canonical_iso,
+    settle_date_order,
     stamp_parser,
 )
 
@@ -310,23 +311,8 @@ def parse(stream: IO[bytes], ctx: ParseContext) -> Iterator[Record | Problem]:
 
     # Clarity writes ISO times; a copy saved by Excel has them in the computer's format,
     # day or month first: the first timed rows decide for the whole file.
-    vote = DateOrderVote()
-    time_i = cols["time"]
-
-    def settles(entry: tuple[int, list[str]]) -> bool:
-        row = entry[1]
-        return time_i < len(row) and bool(row[time_i].strip()) and vote.observe(row[time_i])
-
-    rows = csvtext.lookahead(rows, csvtext.LOOKAHEAD_ROWS, settles)
-    order, basis = vote.result(unit, reader.clock.name)
-    reader.parse_stamp = stamp_parser(order)
-    ctx.meta.update(
-        unit=unit,
-        timezone=reader.clock.name,
-        date_order=order,
-        date_order_basis=basis,
-        encoding=source.encoding,
-        delimiter=source.delimiter,
+    rows, reader.parse_stamp = settle_date_order(
+        rows, cols["time"], DateOrderVote(), unit, reader.clock, source, ctx
     )
     ctx.meta["skipped_rows"] = reader.skipped  # filled while parsing: {"Health event": 2}
     yield from reader.rows(rows)

@@ -33,7 +33,12 @@ from glucolens.integrations.importers.base import (
     Record,
 )
 from glucolens.integrations.importers.csvtext import parse_number, quoted
-from glucolens.integrations.importers.wallclock import DateOrderVote, LocalClock, stamp_parser
+from glucolens.integrations.importers.wallclock import (
+    DateOrderVote,
+    LocalClock,
+    settle_date_order,
+    stamp_parser,
+)
 
 FORMAT = FileFormat(name="libreview", label="LibreView CSV", source="libreview")
 SOURCE = FORMAT.source
@@ -297,22 +302,8 @@ def parse(stream: IO[bytes], ctx: ParseContext) -> Iterator[Record | Problem]:
     units = {c: _unit(header[cols[c]]) for c in glucose_cols}
     unit = units[glucose_cols[0]]
     reader = _Reader(ctx, cols, units)
-    time_i = cols["time"]
-
-    def settles(entry: tuple[int, list[str]]) -> bool:
-        row = entry[1]
-        return time_i < len(row) and bool(row[time_i].strip()) and vote.observe(row[time_i])
-
-    rows = csvtext.lookahead(rows, csvtext.LOOKAHEAD_ROWS, settles)
-    order, basis = vote.result(unit, reader.clock.name)
-    reader.parse_stamp = stamp_parser(order)
-    ctx.meta.update(
-        unit=unit,
-        timezone=reader.clock.name,
-        date_order=order,
-        date_order_basis=basis,
-        encoding=source.encoding,
-        delimiter=source.delimiter,
-        skipped_rows=reader.skipped,
+    rows, reader.parse_stamp = settle_date_order(
+        rows, cols["time"], vote, unit, reader.clock, source, ctx
     )
+    ctx.meta["skipped_rows"] = reader.skipped  # filled while parsing
     yield from reader.rows(rows)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Hashable
-from typing import Literal
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from glucolens.integrations.importers.base import FileRejected
+from glucolens.integrations.importers import csvtext
+from glucolens.integrations.importers.base import FileRejected, ParseContext
 
 DateOrder = Literal["YMD", "DMY", "MDY"]
 Near = Callable[[], "dt.datetime | None"] | None
@@ -224,3 +225,37 @@ class LocalClock:
         that spans a clock change ends at the right instant)."""
         end = dt.datetime.fromisoformat(start_iso).astimezone(dt.UTC) + duration
         return end.astimezone(self.zone).isoformat()
+
+
+Rows = Iterator[tuple[int, list[str]]]
+
+
+def settle_date_order(
+    rows: Rows,
+    time_i: int,
+    vote: DateOrderVote,
+    unit: str,
+    clock: LocalClock,
+    source: csvtext.CsvRows,
+    ctx: ParseContext,
+) -> tuple[Rows, Callable[[str], dt.datetime]]:
+    """Reads ahead until the timed rows settle day-first or month-first for the whole file
+    (a copy saved by Excel writes dates in the computer's format); returns the rows (replayed)
+    and the stamp parser, and records the choice and how the file was read in ``ctx.meta``."""
+
+    def settles(entry: tuple[int, list[str]]) -> bool:
+        row = entry[1]
+        return time_i < len(row) and bool(row[time_i].strip()) and vote.observe(row[time_i])
+
+    rows = csvtext.lookahead(rows, csvtext.LOOKAHEAD_ROWS, settles)
+    order, basis = vote.result(unit, clock.name)
+    meta: dict[str, Any] = {
+        "unit": unit,
+        "timezone": clock.name,
+        "date_order": order,
+        "date_order_basis": basis,
+        "encoding": source.encoding,
+        "delimiter": source.delimiter,
+    }
+    ctx.meta.update(meta)
+    return rows, stamp_parser(order)
