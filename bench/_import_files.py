@@ -123,9 +123,9 @@ def clarity_year(
         )
         counts["Insulin"] += 1
         if day % 3 == 0:
-            start = midnight + dt.timedelta(hours=17, minutes=15)
+            workout = midnight + dt.timedelta(hours=17, minutes=15)
             row = ["Exercise", "Medium", "", "", "iOS G6", "", "", "", "00:45:00", "", ""]
-            timed.append((start, row))
+            timed.append((workout, row))
             counts["Exercise"] += 1
         if day % 10 == 0:
             calib = "6.7" if unit == "mmol/L" else "121"
