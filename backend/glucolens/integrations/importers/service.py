@@ -7,6 +7,7 @@ submitted, so the worker always finds it (the one place here that commits).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import shutil
@@ -19,9 +20,16 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core import background
+from glucolens.core.cache import get_cache
 from glucolens.core.config import get_settings
 from glucolens.core.db import utcnow
-from glucolens.core.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from glucolens.core.errors import (
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from glucolens.core.events import AccountDeleted
 from glucolens.core.timeutil import is_valid_timezone
 from glucolens.integrations.importers import detect
@@ -43,6 +51,9 @@ PREVIEW_QUEUED = "preview_queued"
 RUNNING = ("previewing", "running")
 ACTIVE = (PREVIEW_QUEUED, "previewing", "queued", "running")
 LIST_LIMIT = 50
+# A job still waiting this long is submitted again (its task may have been lost with an
+# in-process pool that restarted); the atomic claim makes a second submission harmless.
+NUDGE_AFTER = dt.timedelta(seconds=30)
 
 
 def import_root() -> Path:
@@ -140,8 +151,39 @@ def create_job(
     job.status = PREVIEW_QUEUED if preview else "queued"
     db.add(job)
     db.commit()  # the worker must find the job; see the module docstring
-    background.submit(IMPORT_TASK, job.id)
+    _submit(db, job)
     return job
+
+
+def _submit(db: Session, job: ImportJob) -> None:
+    """Hand the committed job to its lane or the workers; if the task queue is down, the job
+    is failed at once (it can be started again) rather than left waiting for nothing."""
+    try:
+        background.submit(IMPORT_TASK, job.id)
+    except Exception as exc:
+        log.warning(
+            "import job could not be queued", extra={"fields": {"error": type(exc).__name__}}
+        )
+        job.status, job.finished_at = "failed", utcnow()
+        job.error = (
+            "The import could not be queued (the task queue is unavailable); start it again."
+        )
+        db.commit()
+        raise ServiceUnavailable("The task queue is unavailable; try again shortly.") from exc
+
+
+def _nudge(job: ImportJob) -> None:
+    waiting = job.status in (PREVIEW_QUEUED, "queued")
+    ttl_s = int(NUDGE_AFTER.total_seconds())
+    if (
+        waiting
+        and utcnow() - job.created_at > NUDGE_AFTER
+        and get_cache().add(f"imports:nudge:{job.id}", 1, ttl_s=ttl_s)
+    ):
+        try:
+            background.submit(IMPORT_TASK, job.id)
+        except Exception:  # noqa: BLE001 - the next look tries again
+            log.warning("waiting import job could not be queued again")
 
 
 def get_job(db: Session, user: User, job_id: uuid.UUID) -> ImportJob:
@@ -149,6 +191,7 @@ def get_job(db: Session, user: User, job_id: uuid.UUID) -> ImportJob:
     job = db.get(ImportJob, job_id)
     if job is None or job.user_id != user.id:
         raise NotFound("No such import.")
+    _nudge(job)
     return job
 
 
@@ -185,8 +228,9 @@ def start_job(db: Session, user: User, job_id: uuid.UUID, body: ImportStart) -> 
     next_status = PREVIEW_QUEUED if job.status == "needs_mapping" else "queued"
     job.options, job.status, job.error = options, next_status, None
     job.finished_at = None
+    job.created_at = utcnow()  # waiting starts again (see NUDGE_AFTER)
     db.commit()
-    background.submit(IMPORT_TASK, job.id)
+    _submit(db, job)
     return job
 
 

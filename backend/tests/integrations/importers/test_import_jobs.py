@@ -245,3 +245,34 @@ def test_api_key_with_read_scope_cannot_import(client, user_headers):
     key = r.json()["key"]
     r = upload(client, {"X-API-Key": key}, clarity_csv(START, 5))
     assert r.status_code == 403
+
+
+def test_a_waiting_job_whose_task_was_lost_is_submitted_again(client, user_headers, db):
+    # As an in-process pool that restarted leaves it: queued, its task gone with the process.
+    from glucolens.integrations.importers import service
+
+    job = upload(client, user_headers, clarity_csv(START, 20), preview="true").json()
+    wait(client, user_headers, job["id"], until=("awaiting_confirmation",))
+    row = db.get(ImportJob, __import__("uuid").UUID(job["id"]))
+    row.status, row.created_at = "queued", utcnow() - 2 * service.NUDGE_AFTER
+    db.commit()
+    assert wait(client, user_headers, job["id"])["status"] == "done"
+    assert glucose_count(client, user_headers) == 20
+
+
+def test_task_queue_down_fails_the_job_with_503_not_a_silent_wait(make_user, auth_headers):
+    # A real server whose broker nobody listens on (port 1): the job must not sit "queued"
+    # for ever. A process of its own: Celery keeps its first broker's producer pool.
+    import httpx2
+
+    from tests.live_server import live_server
+
+    headers = auth_headers(make_user())
+    with live_server(celery_broker_url="redis://127.0.0.1:1/0") as srv:
+        base = f"http://127.0.0.1:{srv.port}"
+        files = {"file": ("export.csv", clarity_csv(START, 5))}
+        r = httpx2.post(f"{base}/api/v1/imports", files=files, headers=headers, timeout=60)
+        assert r.status_code == 503, r.text
+        jobs = httpx2.get(f"{base}/api/v1/imports", headers=headers, timeout=30).json()["items"]
+    assert [j["status"] for j in jobs] == ["failed"]
+    assert "task queue" in jobs[0]["error"]
