@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, renderWithClient, routeFetch, signInTestUser } from "@/test/render";
 import type { GlucoseReading } from "@/lib/api-types";
-import { GlucoseView } from "./glucose-view";
+import { GlucoseView, KindBadges } from "./glucose-view";
 
 const stored: GlucoseReading = {
   id: 7,
@@ -123,5 +123,19 @@ describe("GlucoseView", () => {
       timestamp: "2026-03-01T08:00:00+00:00",
     });
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  });
+
+  it("marks fingersticks, scans and copies kept from another source", () => {
+    renderWithClient(
+      <div>
+        <KindBadges reading={{ ...stored, kind: "meter" }} />
+        <KindBadges reading={{ ...stored, kind: "scan" }} />
+        <KindBadges reading={{ ...stored, duplicate_of: 3 }} />
+        <KindBadges reading={stored} />
+      </div>,
+    );
+    expect(screen.getAllByText("Fingerstick")).toHaveLength(1);
+    expect(screen.getAllByText("Scan")).toHaveLength(1);
+    expect(screen.getAllByText("Copy")).toHaveLength(1);
   });
 });

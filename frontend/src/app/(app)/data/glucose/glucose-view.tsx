@@ -85,6 +85,7 @@ function RecentReadings() {
                         {r.flag === "low" ? "Below sensor range" : "Above sensor range"}
                       </Badge>
                     ) : null}
+                    <KindBadges reading={r} />
                   </td>
                   <td className="hidden px-2 py-1.5 text-slate-500 sm:table-cell">{r.device ?? sourceLabel(r.source)}</td>
                   <td className="whitespace-nowrap px-2 py-1 text-right">
@@ -159,5 +160,32 @@ export function GlucoseView() {
         </CardContent>
       </Card>
     </div>
+  );
+}
+
+/** Fingersticks and Libre scans are kept apart from the CGM stream; a copy of a reading that
+ * also came from a higher-priority source is kept but not counted twice. */
+export function KindBadges({ reading }: { reading: GlucoseReading }) {
+  return (
+    <>
+      {reading.kind === "meter" ? (
+        <Badge className="ml-2" title="A fingerstick: shown and exported, not part of the CGM statistics">
+          Fingerstick
+        </Badge>
+      ) : null}
+      {reading.kind === "scan" ? (
+        <Badge className="ml-2" title="A Libre scan: shown and exported, the 15-minute history is what the statistics use">
+          Scan
+        </Badge>
+      ) : null}
+      {reading.duplicate_of !== null ? (
+        <Badge
+          className="ml-2"
+          title="The same reading also came from a source higher in your source priority; that copy is the one counted"
+        >
+          Copy
+        </Badge>
+      ) : null}
+    </>
   );
 }
