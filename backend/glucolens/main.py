@@ -24,6 +24,10 @@ from glucolens.demo.endpoints import router as demo_router
 from glucolens.exports.endpoints import router as exports_router
 from glucolens.insights.endpoints import router as insights_router
 from glucolens.integrations.importers.endpoints import router as imports_router
+from glucolens.integrations.nightscout.api import router as nightscout_router
+from glucolens.integrations.nightscout.credentials_endpoints import (
+    router as nightscout_credentials_router,
+)
 from glucolens.lifestyle.endpoints import routers as lifestyle_routers
 from glucolens.readings.endpoints import routers as readings_routers
 from glucolens.reports.endpoints import router as reports_router
@@ -76,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         account_router,
         data_deletion_router,
         reports_router,
+        nightscout_credentials_router,
+        nightscout_router,  # at the host root (/api/v1/entries, ...), before the web app
     ):
         app.include_router(router)
 

@@ -6,6 +6,7 @@ An entry-floor module: it imports every domain, so nothing below the entry point
 from glucolens.auth import models as auth_models  # noqa: F401
 from glucolens.insights import models as insights_models  # noqa: F401
 from glucolens.integrations.importers import models as importers_models  # noqa: F401
+from glucolens.integrations.nightscout import models as nightscout_models  # noqa: F401
 from glucolens.lifestyle import models as lifestyle_models  # noqa: F401
 from glucolens.readings import models as readings_models  # noqa: F401
 from glucolens.reports import models as reports_models  # noqa: F401

@@ -33,6 +33,11 @@ PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 }
+# Routes whose path parameter is itself the credential (Nightscout's token -> JWT exchange):
+# whoever holds the value is its owner, so there is no "another user's object" to address.
+# They stay in the bad-credential walk above (a wrong value is a 401); their own tests are in
+# tests/integrations/nightscout/test_auth.py.
+CREDENTIAL_IN_PATH = {"/api/v2/authorization/request/{token}"}
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAM = re.compile(r"\{([^}]+)\}")
 
@@ -204,6 +209,13 @@ def finished_report(client: TestClient, owner: Owner) -> str:
     return report_id
 
 
+def nightscout_token(client: TestClient, owner: Owner) -> str:
+    body = {"kind": "token", "name": "factory", "role": "read"}
+    r = client.post("/api/v1/integrations/nightscout/credentials", json=body, headers=owner.headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["credential"]["id"])
+
+
 def previewed_import(client: TestClient, owner: Owner) -> str:
     """An import job of the owner's, previewed and waiting for confirmation."""
     data = b"timestamp,value\n2024-05-01T08:00:00Z,120\n2024-05-01T08:05:00Z,125\n"
@@ -244,6 +256,7 @@ FACTORIES: dict[str, Factory] = {
     "/api/v1/imports/{id}": Factory(previewed_import),
     "/api/v1/imports/{id}/start": Factory(previewed_import, dict),
     "/api/v1/reports/{id}": Factory(finished_report),
+    "/api/v1/integrations/nightscout/credentials/{id}": Factory(nightscout_token),
     "/api/v1/reports/{id}/pdf": Factory(finished_report),
     "/api/v1/insights/jobs/{id}": Factory(
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
@@ -262,7 +275,7 @@ FACTORY_BY_SHAPE = {shape(path): factory for path, factory in FACTORIES.items()}
 def id_routes(app: Any) -> dict[str, list[str]]:
     routes: dict[str, list[str]] = {}
     for method, path, _ in operations(app):
-        if PARAM.search(path):
+        if PARAM.search(path) and path not in CREDENTIAL_IN_PATH:
             routes.setdefault(path, []).append(method)
     return routes
 

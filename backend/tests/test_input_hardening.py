@@ -76,6 +76,11 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
         lambda c: {"timezone": "Europe/Berlin"},
     ),
     "ReportRequest": ("POST", "/api/v1/reports", lambda c: {"days": 14}),
+    "CredentialIn": (
+        "POST",
+        "/api/v1/integrations/nightscout/credentials",
+        lambda c: {"kind": "token", "name": "xdrip"},
+    ),
 }
 # Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too;
 # a source order is a list of pattern-checked names (tests/sources/test_source_priority.py).

@@ -10,8 +10,8 @@ needs a credential come from the real routing, and not one byte has been read ye
 - A body without one (chunked) is counted while it streams; the read that crosses the
   limit fails (413), so at most the limit plus one chunk is ever held.
 - A route that needs a credential, asked for its body by a request with no
-  ``Authorization``, no ``X-API-Key`` (and not on a route that takes a refresh token
-  instead), is refused with 401 before reading.
+  ``Authorization``, no ``X-API-Key``, no Nightscout ``api-secret`` or ``?token=`` (and not
+  on a route that takes a refresh token instead), is refused with 401 before reading.
 
 Both answers carry ``Connection: close``: the unread rest of the body is not drained.
 A handler that never reads its body (most GET routes) never meets the guard.
@@ -36,6 +36,8 @@ AUTH_PREFIX = "/api/v1/auth/"
 BULK_SUFFIX = "/bulk"
 CSV_SUFFIX = "/import/csv"
 IMPORTS_PATH = "/api/v1/imports"
+# Nightscout uploads: a first upload of 30 days is 10,000+ entries in one array.
+NIGHTSCOUT_ENTRIES_PATHS = frozenset({"/api/v1/entries", "/api/v1/entries.json"})
 MULTIPART_FRAMING = 64 * 1024
 KIB = 1024
 MIB = 1024 * KIB
@@ -80,6 +82,8 @@ class BodyLimits:
             return self.csv_bytes
         if path == IMPORTS_PATH:
             return self.import_bytes
+        if path in NIGHTSCOUT_ENTRIES_PATHS:
+            return self.bulk_bytes
         return self.default_bytes
 
 
@@ -106,8 +110,14 @@ class NoCredential(HTTPException):
         )
 
 
-def has_credential(headers: Headers) -> bool:
-    return bool(headers.get("authorization", "").strip() or headers.get("x-api-key", "").strip())
+def has_credential(headers: Headers, query_string: bytes = b"") -> bool:
+    # api-secret and ?token= are the Nightscout API's forms (integrations/nightscout/auth.py).
+    return bool(
+        headers.get("authorization", "").strip()
+        or headers.get("x-api-key", "").strip()
+        or headers.get("api-secret", "").strip()
+        or b"token=" in query_string
+    )
 
 
 def declared_length(headers: Headers) -> int | None:
@@ -138,7 +148,7 @@ class _GuardedBody:
             route_path
             and route_path.startswith(API_PREFIX)
             and route_path not in self.open_paths
-            and not has_credential(headers)
+            and not has_credential(headers, self.scope.get("query_string", b""))
         ):
             raise NoCredential()
         length = declared_length(headers)

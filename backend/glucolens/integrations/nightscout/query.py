@@ -1,0 +1,110 @@
+"""``GET /api/v1/entries`` filters as Nightscout clients send them
+(``find[date][$gte]=<ms>``, ``find[dateString][$lt]=<ISO>``, ``find[type]=sgv``, ``count``).
+
+Only the forms below are understood; anything else under ``find`` is a 400 naming it, so no
+client-chosen operator or field ever reaches SQL (the values are bound parameters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_
+
+from glucolens.integrations.nightscout.auth import NightscoutError
+from glucolens.readings.models import GlucoseReading
+
+DEFAULT_COUNT = 10  # Nightscout's default
+MAX_COUNT = 50_000  # larger asks are served this many (clients ask for 999999 "all")
+_FIND = re.compile(r"find\[([A-Za-z_]+)\](?:\[(\$[A-Za-z]+)\])?")
+_OPS = {"$gt", "$gte", "$lt", "$lte", "$eq"}
+TYPES = ("sgv", "mbg")
+
+
+def bad(description: str) -> NightscoutError:
+    return NightscoutError(400, "Bad Request", description)
+
+
+@dataclass
+class EntryQuery:
+    count: int = DEFAULT_COUNT
+    types: tuple[str, ...] = TYPES
+    bounds: list[tuple[str, dt.datetime]] = field(default_factory=list)
+
+    def where(self) -> ColumnElement[bool]:
+        t = GlucoseReading
+        kinds = []
+        if "sgv" in self.types:  # the canonical CGM stream (readings/canonical.py)
+            kinds.append(and_(t.kind == "cgm", t.dup_of.is_(None)))
+        if "mbg" in self.types:
+            kinds.append(t.kind == "meter")
+        conds: list[ColumnElement[bool]] = [or_(*kinds)]
+        for op, when in self.bounds:
+            conds.append(
+                {
+                    "$gt": t.ts > when,
+                    "$gte": t.ts >= when,
+                    "$lt": t.ts < when,
+                    "$lte": t.ts <= when,
+                }.get(op, t.ts == when)
+            )
+        return and_(*conds)
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        return stmt.where(self.where()).order_by(GlucoseReading.ts.desc()).limit(self.count)
+
+
+def _ms(raw: str, key: str) -> dt.datetime:
+    try:
+        ms = float(raw)
+    except ValueError:
+        raise bad(f"{key}: {raw[:30]!r} is not a time in milliseconds") from None
+    if not 0 <= ms < 1e14:
+        raise bad(f"{key}: out of range")
+    return dt.datetime.fromtimestamp(ms / 1000.0, dt.UTC)
+
+
+def _iso(raw: str, key: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise bad(f"{key}: {raw[:30]!r} is not an ISO 8601 time") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # Nightscout reads UTC
+
+
+def parse(params: Mapping[str, str], types: tuple[str, ...] = TYPES, count: int = DEFAULT_COUNT
+          ) -> EntryQuery:  # fmt: skip
+    query = EntryQuery(count=count, types=types)
+    raw_count = params.get("count")
+    if raw_count is not None:
+        try:
+            wanted = int(raw_count)
+        except ValueError:
+            raise bad(f"count: {raw_count[:20]!r} is not a whole number") from None
+        if wanted < 1:
+            raise bad("count: must be at least 1")
+        query.count = min(wanted, MAX_COUNT)
+    for key, value in params.items():
+        if not key.startswith("find"):
+            continue
+        m = _FIND.fullmatch(key)
+        if not m:
+            raise bad(f"{key[:60]}: not a filter this server understands")
+        name, op = m.group(1), m.group(2) or "$eq"
+        if op not in _OPS:
+            raise bad(f"{key[:60]}: unknown operator {op[:20]!r}")
+        if name == "type":
+            if op != "$eq" or value not in TYPES:
+                raise bad(f"{key[:60]}: type must equal sgv or mbg")
+            query.types = tuple(t for t in query.types if t == value)
+        elif name == "date":
+            query.bounds.append((op, _ms(value, key[:60])))
+        elif name == "dateString":
+            query.bounds.append((op, _iso(value, key[:60])))
+        else:
+            raise bad(f"{key[:60]}: filtering on {name[:20]!r} is not supported")
+    return query
