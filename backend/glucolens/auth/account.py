@@ -24,12 +24,10 @@ from sqlalchemy.orm import Session
 from glucolens.auth.cookies import clear_auth_cookies
 from glucolens.auth.deps import AccountAuth, DbSession
 from glucolens.auth.models import User
-from glucolens.auth.passwords import verify_password
 from glucolens.auth.schemas import Password, _In
-from glucolens.core.config import get_settings
-from glucolens.core.errors import ValidationFailed, responses
+from glucolens.auth.service import require_password
+from glucolens.core.errors import responses
 from glucolens.core.events import AccountDeleted, DataRemoved, publish
-from glucolens.core.ratelimit import get_rate_limiter
 from glucolens.core.sql import lock_user_writes
 from glucolens.core.transaction import TransactionalRoute
 
@@ -43,18 +41,14 @@ class AccountDeleteIn(_In):
 
 
 def delete_account(db: Session, user: User, password: str) -> None:
-    get_rate_limiter().hit(
-        get_settings().login_max_per_account,
+    require_password(
+        user,
+        password,
         "account-delete",
-        str(user.id),
-        message="Too many attempts to delete this account; try again later.",
+        "password",
+        too_many="Too many attempts to delete this account; try again later.",
+        wrong="The password is incorrect; the account was not deleted.",
     )
-    ok, _ = verify_password(password, user.password_hash)
-    if not ok:
-        raise ValidationFailed(
-            "The password is incorrect; the account was not deleted.",
-            details=[{"field": "password", "reason": "incorrect"}],
-        )
     user_id: uuid.UUID = user.id
     # After any write of this user's in progress (an upload, an import) and before the next.
     lock_user_writes(db, user_id)

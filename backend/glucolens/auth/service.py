@@ -383,22 +383,30 @@ def _set_password(db: Session, user: User, new_password: str) -> None:
     )
 
 
+def require_password(
+    user: User, password: str, action: str, field: str, *, too_many: str, wrong: str
+) -> None:
+    """Re-check the password before a sensitive ``action``, limited per account like sign-in:
+    a stolen access token must not become an oracle for the password."""
+    get_rate_limiter().hit(
+        get_settings().login_max_per_account, action, str(user.id), message=too_many
+    )
+    ok, _ = verify_password(password, user.password_hash)
+    if not ok:
+        raise ValidationFailed(wrong, details=[{"field": field, "reason": "incorrect"}])
+
+
 def change_password(
     db: Session, user: User, session_id: uuid.UUID | None, current: str, new: str
 ) -> None:
-    # A stolen access token must not become an oracle for the current password.
-    get_rate_limiter().hit(
-        get_settings().login_max_per_account,
+    require_password(
+        user,
+        current,
         "password-change",
-        str(user.id),
-        message="Too many password change attempts; try again later.",
+        "current_password",
+        too_many="Too many password change attempts; try again later.",
+        wrong="The current password is incorrect.",
     )
-    ok, _ = verify_password(current, user.password_hash)
-    if not ok:
-        raise ValidationFailed(
-            "The current password is incorrect.",
-            details=[{"field": "current_password", "reason": "incorrect"}],
-        )
     check_password(new, user.email, field="new_password")
     _set_password(db, user, new)
     revoke_sessions(db, user.id, "password_change", keep=session_id)
