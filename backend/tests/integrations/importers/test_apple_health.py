@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import time
 import tracemalloc
 import types
 import uuid
@@ -35,6 +34,7 @@ from glucolens.integrations.importers.base import FileRejected, ParseContext, Pr
 from glucolens.lifestyle.schemas import ActivityIn, MealIn, SleepIn
 from glucolens.readings.schemas import InsulinIn
 from glucolens.readings.validation import glucose_row
+from tests.integrations.importers.test_import_jobs import upload, wait
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPORT = (FIXTURES / "apple_health_export.xml").read_bytes()
@@ -432,15 +432,9 @@ def test_import_job_writes_every_row_and_a_second_export_adds_nothing(
     headers = auth_headers(make_user(timezone="Europe/Berlin"))
     expected = {"glucose": 11, "insulin": 2, "meal": 2, "sleep": 3, "activity": 4}
     for attempt, data in enumerate((EXPORT, EXPORT + b"\n")):
-        files = {"file": ("export.xml", io.BytesIO(data), "application/xml")}
-        r = client.post("/api/v1/imports", files=files, headers=headers)
+        r = upload(client, headers, data, "export.xml")
         assert r.status_code == 202, r.text
-        job = r.json()
-        for _ in range(300):
-            if job["status"] in ("done", "failed"):
-                break
-            time.sleep(0.1)
-            job = client.get(f"/api/v1/imports/{job['id']}", headers=headers).json()
+        job = wait(client, headers, r.json()["id"], until=("done", "failed"))
         assert (job["status"], job["format"]) == ("done", "apple_health"), job
         counts = job["progress"]["counts"]
         key = "inserted" if attempt == 0 else "duplicates"

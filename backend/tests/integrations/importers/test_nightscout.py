@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import time
 import tracemalloc
 import types
 import uuid
@@ -33,6 +32,7 @@ from glucolens.integrations.importers.base import FileRejected, ParseContext, Pr
 from glucolens.lifestyle.schemas import ActivityIn, MealIn
 from glucolens.readings.schemas import InsulinIn
 from glucolens.readings.validation import glucose_row
+from tests.integrations.importers.test_import_jobs import upload, wait
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENTRIES = (FIXTURES / "nightscout_entries.json").read_bytes()
@@ -220,15 +220,9 @@ def test_import_job_keys_rows_by_id(client, make_user, auth_headers):
     expected = {"glucose": 6, "insulin": 3, "meal": 3, "activity": 1}
     bundle = b'{"entries": ' + ENTRIES + b', "treatments": ' + TREATMENTS + b"}"
     for attempt in range(2):
-        files = {"file": ("ns.json", io.BytesIO(bundle + b" " * attempt), "application/json")}
-        r = client.post("/api/v1/imports", files=files, headers=headers)
+        r = upload(client, headers, bundle + b" " * attempt, "ns.json")
         assert r.status_code == 202, r.text
-        job = r.json()
-        for _ in range(300):
-            if job["status"] in ("done", "failed"):
-                break
-            time.sleep(0.1)
-            job = client.get(f"/api/v1/imports/{job['id']}", headers=headers).json()
+        job = wait(client, headers, r.json()["id"], until=("done", "failed"))
         assert (job["status"], job["format"]) == ("done", "nightscout"), job
         counts = job["progress"]["counts"]
         key = "inserted" if attempt == 0 else "duplicates"
