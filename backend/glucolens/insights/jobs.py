@@ -22,7 +22,6 @@ from glucolens.insights.repository import cache_key, history_end, load_frames, u
 
 log = logging.getLogger(__name__)
 HISTORY_DAYS = 180
-HEARTBEAT_S = background.HEARTBEAT_S
 
 
 RECOMPUTE_TASK = "glucolens.insights.recompute"
@@ -73,10 +72,6 @@ def _run_claimed(db: Session, job: InsightJob, user: User, started_at: dt.dateti
         extra={"fields": {"status": job.status, "s": round(time.perf_counter() - t0, 2)}},
     )
     return job.status
-
-
-def uses_celery() -> bool:
-    return background.uses_celery()
 
 
 def dispatch(job_id: uuid.UUID, delay_s: float = 0.0) -> None:

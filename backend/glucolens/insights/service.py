@@ -24,7 +24,6 @@ from glucolens.insights.repository import cache_key
 ACTIVE = ("queued", "running")
 # A job stuck longer than this (worker died) no longer blocks new ones.
 JOB_TIMEOUT = dt.timedelta(minutes=30)
-DEAD_AFTER = background.DEAD_AFTER
 
 
 def on_data_changed(evt: DataChanged) -> None:
