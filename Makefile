@@ -5,9 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+BROKER_TEST_URL ?= redis://127.0.0.1:6379/14
+# The SQLite suite runs beside the PostgreSQL one (make test), so it has its own Redis databases.
+SQLITE_REDIS_TEST_URL ?= redis://127.0.0.1:6379/8
+SQLITE_BROKER_TEST_URL ?= redis://127.0.0.1:6379/7
 FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/package.json frontend/next.config.ts
 
-.PHONY: run test lint typecheck test-sqlite test-postgres test-fault test-frontend test-e2e bench install frontend clean services
+.PHONY: run test lint typecheck test-backend test-sqlite test-postgres test-fault test-frontend test-e2e bench install frontend clean services
 
 run: $(VENV)/.installed frontend/out/index.html
 	$(BIN)/glucolens db upgrade
@@ -42,11 +46,12 @@ lint: $(VENV)/.installed frontend/node_modules/.installed
 	cd frontend && GLUCOLENS_VENV_BIN=$(abspath $(BIN)) npm run check:api
 
 test-sqlite: $(VENV)/.installed
-	cd backend && ../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/fault
+	cd backend && GLUCOLENS_TEST_REDIS_URL=$(SQLITE_REDIS_TEST_URL) GLUCOLENS_TEST_BROKER_URL=$(SQLITE_BROKER_TEST_URL) \
+		../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/fault
 
 test-postgres: $(VENV)/.installed
 	cd backend && GLUCOLENS_TEST_DATABASE_URL=$(PG_TEST_URL) GLUCOLENS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
-		../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/analytics --ignore=tests/fault
+		GLUCOLENS_TEST_BROKER_URL=$(BROKER_TEST_URL) ../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/analytics --ignore=tests/fault
 
 # kill -9 of PostgreSQL, Redis, the app and a worker mid-ingest; starts its own PostgreSQL
 # cluster and redis-server on free ports (needs the PostgreSQL server binaries and redis-server).
@@ -59,7 +64,12 @@ test-frontend: frontend/node_modules/.installed
 test-e2e: $(VENV)/.installed frontend/out/index.html
 	cd frontend && npm run test:e2e
 
-test: lint test-sqlite test-postgres test-fault test-frontend test-e2e
+# The two backend suites are single-threaded Python: run at once, they use both cores. Each
+# suite's output is printed whole when it ends (--output-sync).
+test-backend: $(VENV)/.installed
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres
+
+test: lint test-backend test-fault test-frontend test-e2e
 	@echo "all checks passed"
 
 bench: $(VENV)/.installed

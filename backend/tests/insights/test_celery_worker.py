@@ -13,7 +13,9 @@ import redis
 from tests.conftest import REDIS_URL, clear_caches
 from tests.insights.test_insights_api import cgm_days, wait_for_job
 
-BROKER = REDIS_URL.rsplit("/", 1)[0] + "/14"
+# Its own Redis database: the worker test flushes it. make test runs the SQLite and the
+# PostgreSQL suites at once, each with its own pair of databases (see the Makefile).
+BROKER = os.environ.get("GLUCOLENS_TEST_BROKER_URL", REDIS_URL.rsplit("/", 1)[0] + "/14")
 
 
 @pytest.fixture
