@@ -27,15 +27,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def database(kind: str) -> Iterator[tuple[str, Path]]:
-    """Yields (url, data_dir) for a fresh, migrated database of ``kind`` (sqlite|postgres)."""
+def database(kind: str, pg_name: str | None = None) -> Iterator[tuple[str, Path]]:
+    """Yields (url, data_dir) for a fresh, migrated database of ``kind`` (sqlite|postgres).
+    ``pg_name``: the PostgreSQL database to (re)create and drop, default one per process."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"glucolens-bench-{kind}-"))
     if kind == "sqlite":
         url = f"sqlite:///{data_dir / 'bench.db'}"
     else:
         from sqlalchemy import create_engine, text
 
-        name = f"glucolens_bench_{os.getpid()}"
+        name = pg_name or f"glucolens_bench_{os.getpid()}"
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
