@@ -23,6 +23,7 @@ from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
 from glucolens.exports.endpoints import router as exports_router
 from glucolens.insights.endpoints import router as insights_router
+from glucolens.integrations.healthkit.endpoints import router as healthkit_router
 from glucolens.integrations.importers.endpoints import router as imports_router
 from glucolens.integrations.nightscout.api import router as nightscout_router
 from glucolens.integrations.nightscout.credentials_endpoints import (
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data_deletion_router,
         reports_router,
         nightscout_credentials_router,
+        healthkit_router,
         nightscout_router,  # at the host root (/api/v1/entries, ...), before the web app
     ):
         app.include_router(router)

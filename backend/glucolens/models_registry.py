@@ -5,6 +5,7 @@ An entry-floor module: it imports every domain, so nothing below the entry point
 
 from glucolens.auth import models as auth_models  # noqa: F401
 from glucolens.insights import models as insights_models  # noqa: F401
+from glucolens.integrations.healthkit import models as healthkit_models  # noqa: F401
 from glucolens.integrations.importers import models as importers_models  # noqa: F401
 from glucolens.integrations.nightscout import models as nightscout_models  # noqa: F401
 from glucolens.lifestyle import models as lifestyle_models  # noqa: F401

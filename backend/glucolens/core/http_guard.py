@@ -38,6 +38,8 @@ CSV_SUFFIX = "/import/csv"
 IMPORTS_PATH = "/api/v1/imports"
 # Nightscout uploads: a first upload of 30 days is 10,000+ entries in one array.
 NIGHTSCOUT_ENTRIES_PATHS = frozenset({"/api/v1/entries", "/api/v1/entries.json"})
+# A HealthKit sync batch: up to 10,000 samples with their provenance.
+HEALTHKIT_SYNC_PATH = "/api/v1/integrations/healthkit/sync"
 MULTIPART_FRAMING = 64 * 1024
 KIB = 1024
 MIB = 1024 * KIB
@@ -82,7 +84,7 @@ class BodyLimits:
             return self.csv_bytes
         if path == IMPORTS_PATH:
             return self.import_bytes
-        if path in NIGHTSCOUT_ENTRIES_PATHS:
+        if path in NIGHTSCOUT_ENTRIES_PATHS or path == HEALTHKIT_SYNC_PATH:
             return self.bulk_bytes
         return self.default_bytes
 

@@ -104,7 +104,8 @@ def activity_name(raw: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()[:40] or "workout"
 
 
-def _kcal(value: str | None, unit: str | None) -> float | None:
+def kcal_of(value: str | None, unit: str | None) -> float | None:
+    """Energy in kcal from Apple's value and unit (kcal, Cal or kJ); None when unreadable."""
     try:
         return float(value) * _KCAL_PER[unit or "kcal"] if value else None
     except (ValueError, KeyError):
@@ -277,7 +278,7 @@ class _Reader:
         except ValueError:
             return self._problem(line, "meal", "nutrition record without a valid date or value")
         if field == "kcal":
-            kcal = _kcal(attrs.get("value"), attrs.get("unit"))
+            kcal = kcal_of(attrs.get("value"), attrs.get("unit"))
             if kcal is None:
                 return self._problem(line, "meal", f"unknown energy unit {attrs.get('unit')!r}")
             value = kcal
@@ -345,9 +346,9 @@ class _Reader:
             "source": SOURCE,
         }
         energy = stats.get(f"{_Q}ActiveEnergyBurned")
-        kcal = _kcal(energy.get("sum"), energy.get("unit")) if energy else None
+        kcal = kcal_of(energy.get("sum"), energy.get("unit")) if energy else None
         if kcal is None:  # before iOS 16 the total was an attribute of the workout
-            kcal = _kcal(attrs.get("totalEnergyBurned"), attrs.get("totalEnergyBurnedUnit"))
+            kcal = kcal_of(attrs.get("totalEnergyBurned"), attrs.get("totalEnergyBurnedUnit"))
         if kcal is not None:
             item["kcal"] = round(kcal, 1)
         heart = stats.get(f"{_Q}HeartRate")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from glucolens.integrations.importers.base import Problem, Record
@@ -21,6 +21,21 @@ CGM_NAMES = re.compile(
 CADENCE_SAMPLE = 12  # readings of a source looked at before its kind is decided
 CGM_MAX_GAP_MIN = 15.5  # a median gap up to 15 min (Libre history) means a sensor
 MEAL_FIELDS = ("carbs_g", "protein_g", "fat_g", "kcal")
+
+
+def glucose_kind(cgm_name: bool, instants: Iterable[dt.datetime]) -> tuple[str, int | None]:
+    """(kind, period_min) of one app's glucose readings: "cgm" for a CGM app (by name) or
+    one whose median gap is 15 minutes or less over at least three readings, else "meter";
+    the period is the nearest of 1, 5 and 15 minutes when the cadence says it."""
+    times = sorted(set(instants))
+    gaps = sorted((b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False))
+    median = gaps[len(gaps) // 2] if gaps else None
+    frequent = median is not None and len(gaps) >= 2 and median <= CGM_MAX_GAP_MIN
+    kind = "cgm" if cgm_name or frequent else "meter"
+    period = None
+    if kind == "cgm" and median is not None and median <= CGM_MAX_GAP_MIN:
+        period = min((1, 5, 15), key=lambda p: abs(p - median))
+    return kind, period
 
 
 class GlucoseSource:
@@ -48,13 +63,7 @@ class GlucoseSource:
 
     def decide(self, out: list[Any]) -> None:
         """Fixes the kind from the readings held so far and sends them out."""
-        times = sorted({t for t, _, _ in self.pending})
-        gaps = sorted((b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False))
-        median = gaps[len(gaps) // 2] if gaps else None
-        frequent = median is not None and len(gaps) >= 2 and median <= CGM_MAX_GAP_MIN
-        self.kind = "cgm" if self.cgm_name or frequent else "meter"
-        if self.kind == "cgm" and median is not None and median <= CGM_MAX_GAP_MIN:
-            self.period = min((1, 5, 15), key=lambda p: abs(p - median))
+        self.kind, self.period = glucose_kind(self.cgm_name, (t for t, _, _ in self.pending))
         pending, self.pending = self.pending, []
         for t, line, item in pending:
             self.add(t, line, item, out)
