@@ -36,8 +36,12 @@ AUTH_PREFIX = "/api/v1/auth/"
 BULK_SUFFIX = "/bulk"
 CSV_SUFFIX = "/import/csv"
 IMPORTS_PATH = "/api/v1/imports"
-# Nightscout uploads: a first upload of 30 days is 10,000+ entries in one array.
-NIGHTSCOUT_ENTRIES_PATHS = frozenset({"/api/v1/entries", "/api/v1/entries.json"})
+# Nightscout uploads: a first upload of 30 days is 10,000+ entries (or treatments) in one array.
+NIGHTSCOUT_ENTRIES_PATHS = frozenset(
+    f"/api/v1/{name}{ext}"
+    for name in ("entries", "treatments", "devicestatus", "profile")
+    for ext in ("", ".json")
+)
 # A HealthKit sync batch: up to 10,000 samples with their provenance.
 HEALTHKIT_SYNC_PATH = "/api/v1/integrations/healthkit/sync"
 MULTIPART_FRAMING = 64 * 1024

@@ -285,8 +285,7 @@ def _entry(
 def _treatment(
     obj: dict[str, Any], n: int, ctx: ParseContext, skipped: Counter[str]
 ) -> Iterator[Record | Problem]:
-    event = str(obj.get("eventType") or "")
-    if event == "Temp Basal":
+    if obj.get("eventType") == "Temp Basal":
         skipped["Temp Basal"] += 1
         return
     try:
@@ -297,36 +296,47 @@ def _treatment(
         )
         yield Problem(n, str(exc), kind)
         return
-    base = {"timestamp": t.isoformat(), "source": SOURCE, **_ids(obj)}
-    found = False
+    records, skip = treatment_records(obj, t, SOURCE)
+    if skip:
+        skipped[skip] += 1
+    for kind, item in records:
+        yield Record(kind, n, item)
+
+
+def treatment_records(
+    obj: dict[str, Any], t: dt.datetime, source: str
+) -> tuple[list[tuple[RecordType, dict[str, Any]]], str | None]:
+    """What one treatment at instant ``t`` becomes (the rules in the module docstring), as
+    (record type, bulk item) pairs with ``source`` and the treatment's ``_id`` as external_id;
+    with nothing, the reason (its eventType). The live Nightscout API (integrations/nightscout
+    /treatments.py) uses the same rules."""
+    event = str(obj.get("eventType") or "")
+    if event == "Temp Basal":
+        return [], "Temp Basal"
+    base = {"timestamp": t.isoformat(), "source": source, **_ids(obj)}
+    out: list[tuple[RecordType, dict[str, Any]]] = []
     insulin = _number(obj.get("insulin"))
     if insulin:
-        found = True
-        yield Record("insulin", n, {**base, "units": insulin, "kind": "bolus"})
+        out.append(("insulin", {**base, "units": insulin, "kind": "bolus"}))
     carbs = _number(obj.get("carbs"))
     if carbs:
-        found = True
         meal: dict[str, Any] = {**base, "carbs_g": carbs}
         for key, field in (("protein", "protein_g"), ("fat", "fat_g")):
             if (amount := _number(obj.get(key))) is not None:
                 meal[field] = amount
         if isinstance(obj.get("notes"), str) and obj["notes"].strip():
             meal["description"] = obj["notes"].strip()[:500]
-        yield Record("meal", n, meal)
+        out.append(("meal", meal))
     glucose = _number(obj.get("glucose"))
     finger = obj.get("glucoseType") == "Finger" or (
         event == "BG Check" and obj.get("glucoseType") != "Sensor"
     )
     if glucose and finger:
-        found = True
         units = "mmol/L" if str(obj.get("units", "")).lower().startswith("mmol") else "mg/dL"
-        item = {**base, "value": glucose, "unit": units, "kind": "meter"}
-        yield Record("glucose", n, item)
+        out.append(("glucose", {**base, "value": glucose, "unit": units, "kind": "meter"}))
     duration = _number(obj.get("duration"))
     if event == "Exercise" and duration and duration > 0:
-        found = True
         end = t + dt.timedelta(minutes=duration)
         activity = {"start": t.isoformat(), "end": end.isoformat(), "activity_type": "exercise"}
-        yield Record("activity", n, {**activity, "source": SOURCE, **_ids(obj)})
-    if not found:
-        skipped[event[:40] or "treatment"] += 1
+        out.append(("activity", {**activity, "source": source, **_ids(obj)}))
+    return out, None if out else (event[:40] or "treatment")

@@ -17,6 +17,7 @@ from glucolens import __version__
 from glucolens.core.db import get_session
 from glucolens.core.errors import responses
 from glucolens.integrations.nightscout import credentials, query
+from glucolens.integrations.nightscout.api_documents import router as documents_router
 from glucolens.integrations.nightscout.auth import (
     NightscoutRoute,
     NsRead,
@@ -173,3 +174,7 @@ def authorization_request(token: str, request: Request, db: DbSession) -> dict[s
         "iat": iat,
         "exp": exp,
     }
+
+
+# Treatments, devicestatus and profile (api_documents.py) are served with these routes.
+router.include_router(documents_router)
