@@ -390,13 +390,23 @@ def steady_state(
     order = ["nightscout", "native"]
     plan = [order[(0, 1, 1, 0)[r % 4]] for r in range(2 * rounds)]
     results: dict[str, list[Steady]] = {"nightscout": [], "native": []}
+    # Not measured: 10 s of each arm first, so that neither pays alone for a fresh server's
+    # connection pool, first credential look-ups and caches.
+    warm_end = anchor - dt.timedelta(minutes=5 * n * len(plan))
+    for j, arm in enumerate(order):
+        end = warm_end - dt.timedelta(minutes=5 * 2 * (j + 1) * n)
+        asyncio.run(steady_round(base, accounts, arm, 2 * INTERVAL_S, end, seed=100 + j))
     for block, arm in enumerate(plan):
         window_end = anchor - dt.timedelta(minutes=5 * n * block)
         window_start = window_end - dt.timedelta(minutes=5 * (n - 1))
         res = asyncio.run(steady_round(base, accounts, arm, seconds, window_end, seed=block))
         res.stored = count_rows(url, [a.user_id for a in accounts], window_start, window_end)
         results[arm].append(res)
-        print(f"  round {block + 1}/{len(plan)} {arm}: {steady_row(res)}", flush=True)
+        load = os.getloadavg()[0]
+        print(
+            f"  round {block + 1}/{len(plan)} {arm:<10} {steady_row(res)}  (load {load:.1f})",
+            flush=True,
+        )
     return results
 
 
