@@ -26,6 +26,7 @@ from glucolens.insights.endpoints import router as insights_router
 from glucolens.integrations.healthkit.endpoints import router as healthkit_router
 from glucolens.integrations.importers.endpoints import router as imports_router
 from glucolens.integrations.nightscout.api import router as nightscout_router
+from glucolens.integrations.nightscout.api_v3 import router as nightscout_v3_router
 from glucolens.integrations.nightscout.credentials_endpoints import (
     router as nightscout_credentials_router,
 )
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         nightscout_credentials_router,
         healthkit_router,
         nightscout_router,  # at the host root (/api/v1/entries, ...), before the web app
+        nightscout_v3_router,  # /api/v3/... at the host root too
     ):
         app.include_router(router)
 

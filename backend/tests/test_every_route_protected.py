@@ -38,6 +38,9 @@ PUBLIC = {
 # They stay in the bad-credential walk above (a wrong value is a 401); their own tests are in
 # tests/integrations/nightscout/test_auth.py.
 CREDENTIAL_IN_PATH = {"/api/v2/authorization/request/{token}"}
+# Path parameters that are not an object's id: a time (Nightscout v3 history since <ms>).
+# Their user isolation is tested in tests/integrations/nightscout/test_v3_*.py.
+NOT_AN_ID = re.compile(r"^/api/v3/\w+/history/\{[^}]+\}$")
 METHODS = ("get", "post", "put", "patch", "delete")
 PARAM = re.compile(r"\{([^}]+)\}")
 
@@ -106,6 +109,20 @@ def test_public_allow_list_names_real_routes(app):
 class Owner:
     user: User
     headers: dict[str, str]
+    ns_headers: dict[str, str] | None = None  # a Nightscout API secret, made when needed
+
+
+def nightscout_headers(client: TestClient, owner: Owner) -> dict[str, str]:
+    """The Nightscout routes take a Nightscout credential, not a GlucoLens session."""
+    if owner.ns_headers is None:
+        r = client.post(
+            "/api/v1/integrations/nightscout/credentials",
+            json={"kind": "secret"},
+            headers=owner.headers,
+        )
+        assert r.status_code == 201, r.text
+        owner.ns_headers = {"api-secret": r.json()["api_secret_sha1"]}
+    return owner.ns_headers
 
 
 Create = Callable[[TestClient, Owner], str]
@@ -159,6 +176,9 @@ class Factory:
     body: Callable[[], dict[str, Any]] | None = None  # for PUT/PATCH/POST on the id route
     # Waits for background work the creation started, so none outlives the test.
     settle: Callable[[TestClient, Owner, str], None] | None = None
+    # Nightscout v3: called with a Nightscout credential; PUT upserts, so another user's
+    # PUT makes their own document (201, asked last) while the owner's stays unchanged.
+    nightscout: bool = False
 
 
 def post(path: str, body: Callable[[], dict[str, Any]], id_field: str = "id") -> Create:
@@ -207,6 +227,22 @@ def finished_report(client: TestClient, owner: Owner) -> str:
             break
         time.sleep(0.1)
     return report_id
+
+
+def _v3_entry() -> dict[str, Any]:
+    """An AAPS-shaped v3 entry (core/nssdk remotemodel/RemoteEntry.kt)."""
+    date = int(_at().timestamp() * 1000)
+    return {"type": "sgv", "sgv": 120.0, "date": date, "device": "AAPS-DexcomG6",
+            "direction": "Flat", "app": "AAPS", "utcOffset": 0}  # fmt: skip
+
+
+def v3_post(path: str, body: Callable[[], dict[str, Any]]) -> Create:
+    def create(client: TestClient, owner: Owner) -> str:
+        r = client.post(path, json=body(), headers=nightscout_headers(client, owner))
+        assert r.status_code == 201, f"factory POST {path}: {r.status_code} {r.text}"
+        return str(r.json()["identifier"])
+
+    return create
 
 
 def nightscout_token(client: TestClient, owner: Owner) -> str:
@@ -258,6 +294,9 @@ FACTORIES: dict[str, Factory] = {
     "/api/v1/reports/{id}": Factory(finished_report),
     "/api/v1/integrations/nightscout/credentials/{id}": Factory(nightscout_token),
     "/api/v1/reports/{id}/pdf": Factory(finished_report),
+    "/api/v3/entries/{id}": Factory(
+        v3_post("/api/v3/entries", _v3_entry), _v3_entry, nightscout=True
+    ),
     "/api/v1/insights/jobs/{id}": Factory(
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
     ),
@@ -275,7 +314,7 @@ FACTORY_BY_SHAPE = {shape(path): factory for path, factory in FACTORIES.items()}
 def id_routes(app: Any) -> dict[str, list[str]]:
     routes: dict[str, list[str]] = {}
     for method, path, _ in operations(app):
-        if PARAM.search(path) and path not in CREDENTIAL_IN_PATH:
+        if PARAM.search(path) and path not in CREDENTIAL_IN_PATH and not NOT_AN_ID.match(path):
             routes.setdefault(path, []).append(method)
     return routes
 
@@ -316,19 +355,32 @@ def test_users_cannot_reach_each_others_objects(app, make_user, auth_headers):
             obj_id = factory.create(client, alice)
             alice_ids.add(obj_id)
             url = PARAM.sub(obj_id, path)
-            for method in sorted(methods, key=lambda m: m == "DELETE"):  # DELETE last
+            ns = factory.nightscout
+            bob_headers = nightscout_headers(client, bob) if ns else bob.headers
+            alice_headers = nightscout_headers(client, alice) if ns else alice.headers
+            before = client.get(url, headers=alice_headers).text if ns else None
+            # DELETE last (for Nightscout, an upserting PUT after it)
+            order = {"DELETE": 1, "PUT": 2 if ns else 0}
+            for method in sorted(methods, key=lambda m: order.get(m, 0)):
                 body = (
                     factory.body() if factory.body and method in ("PUT", "PATCH", "POST") else None
                 )
-                r = client.request(method, url, json=body, headers=bob.headers)
-                if r.status_code != 404:
+                r = client.request(method, url, json=body, headers=bob_headers)
+                expected = 201 if ns and method == "PUT" else 404
+                if r.status_code != expected:
                     failures.append(f"{method} {path} as another user -> {r.status_code}")
+                if ns and method == "PUT" and r.status_code == 201:
+                    # Bob's own document under that identifier: gone again, so the list
+                    # walk below does not take his id for a leak of Alice's.
+                    client.delete(url, headers=bob_headers)
             if "GET" in methods:
-                still = client.get(url, headers=alice.headers)
+                still = client.get(url, headers=alice_headers)
                 if still.status_code != 200:
                     failures.append(
                         f"GET {path} as owner after the attempts -> {still.status_code}"
                     )
+                elif ns and still.text != before:
+                    failures.append(f"{path}: another user's requests changed the owner's")
 
         # Lists: nothing of Alice's may appear in anything Bob can list.
         listed = 0
@@ -352,4 +404,5 @@ def test_users_cannot_reach_each_others_objects(app, make_user, auth_headers):
 @pytest.mark.parametrize("path", sorted(FACTORIES))
 def test_factory_table_paths_look_like_routes(path):
     # Sub-resources of an object (/api/v1/reports/{id}/pdf) name it once, too.
-    assert path.startswith("/api/v1/") and path.count("/{id}") == 1
+    prefix = ("/api/v1/", "/api/v3/")  # v3: Nightscout's API at the host root
+    assert path.startswith(prefix) and path.count("/{id}") == 1
