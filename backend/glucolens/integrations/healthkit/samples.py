@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from glucolens.core.schemas import text_problem
 from glucolens.integrations.healthkit.schemas import (
     SAMPLE_SCHEMAS,
     QuantitySampleIn,
@@ -54,7 +55,6 @@ MAX_SPAN = {
 MAX_CARBS_G = 500.0
 MAX_INSULIN_U = 100.0
 MAX_STEPS = 200_000.0
-DECIDED = frozenset({"kind", "period_min"})
 _ADAPTERS = {name: TypeAdapter(schema) for name, schema in SAMPLE_SCHEMAS.items()}
 
 
@@ -84,18 +84,13 @@ class Sample:
         return self.bundle_id or self.source_name
 
     def same_content(self, other: Any) -> bool:
-        """True when a stored row says what this sample says (a re-send, not an update)."""
-        return (
-            other.start == self.start
-            and other.end == self.end
-            and other.value == self.value
-            and _given((other.details or {}).get("fields")) == _given(self.details["fields"])
-        )
+        """True when a stored row says what this sample says: a re-send, not an update.
+        (HealthKit samples are immutable: an edit is a new UUID, or a new sync version.)"""
+        return other.start == self.start and other.end == self.end and other.value == self.value
 
 
-def _given(fields: dict[str, Any] | None) -> dict[str, Any]:
-    """The fields the device sent (not what the server decided, like the glucose kind)."""
-    return {k: v for k, v in (fields or {}).items() if k not in DECIDED}
+def _given(fields: dict[str, Any], skip: str = "") -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None and k != skip}
 
 
 def _reason(exc: ValidationError) -> str:
@@ -111,6 +106,9 @@ def _sync_keys(metadata: dict[str, Any]) -> tuple[str | None, int | None]:
         return None, None
     if not isinstance(ident, str) or not 0 < len(ident) <= 128:
         raise SampleProblem(f"metadata.{SYNC_ID} must be a string of 1-128 characters")
+    problem = text_problem(ident)
+    if problem:
+        raise SampleProblem(f"metadata.{SYNC_ID} {problem}")
     if isinstance(version, bool) or not isinstance(version, int | float):
         raise SampleProblem(f"metadata.{SYNC_VERSION} must be a number (HealthKit requires it)")
     if not math.isfinite(version) or version != int(version) or abs(version) >= 2**62:
@@ -200,6 +198,26 @@ def _workout(body: WorkoutIn, fields: dict[str, Any]) -> None:
         fields["distance_m"] = round(float(distance.value) * metres, 1)
 
 
+def _check_text(body: Any) -> None:
+    """Every text the server keeps must be storable on every backend (no NUL, no lone
+    surrogate): the one pass over a sample's strings that StorableTextIn does per field."""
+    parts: list[tuple[str, Any]] = [("source_revision", body.source_revision)]
+    if body.device is not None:
+        parts.append(("device", body.device))
+    parts.append(("", body))
+    for prefix, model in parts:
+        for name, value in model.__dict__.items():
+            if isinstance(value, str):
+                problem = text_problem(value)
+                if problem:
+                    raise SampleProblem(f"{prefix + '.' if prefix else ''}{name} {problem}")
+    source = body.source_revision.source
+    for name in ("name", "bundle_identifier"):
+        problem = text_problem(getattr(source, name))
+        if problem:
+            raise SampleProblem(f"source_revision.source.{name} {problem}")
+
+
 def parse_sample(type_: str, index: int, raw: Any) -> Sample:
     """Raises SampleProblem (with the UUID when it could be read) for a sample that cannot
     be stored."""
@@ -207,6 +225,7 @@ def parse_sample(type_: str, index: int, raw: Any) -> Sample:
         body = _ADAPTERS[type_].validate_python(raw)
     except ValidationError as exc:
         raise SampleProblem(_reason(exc)) from None
+    _check_text(body)
     if body.end < body.start:
         raise SampleProblem("end is before start")
     if body.end - body.start > MAX_SPAN[type_]:
@@ -236,10 +255,10 @@ def parse_sample(type_: str, index: int, raw: Any) -> Sample:
     revision = body.source_revision
     details: dict[str, Any] = {
         "fields": fields,
-        "source_revision": revision.model_dump(exclude={"source"}, exclude_none=True),
+        "source_revision": _given(revision.__dict__, skip="source"),
     }
     if body.device is not None:
-        details["device"] = body.device.model_dump(exclude_none=True)
+        details["device"] = _given(body.device.__dict__)
     return Sample(
         type=type_,
         index=index,

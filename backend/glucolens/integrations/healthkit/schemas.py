@@ -45,7 +45,10 @@ Text64 = Annotated[str, Field(max_length=64)]
 # can send more than this server reads)
 
 
-class _Lenient(StorableTextIn):
+class _Lenient(BaseModel):
+    """Unknown fields are ignored. Text is checked for storability once per sample
+    (samples.parse_sample), not per field: a batch holds 10,000 samples."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 

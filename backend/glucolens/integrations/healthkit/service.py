@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -54,8 +54,8 @@ class _Batch:
     counts: dict[str, TypeCounts]
     rejected: list[RejectedSample] = dataclasses.field(default_factory=list)
     new: list[Sample] = dataclasses.field(default_factory=list)
-    changed: list[tuple[HealthKitSample, Sample]] = dataclasses.field(default_factory=list)
-    gone: list[HealthKitSample] = dataclasses.field(default_factory=list)  # to tombstone
+    changed: list[tuple[Any, Sample]] = dataclasses.field(default_factory=list)  # (row, new)
+    gone: list[Any] = dataclasses.field(default_factory=list)  # stored rows to tombstone
     tombstones: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # unknown
 
     def reject(self, type_: str, index: int | None, uid: str | None, reason: str) -> None:
@@ -67,7 +67,11 @@ class _Batch:
 
 
 def body_digest(body: SyncIn) -> str:
-    raw = json.dumps(body.model_dump(mode="json", exclude={"sent_at"}), sort_keys=True)
+    # The samples are the JSON as parsed (list[Any]): dumped as they are, keys sorted, so a
+    # client that encodes the same batch with its keys in another order is not a conflict.
+    head = body.model_dump(mode="json", exclude={"sent_at", "samples", "deletions"})
+    whole = {**head, "samples": dict(body.samples), "deletions": body.deletions}
+    raw = json.dumps(whole, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(raw.encode("utf-8", "backslashreplace")).hexdigest()
 
 
@@ -112,11 +116,29 @@ def sync(db: Session, user: User, body: SyncIn) -> tuple[SyncOut, bool]:
     return out, False
 
 
-def _stored(db: Session, user: User, uuids: list[str]) -> dict[str, HealthKitSample]:
+# What the sync reads of a stored sample: plain columns, no ORM objects (a resent batch of
+# 10,000 samples reads 10,000 rows).
+_LIGHT = (
+    HealthKitSample.id,
+    HealthKitSample.uuid,
+    HealthKitSample.type,
+    HealthKitSample.start,
+    HealthKitSample.end,
+    HealthKitSample.utc_offset_min,
+    HealthKitSample.value,
+    HealthKitSample.deleted_at,
+    HealthKitSample.source_bundle_id,
+    HealthKitSample.source_name,
+    HealthKitSample.sync_identifier,
+    HealthKitSample.sync_version,
+)
+
+
+def _stored(db: Session, user: User, uuids: list[str]) -> dict[str, Any]:
     h = HealthKitSample
-    found: dict[str, HealthKitSample] = {}
+    found: dict[str, Any] = {}
     for part in rows.chunks(sorted(set(uuids))):
-        for row in db.execute(select(h).where(h.user_id == user.id, h.uuid.in_(part))).scalars():
+        for row in db.execute(select(*_LIGHT).where(h.user_id == user.id, h.uuid.in_(part))):
             found[row.uuid] = row
     return found
 
@@ -131,10 +153,10 @@ def _by_sync_id(db: Session, user: User, samples: list[Sample]) -> dict[tuple[st
     found: dict[tuple[str, str, str], Any] = {}
     for part in rows.chunks(idents):
         for row in db.execute(
-            select(h).where(
+            select(*_LIGHT).where(
                 h.user_id == user.id, h.sync_identifier.in_(part), h.deleted_at.is_(None)
             )
-        ).scalars():
+        ):
             key = (
                 row.type,
                 row.source_bundle_id or row.source_name or "",
@@ -273,13 +295,11 @@ def _apply(db: Session, user: User, batch: _Batch, now: dt.datetime) -> list[str
     h = HealthKitSample
     for row in batch.gone:
         touched(row.type, _aware(row, row.start), _aware(row, row.end), row.uuid)
-        row.deleted_at = now
-        row.updated_at = now
+    for part in rows.chunks([row.id for row in batch.gone]):
+        db.execute(update(h).where(h.id.in_(part)).values(deleted_at=now, updated_at=now))
     for old, s in batch.changed:
         touched(old.type, _aware(old, old.start), _aware(old, old.end), old.uuid)
-        for key, value in _columns(s).items():
-            setattr(old, key, value)
-        old.updated_at = now
+        db.execute(update(h).where(h.id == old.id).values(**_columns(s), updated_at=now))
     for type_, uid in batch.tombstones:
         db.execute(
             insert(h).values(
@@ -308,7 +328,7 @@ def _apply(db: Session, user: User, batch: _Batch, now: dt.datetime) -> list[str
     return problems
 
 
-def _aware(row: HealthKitSample, t: dt.datetime | None) -> dt.datetime | None:
+def _aware(row: Any, t: dt.datetime | None) -> dt.datetime | None:
     return rows.local(t, row.utc_offset_min) if t is not None else None
 
 

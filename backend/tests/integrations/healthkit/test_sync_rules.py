@@ -5,6 +5,7 @@ HealthKit documentation)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -269,3 +270,22 @@ def test_a_malformed_envelope_is_a_422(client, make_user, auth_headers):
     for body in ({"samples": {}}, {"batch_id": "x"}, {**batch(), "samples": {"heart_rate": []}}):
         r = post(client, headers, body)
         assert r.status_code == 422, body
+
+
+def test_unstorable_text_in_a_sample_rejects_that_sample_only(client, make_user, auth_headers, db):
+    user = make_user()
+    nul_source = hk.glucose_mgdl(T, 104)
+    nul_source["source_revision"] = hk.revision("Dex\x00com", "com.dexcom.G7", "1")
+    surrogate_device = {**hk.glucose_mgdl(T, 105), "device": {"name": "\ud800"}}
+    surrogate_sync_id = hk.insulin(T, 1.0, 2, sync_id="id-\ud800")
+    body = batch(blood_glucose=[nul_source, surrogate_device, hk.glucose_mgdl(T, 106)],
+                 insulin_delivery=[surrogate_sync_id])  # fmt: skip
+    headers = {**auth_headers(user), "content-type": "application/json"}
+    # json.dumps escapes the lone surrogate as \ud800, as any JSON encoder may.
+    out = client.post(SYNC, content=json.dumps(body).encode(), headers=headers).json()
+    reasons = sorted(x["reason"] for x in out["rejected"])
+    assert len(reasons) == 3 and out["accepted"] == 1
+    assert any("source_revision.source.name" in r and "NUL" in r for r in reasons)
+    assert any(r.startswith("device.name") for r in reasons)
+    assert any("HKMetadataKeySyncIdentifier" in r for r in reasons)
+    assert [r.value_mgdl for r in glucose_rows(db, user)] == [106.0]
