@@ -27,6 +27,7 @@ import {
   threeTabsReload,
   weekTrace,
 } from "./flows.mjs";
+import { integrationsOnPhone, nightscoutToken } from "./nightscout.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
@@ -442,9 +443,9 @@ async function main() {
 
   await step("settings: integrations creates a key shown once", async () => {
     await gotoApp(page, "/settings/integrations/");
-    await page.getByLabel("Name").fill("e2e key");
+    await page.getByLabel("Name", { exact: true }).fill("e2e key");
     await page.getByRole("button", { name: "Create key" }).click();
-    const key = await text(page, "new-api-key");
+    const key = await text(page, "new-api-key-text");
     if (!key?.startsWith("glk_")) throw new Error(`unexpected key ${key}`);
     await shot(page, "14-integrations");
   });
@@ -501,6 +502,10 @@ async function main() {
   await step("dashboard shows the imported readings", () => dashboardAfterImport(t, importToken), { soft: true });
   await step("settings: export everything as a ZIP download", () => exportZip(t), { soft: true });
   await step("import page and settings → your data fit a 390 px phone (dark theme)", () => dataPagesOnPhone(t), { soft: true });
+  await step("settings → integrations: a Nightscout token made on the page uploads and reads entries, then 401 once revoked", () =>
+    nightscoutToken(t),
+  );
+  await step("settings → integrations fits a 390 px phone (dark theme)", () => integrationsOnPhone(t), { soft: true });
   await step("settings: delete the account (password, then /login)", () => deleteAccount(t, email2, password));
 
   if (consoleErrors.length) log(`page errors seen: ${consoleErrors.slice(0, 5).join(" | ")}`);

@@ -24,6 +24,12 @@ export type ApiKey = Schemas["ApiKeyOut"];
 export type NewApiKey = Schemas["ApiKeyCreated"];
 export type ApiKeyScope = Schemas["ApiKeyIn"]["scopes"][number];
 
+export type NightscoutCredential = Schemas["CredentialOut"];
+export type NightscoutCredentials = Schemas["CredentialList"];
+export type NightscoutCredentialCreated = Schemas["CredentialCreated"];
+export type NightscoutCredentialIn = Schemas["CredentialIn"];
+export type NightscoutRole = NonNullable<NightscoutCredentialIn["role"]>;
+
 export type GlucoseReading = Schemas["GlucoseOut"];
 export type InsulinDose = Schemas["InsulinOut"];
 export type SleepEntry = Schemas["SleepOut"];

@@ -6,3 +6,4 @@ export * from "./glucose";
 export * from "./imports";
 export * from "./insights";
 export * from "./records";
+export * from "./integrations";
