@@ -81,7 +81,7 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
         "/api/v1/integrations/nightscout/credentials",
         lambda c: {"kind": "token", "name": "xdrip"},
     ),
-    "SyncIn": (
+    "HealthKitSyncIn": (
         "POST",
         "/api/v1/integrations/healthkit/sync",
         lambda c: {"batch_id": str(uuid.uuid4()), "app_version": "1.0"},
@@ -90,7 +90,7 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
 # Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too;
 # a source order is a list of pattern-checked names (tests/sources/test_source_priority.py);
 # the HealthKit configuration is a list of type names (an enum) and a source order.
-NOT_FIELD_BODIES = {"BulkIn", "SourcePriorityIn", "ConfigureIn"}
+NOT_FIELD_BODIES = {"BulkIn", "SourcePriorityIn", "HealthKitConfigureIn"}
 
 
 def _json_schemas(app: Any) -> set[str]:

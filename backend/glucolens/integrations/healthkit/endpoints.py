@@ -9,7 +9,12 @@ from glucolens.auth.deps import DbSession, ReadAuth, ReadingsWrite
 from glucolens.core.errors import responses
 from glucolens.core.transaction import TransactionalRoute
 from glucolens.integrations.healthkit import service, state
-from glucolens.integrations.healthkit.schemas import ConfigureIn, StatusOut, SyncIn, SyncOut
+from glucolens.integrations.healthkit.schemas import (
+    HealthKitConfigureIn,
+    HealthKitStatusOut,
+    HealthKitSyncIn,
+    HealthKitSyncOut,
+)
 
 router = APIRouter(
     route_class=TransactionalRoute,
@@ -21,11 +26,13 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 @router.post(
     "/sync",
-    response_model=SyncOut,
+    response_model=HealthKitSyncOut,
     responses=responses(401, 403, 409, 413, 422, 429),
     summary="Upload one batch of HealthKit samples and deletions",
 )
-def sync(body: SyncIn, auth: ReadingsWrite, db: DbSession, response: Response) -> SyncOut:
+def sync(
+    body: HealthKitSyncIn, auth: ReadingsWrite, db: DbSession, response: Response
+) -> HealthKitSyncOut:
     """Idempotent by batch_id: a retry of the same batch gets the stored answer (with
     Idempotent-Replayed: true); the same batch_id with another body is a 409. Bad samples are
     rejected one by one in the answer."""
@@ -37,22 +44,22 @@ def sync(body: SyncIn, auth: ReadingsWrite, db: DbSession, response: Response) -
 
 @router.get(
     "/status",
-    response_model=StatusOut,
+    response_model=HealthKitStatusOut,
     responses=responses(401, 403, 429),
     summary="HealthKit sync state per sample type",
 )
-def get_status(auth: ReadAuth, db: DbSession) -> StatusOut:
+def get_status(auth: ReadAuth, db: DbSession) -> HealthKitStatusOut:
     """Per type: enabled, last sync, samples stored and deleted, last error, sources seen."""
     return state.status(db, auth.user)
 
 
 @router.post(
     "/configure",
-    response_model=StatusOut,
+    response_model=HealthKitStatusOut,
     responses=responses(401, 403, 422, 429),
     summary="Choose the HealthKit types to sync and the glucose source order",
 )
-def configure(body: ConfigureIn, auth: ReadingsWrite, db: DbSession) -> StatusOut:
+def configure(body: HealthKitConfigureIn, auth: ReadingsWrite, db: DbSession) -> HealthKitStatusOut:
     """Samples of a type turned off are rejected with a reason; the source order needs a
     signed-in session (as PUT /api/v1/data/source-priority)."""
     return state.configure(db, auth, body)

@@ -157,7 +157,7 @@ def _items() -> Any:
     return Field(default_factory=list, max_length=MAX_SAMPLES_PER_BATCH, description=_ITEMS)
 
 
-class SamplesIn(BaseModel):
+class HealthKitSamplesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     blood_glucose: list[Any] = _items()
@@ -168,7 +168,7 @@ class SamplesIn(BaseModel):
     steps: list[Any] = _items()
 
 
-class SyncIn(StorableTextIn):
+class HealthKitSyncIn(StorableTextIn):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     batch_id: uuid.UUID = Field(
@@ -183,7 +183,7 @@ class SyncIn(StorableTextIn):
     device_model: Text64 | None = Field(default=None, description="e.g. iPhone15,2")
     system_version: Text64 | None = Field(default=None, description="e.g. 17.4.1")
     time_zone: Text64 | None = Field(default=None, description="The device's IANA time zone")
-    samples: SamplesIn = Field(default_factory=SamplesIn)
+    samples: HealthKitSamplesIn = Field(default_factory=HealthKitSamplesIn)
     deletions: list[Any] = Field(
         default_factory=list,
         max_length=MAX_DELETIONS_PER_BATCH,
@@ -192,30 +192,30 @@ class SyncIn(StorableTextIn):
     )
 
 
-class RejectedSample(BaseModel):
+class HealthKitRejectedSample(BaseModel):
     type: str = Field(description="The sample type, or `deletions`")
     index: int | None = Field(description="Position in that type's list; null for a row")
     uuid: str | None
     reason: str
 
 
-class TypeCounts(BaseModel):
+class HealthKitTypeCounts(BaseModel):
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
     deleted: int = 0
 
 
-class SyncOut(BaseModel):
+class HealthKitSyncOut(BaseModel):
     batch_id: uuid.UUID
     accepted: int = Field(description="Samples stored (new, or a newer sync version)")
     duplicates: int = Field(
         description="Samples already stored, or older than a stored sync version, or sent "
         "again after the device deleted them"
     )
-    rejected: list[RejectedSample]
+    rejected: list[HealthKitRejectedSample]
     deleted: int = Field(description="Stored samples removed by tombstones in this batch")
-    by_type: dict[str, TypeCounts]
+    by_type: dict[str, HealthKitTypeCounts]
     server_time: UtcTime
     clock_skew_s: float | None = Field(
         description="sent_at minus server time, in seconds (null without sent_at)"
@@ -223,13 +223,13 @@ class SyncOut(BaseModel):
     clock_skew: bool = Field(description="true when the device clock is off by over 5 minutes")
 
 
-class SourceSeen(BaseModel):
+class HealthKitSourceSeen(BaseModel):
     bundle_id: str | None
     name: str | None
     last_seen_at: UtcTime | None
 
 
-class TypeStatus(BaseModel):
+class HealthKitTypeStatus(BaseModel):
     type: str
     enabled: bool
     last_sync_at: UtcTime | None
@@ -237,11 +237,11 @@ class TypeStatus(BaseModel):
     deleted: int = Field(description="Tombstones (deleted on the device or replaced)")
     last_error: str | None
     last_error_at: UtcTime | None
-    sources: list[SourceSeen]
+    sources: list[HealthKitSourceSeen]
 
 
-class StatusOut(BaseModel):
-    types: list[TypeStatus]
+class HealthKitStatusOut(BaseModel):
+    types: list[HealthKitTypeStatus]
     glucose_source_priority: list[str]
     glucose_source_priority_default: bool
     max_samples_per_batch: int
@@ -249,7 +249,7 @@ class StatusOut(BaseModel):
     server_time: UtcTime
 
 
-class ConfigureIn(BaseModel):
+class HealthKitConfigureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled_types: list[SampleType] | None = Field(

@@ -38,10 +38,10 @@ from glucolens.integrations.healthkit.schemas import (
     MAX_SAMPLES_PER_BATCH,
     SAMPLE_TYPES,
     DeletionIn,
-    RejectedSample,
-    SyncIn,
-    SyncOut,
-    TypeCounts,
+    HealthKitRejectedSample,
+    HealthKitSyncIn,
+    HealthKitSyncOut,
+    HealthKitTypeCounts,
 )
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -51,8 +51,8 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 class _Batch:
     """What one batch does, built up before anything is written."""
 
-    counts: dict[str, TypeCounts]
-    rejected: list[RejectedSample] = dataclasses.field(default_factory=list)
+    counts: dict[str, HealthKitTypeCounts]
+    rejected: list[HealthKitRejectedSample] = dataclasses.field(default_factory=list)
     new: list[Sample] = dataclasses.field(default_factory=list)
     changed: list[tuple[Any, Sample]] = dataclasses.field(default_factory=list)  # (row, new)
     gone: list[Any] = dataclasses.field(default_factory=list)  # stored rows to tombstone
@@ -60,13 +60,13 @@ class _Batch:
 
     def reject(self, type_: str, index: int | None, uid: str | None, reason: str) -> None:
         self.rejected.append(
-            RejectedSample(type=type_, index=index, uuid=uid, reason=printable(reason))
+            HealthKitRejectedSample(type=type_, index=index, uuid=uid, reason=printable(reason))
         )
         if type_ in self.counts:
             self.counts[type_].rejected += 1
 
 
-def body_digest(body: SyncIn) -> str:
+def body_digest(body: HealthKitSyncIn) -> str:
     # The samples are the JSON as parsed (list[Any]): dumped as they are, keys sorted, so a
     # client that encodes the same batch with its keys in another order is not a conflict.
     head = body.model_dump(mode="json", exclude={"sent_at", "samples", "deletions"})
@@ -75,7 +75,7 @@ def body_digest(body: SyncIn) -> str:
     return hashlib.sha256(raw.encode("utf-8", "backslashreplace")).hexdigest()
 
 
-def sync(db: Session, user: User, body: SyncIn) -> tuple[SyncOut, bool]:
+def sync(db: Session, user: User, body: HealthKitSyncIn) -> tuple[HealthKitSyncOut, bool]:
     """Applies the batch (or finds its earlier answer); returns (answer, replayed)."""
     total = sum(len(getattr(body.samples, t)) for t in SAMPLE_TYPES)
     if total > MAX_SAMPLES_PER_BATCH:
@@ -92,10 +92,10 @@ def sync(db: Session, user: User, body: SyncIn) -> tuple[SyncOut, bool]:
                 "This batch_id was already used for a different batch; make a new batch_id "
                 "for new content (reuse one only to retry the same batch)."
             )
-        return SyncOut.model_validate(earlier.response), True
+        return HealthKitSyncOut.model_validate(earlier.response), True
     now = utcnow()
     types = state.load(db, user)
-    batch = _Batch(counts={t: TypeCounts() for t in SAMPLE_TYPES})
+    batch = _Batch(counts={t: HealthKitTypeCounts() for t in SAMPLE_TYPES})
     _read_samples(db, user, body, types, batch)
     _read_deletions(db, user, body, batch)
     problems = _apply(db, user, batch, now)
@@ -168,7 +168,7 @@ def _by_sync_id(db: Session, user: User, samples: list[Sample]) -> dict[tuple[st
 
 
 def _read_samples(
-    db: Session, user: User, body: SyncIn, types: dict[str, Any], batch: _Batch
+    db: Session, user: User, body: HealthKitSyncIn, types: dict[str, Any], batch: _Batch
 ) -> None:
     parsed: list[Sample] = []
     for type_ in SAMPLE_TYPES:
@@ -235,7 +235,7 @@ class _Placeholder:
         return self.sample.sync_version
 
 
-def _read_deletions(db: Session, user: User, body: SyncIn, batch: _Batch) -> None:
+def _read_deletions(db: Session, user: User, body: HealthKitSyncIn, batch: _Batch) -> None:
     wanted: list[tuple[int, DeletionIn]] = []
     for index, raw in enumerate(body.deletions):
         try:
@@ -351,10 +351,10 @@ def _columns(s: Sample) -> dict[str, Any]:
     }
 
 
-def _answer(body: SyncIn, batch: _Batch, now: dt.datetime) -> SyncOut:
+def _answer(body: HealthKitSyncIn, batch: _Batch, now: dt.datetime) -> HealthKitSyncOut:
     skew = (body.sent_at - now).total_seconds() if body.sent_at is not None else None
     counts = batch.counts
-    return SyncOut(
+    return HealthKitSyncOut(
         batch_id=body.batch_id,
         accepted=sum(c.accepted for c in counts.values()),
         duplicates=sum(c.duplicates for c in counts.values()),

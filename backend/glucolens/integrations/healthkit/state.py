@@ -20,12 +20,12 @@ from glucolens.integrations.healthkit.schemas import (
     MAX_DELETIONS_PER_BATCH,
     MAX_SAMPLES_PER_BATCH,
     SAMPLE_TYPES,
-    ConfigureIn,
-    SourceSeen,
-    StatusOut,
-    SyncIn,
-    SyncOut,
-    TypeStatus,
+    HealthKitConfigureIn,
+    HealthKitSourceSeen,
+    HealthKitStatusOut,
+    HealthKitSyncIn,
+    HealthKitSyncOut,
+    HealthKitTypeStatus,
 )
 from glucolens.sources.priority import priority_of, set_priority
 
@@ -65,9 +65,9 @@ def record(
     db: Session,
     user: User,
     types: dict[str, HealthKitTypeState],
-    body: SyncIn,
+    body: HealthKitSyncIn,
     samples: list[Sample],
-    out: SyncOut,
+    out: HealthKitSyncOut,
     now: dt.datetime,
 ) -> None:
     """What this batch tells about each type it carried."""
@@ -93,7 +93,7 @@ def record(
             types[type_].last_error_at = now
 
 
-def status(db: Session, user: User) -> StatusOut:
+def status(db: Session, user: User) -> HealthKitStatusOut:
     types = load(db, user, create=False)
     h = HealthKitSample
     counts: dict[tuple[str, bool], int] = {}
@@ -104,9 +104,9 @@ def status(db: Session, user: User) -> StatusOut:
     ):
         counts[(type_, bool(deleted))] = n
     priority = priority_of(db, user)
-    return StatusOut(
+    return HealthKitStatusOut(
         types=[
-            TypeStatus(
+            HealthKitTypeStatus(
                 type=t,
                 enabled=types[t].enabled,
                 last_sync_at=types[t].last_sync_at,
@@ -114,7 +114,7 @@ def status(db: Session, user: User) -> StatusOut:
                 deleted=counts.get((t, True), 0),
                 last_error=types[t].last_error,
                 last_error_at=types[t].last_error_at,
-                sources=[SourceSeen.model_validate(s) for s in types[t].sources or []],
+                sources=[HealthKitSourceSeen.model_validate(s) for s in types[t].sources or []],
             )
             for t in SAMPLE_TYPES
         ],
@@ -126,7 +126,7 @@ def status(db: Session, user: User) -> StatusOut:
     )
 
 
-def configure(db: Session, auth: AuthSubject, body: ConfigureIn) -> StatusOut:
+def configure(db: Session, auth: AuthSubject, body: HealthKitConfigureIn) -> HealthKitStatusOut:
     user = auth.user
     if body.glucose_source_priority is not None and SCOPE_ACCOUNT not in auth.scopes:
         # As PUT /api/v1/data/source-priority: it rewrites the whole history's stream.
