@@ -179,6 +179,9 @@ class Factory:
     # Nightscout v3: called with a Nightscout credential; PUT upserts, so another user's
     # PUT makes their own document (201, asked last) while the owner's stays unchanged.
     nightscout: bool = False
+    # Nightscout v1 answers another user's id like an unknown one: 200 with nothing in it
+    # ([] or {"n": 0}), as cgm-remote-monitor does; an error would make uploaders resend.
+    v1_empty: bool = False
 
 
 def post(path: str, body: Callable[[], dict[str, Any]], id_field: str = "id") -> Create:
@@ -236,11 +239,56 @@ def _v3_entry() -> dict[str, Any]:
             "direction": "Flat", "app": "AAPS", "utcOffset": 0}  # fmt: skip
 
 
+def _v3_treatment() -> dict[str, Any]:
+    """AAPS's carbs (remotemodel/RemoteTreatment.kt)."""
+    date = int(_at().timestamp() * 1000)
+    return {"date": date, "utcOffset": 0, "app": "AAPS", "eventType": "Carb Correction",
+            "carbs": 12.0}  # fmt: skip
+
+
+def _v3_devicestatus() -> dict[str, Any]:
+    date = int(_at().timestamp() * 1000)
+    return {"date": date, "app": "AAPS", "device": "openaps://factory", "uploaderBattery": 80}
+
+
+def _v3_profile() -> dict[str, Any]:
+    date = int(_at().timestamp() * 1000)
+    return {"date": date, "app": "AAPS", "defaultProfile": "Default", "store": {"Default": {}}}
+
+
 def v3_post(path: str, body: Callable[[], dict[str, Any]]) -> Create:
     def create(client: TestClient, owner: Owner) -> str:
         r = client.post(path, json=body(), headers=nightscout_headers(client, owner))
         assert r.status_code == 201, f"factory POST {path}: {r.status_code} {r.text}"
         return str(r.json()["identifier"])
+
+    return create
+
+
+def _v1_treatment() -> dict[str, Any]:
+    """A Loop-shaped bolus (NightscoutKit BolusNightscoutTreatment.swift)."""
+    when = _iso(_at())
+    return {"created_at": when, "timestamp": when, "enteredBy": "loop://iPhone",
+            "eventType": "Correction Bolus", "type": "normal", "insulin": 1.0,
+            "programmed": 1.0, "duration": 0.0, "automatic": False}  # fmt: skip
+
+
+def _v1_devicestatus() -> dict[str, Any]:
+    """Loop's status (NightscoutKit DeviceStatus.swift), trimmed to device and time."""
+    return {"device": "loop://iPhone", "created_at": _iso(_at()),
+            "loop": {"name": "Loop", "version": "3.4.1", "timestamp": _iso(_at())}}  # fmt: skip
+
+
+def _v1_entry() -> dict[str, Any]:
+    return {"type": "sgv", "sgv": 120, "date": int(_at().timestamp() * 1000),
+            "device": "xDrip-DexcomG5", "direction": "Flat"}  # fmt: skip
+
+
+def v1_post(path: str, body: Callable[[], dict[str, Any]]) -> Create:
+    def create(client: TestClient, owner: Owner) -> str:
+        r = client.post(path, json=[body()], headers=nightscout_headers(client, owner))
+        assert r.status_code == 200, f"factory POST {path}: {r.status_code} {r.text}"
+        return str(r.json()[0]["_id"])
 
     return create
 
@@ -294,8 +342,26 @@ FACTORIES: dict[str, Factory] = {
     "/api/v1/reports/{id}": Factory(finished_report),
     "/api/v1/integrations/nightscout/credentials/{id}": Factory(nightscout_token),
     "/api/v1/reports/{id}/pdf": Factory(finished_report),
+    "/api/v1/entries/{id}": Factory(
+        v1_post("/api/v1/entries", _v1_entry), nightscout=True, v1_empty=True
+    ),
+    "/api/v1/treatments/{id}": Factory(
+        v1_post("/api/v1/treatments", _v1_treatment), nightscout=True, v1_empty=True
+    ),
+    "/api/v1/devicestatus/{id}": Factory(
+        v1_post("/api/v1/devicestatus", _v1_devicestatus), nightscout=True, v1_empty=True
+    ),
     "/api/v3/entries/{id}": Factory(
         v3_post("/api/v3/entries", _v3_entry), _v3_entry, nightscout=True
+    ),
+    "/api/v3/treatments/{id}": Factory(
+        v3_post("/api/v3/treatments", _v3_treatment), _v3_treatment, nightscout=True
+    ),
+    "/api/v3/devicestatus/{id}": Factory(
+        v3_post("/api/v3/devicestatus", _v3_devicestatus), _v3_devicestatus, nightscout=True
+    ),
+    "/api/v3/profile/{id}": Factory(
+        v3_post("/api/v3/profile", _v3_profile), _v3_profile, nightscout=True
     ),
     "/api/v1/insights/jobs/{id}": Factory(
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
@@ -367,7 +433,11 @@ def test_users_cannot_reach_each_others_objects(app, make_user, auth_headers):
                 )
                 r = client.request(method, url, json=body, headers=bob_headers)
                 expected = 201 if ns and method == "PUT" else 404
-                if r.status_code != expected:
+                if factory.v1_empty:
+                    answer = r.json() if r.status_code == 200 else None
+                    if not (answer == [] or (isinstance(answer, dict) and answer.get("n") == 0)):
+                        failures.append(f"{method} {path} as another user -> {r.text[:80]}")
+                elif r.status_code != expected:
                     failures.append(f"{method} {path} as another user -> {r.status_code}")
                 if ns and method == "PUT" and r.status_code == 201:
                     # Bob's own document under that identifier: gone again, so the list

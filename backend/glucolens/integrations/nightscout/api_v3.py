@@ -161,7 +161,9 @@ def _register(name: str, store: Store) -> None:
     def search(caller: NsRead, db: DbSession, request: Request) -> dict[str, Any]:
         """``limit`` (1-1000), ``skip``, ``sort``/``sort$desc``, ``fields``,
         ``<field>$<eq|ne|gt|gte|lt|lte|in|nin>=<value>`` on the collection's fields."""
-        query = v3.parse_search(request.query_params, store.allowed, store.sortable)
+        query = v3.parse_search(
+            request.query_params, store.allowed, store.sortable, raw_values=store.raw_values
+        )
         docs = store.search(db, caller.user, query)
         return v3.envelope([v3.project(d, query.fields) for d in docs])
 

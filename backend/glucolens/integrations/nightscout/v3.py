@@ -246,9 +246,12 @@ def parse_search(
     params: Mapping[str, str],
     allowed: Mapping[str, Iterable[str]],
     sortable: Iterable[str] = (),
+    *,
+    raw_values: bool = False,
 ) -> Search:
     """``allowed``: field -> the operators it takes; ``sortable``: the fields ``sort`` and
-    ``sort$desc`` may name."""
+    ``sort$desc`` may name. ``raw_values``: filter values stay the text sent (``in``/``nin``
+    split on ``|``), for a store that parses them itself."""
     search = Search(limit=parse_limit(params))
     raw_skip = params.get("skip")
     if raw_skip:
@@ -281,7 +284,11 @@ def parse_search(
             raise bad(f"Filtering on {name[:40]!r} is not supported")
         if op not in allowed[name]:
             raise bad(MSG_OPERATOR.replace("{0}", op) + f" for {name[:40]}")
-        search.filters.append((name, op, _value(name, raw, op)))
+        if raw_values:
+            value: Any = raw.split("|") if op in ("in", "nin") else raw
+        else:
+            value = _value(name, raw, op)
+        search.filters.append((name, op, value))
     return search
 
 

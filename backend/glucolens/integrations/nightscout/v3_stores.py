@@ -10,12 +10,14 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.integrations.nightscout import v3, v3_entries
+from glucolens.integrations.nightscout import documents, v3, v3_entries
+from glucolens.integrations.nightscout.v3_documents import DocumentsStore
 
 
 class Store(Protocol):
     allowed: dict[str, tuple[str, ...]]  # filter field -> operators
     sortable: tuple[str, ...]
+    raw_values: bool  # filter values passed as sent (the store parses them)
 
     def create(self, db: Session, user: User, doc: dict[str, Any]
                ) -> tuple[int, dict[str, Any]]: ...  # fmt: skip
@@ -34,6 +36,7 @@ class Store(Protocol):
 class EntriesStore:
     allowed = v3_entries.ALLOWED
     sortable = v3_entries.SORTABLE
+    raw_values = False
 
     def create(self, db: Session, user: User, doc: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return v3_entries.create(db, user, doc)
@@ -63,4 +66,7 @@ class EntriesStore:
         return v3_entries.last_modified(db, user)
 
 
-STORES: dict[str, Store] = {"entries": EntriesStore()}
+STORES: dict[str, Store] = {
+    "entries": EntriesStore(),
+    **{name: DocumentsStore(name) for name in documents.COLLECTIONS},
+}
