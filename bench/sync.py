@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _sync_healthkit
 from _harness import database, make_users, pct, server
 
 JUGGLUCO_ITEMS = 10_440  # uploader.cpp uploadCGM: maxitems
@@ -60,7 +61,6 @@ JUGGLUCO_DAYS = 30  # uploader.cpp: nighttimeback = 30 days
 CET = dt.timezone(dt.timedelta(hours=1))
 INTERVAL_S = 5.0
 TIMEOUT_S = 30.0
-HK_BATCH = 5_000  # replaced by docs/healthkit-sync.md's recommended batch once it is written
 # Juggluco's direction labels (getdeltaname) -> GlucoLens's trend names, for the baseline.
 DIRECTIONS = {
     "DoubleDown": "doubleDown",
@@ -475,7 +475,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="first upload: runs of each arm")
     ap.add_argument("--steady-rounds", type=int, default=2, help="steady: rounds of each arm")
     ap.add_argument("--hk-rounds", type=int, default=3, help="HealthKit: runs of each arm")
-    ap.add_argument("--hk-batch", type=int, default=HK_BATCH, help="HealthKit: samples per batch")
+    ap.add_argument(
+        "--hk-batch", type=int, default=_sync_healthkit.BATCH, help="HealthKit: samples per batch"
+    )
     ap.add_argument("--pg-db", help="PostgreSQL database to create and drop (default: per run)")
     ap.add_argument("--redis-url", help="GLUCOLENS_REDIS_URL for the PostgreSQL server")
     args = ap.parse_args()
@@ -498,8 +500,6 @@ def main() -> None:
                 if "first" in sections:
                     summary += first_section(kind, base, url, first_users, args.rounds)
                 if "healthkit" in sections:
-                    import _sync_healthkit
-
                     lines = _sync_healthkit.run(
                         base, url, hk_users, kind, args.hk_rounds, args.hk_batch, count_rows
                     )
