@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import ColumnElement, delete
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -70,6 +71,18 @@ def on_glucose_change(db: Session, user: User, instants: list[dt.datetime]) -> N
 
 def on_insulin_change(db: Session, user: User, instants: list[dt.datetime]) -> None:
     record_change(db, user, "insulin", instants)
+
+
+def delete_glucose(db: Session, user: User, where: list[ColumnElement[bool]]) -> int:
+    """Delete the user's glucose rows matching ``where`` with what every glucose delete does
+    besides (copies promoted, day aggregates, DataChanged); returns how many went."""
+    lock_user_writes(db, user.id)
+    t = GlucoseReading
+    stmt = delete(t).where(t.user_id == user.id, *where).returning(t.ts)
+    instants = list(db.execute(stmt).scalars())
+    if instants:
+        on_glucose_change(db, user, instants)
+    return len(instants)
 
 
 def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkReport:

@@ -1,17 +1,21 @@
 """The Nightscout API at the host root (uploaders drop any path prefix).
 
-Served so far: v1 entries (POST, GET, sgv, current), status, verifyauth, experiments/test,
-and the v2 token -> JWT exchange. See docs/nightscout.md for what is not yet here.
+Served: v1 entries (POST; GET as JSON, CSV or TSV, sgv, current, by _id; DELETE), status,
+verifyauth, experiments/test and the v2 token -> JWT exchange here; treatments, devicestatus
+and profile in api_documents.py. See docs/nightscout.md for what is not yet here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
+from starlette.routing import Match
+from starlette.types import Scope
 
 from glucolens import __version__
 from glucolens.core.db import get_session
@@ -19,6 +23,8 @@ from glucolens.core.errors import responses
 from glucolens.integrations.nightscout import credentials, query
 from glucolens.integrations.nightscout.api_documents import router as documents_router
 from glucolens.integrations.nightscout.auth import (
+    NightscoutCaller,
+    NightscoutError,
     NightscoutRoute,
     NsRead,
     NsWrite,
@@ -29,13 +35,16 @@ from glucolens.integrations.nightscout.auth import (
 )
 from glucolens.integrations.nightscout.body import json_body
 from glucolens.integrations.nightscout.entries import to_entry
+from glucolens.integrations.nightscout.http_cache import not_modified
 from glucolens.integrations.nightscout.ingest import store_entries
 from glucolens.readings.models import GlucoseReading
+from glucolens.readings.service import delete_glucose
 
 router = APIRouter(route_class=NightscoutRoute, tags=["nightscout"])
 DbSession = Annotated[Session, Depends(get_session)]
 JsonBody = Annotated[Any, Depends(json_body)]
 ERRORS = responses(400, 401, 403, 429)
+ID_ERRORS = responses(400, 401, 403, 404, 422, 429)  # declared; a missing _id is an empty 200
 # The Nightscout API version these routes follow (clients compare it), not GlucoLens's own.
 NIGHTSCOUT_API_VERSION = "15.0.2"
 BODY_SCHEMA = {
@@ -68,28 +77,174 @@ def post_entries(caller: NsWrite, db: DbSession, payload: JsonBody) -> list[dict
     return store_entries(db, caller.user, docs)
 
 
-def _entries(db: Session, caller: NsRead, q: query.EntryQuery) -> list[dict[str, Any]]:
+def _entries(db: Session, caller: NightscoutCaller, q: query.EntryQuery
+             ) -> list[dict[str, Any]]:  # fmt: skip
     stmt = q.apply(select(GlucoseReading).where(GlucoseReading.user_id == caller.user.id))
     return [to_entry(row) for row in db.scalars(stmt)]
 
 
-@router.get("/api/v1/entries", responses=ERRORS, summary="Nightscout: latest entries")
-@router.get("/api/v1/entries.json", include_in_schema=False)
-def get_entries(caller: NsRead, db: DbSession, request: Request) -> list[dict[str, Any]]:
-    """``count`` (default 10), ``find[date|dateString][$gt|$gte|$lt|$lte]``, ``find[type]``."""
-    return _entries(db, caller, query.parse(request.query_params))
+TEXT_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "txt": "text/plain"}
 
 
-@router.get("/api/v1/entries/sgv", responses=ERRORS, summary="Nightscout: latest sensor entries")
-@router.get("/api/v1/entries/sgv.json", include_in_schema=False)
-def get_sgv(caller: NsRead, db: DbSession, request: Request) -> list[dict[str, Any]]:
-    return _entries(db, caller, query.parse(request.query_params, types=("sgv",)))
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return str(value)
 
 
-@router.get("/api/v1/entries/current", responses=ERRORS, summary="Nightscout: the latest entry")
-@router.get("/api/v1/entries/current.json", include_in_schema=False)
-def get_current(caller: NsRead, db: DbSession, request: Request) -> list[dict[str, Any]]:
-    return _entries(db, caller, query.parse(request.query_params, types=("sgv",), count=1))
+def _text(entries: list[dict[str, Any]], fmt: str) -> Response:
+    """Nightscout's text form: one line per entry, no header, columns dateString, date,
+    sgv (mbg for a meter entry), direction, device; text quoted."""
+    sep = "," if fmt == "csv" else "\t"
+    lines = [
+        sep.join(
+            _cell(e.get(k)) if k != "sgv" else _cell(e.get("sgv", e.get("mbg")))
+            for k in ("dateString", "date", "sgv", "direction", "device")
+        )
+        for e in entries
+    ]
+    body = "".join(line + "\n" for line in lines)
+    return Response(body, media_type=f"{TEXT_TYPES[fmt]}; charset=utf-8")
+
+
+def _format(request: Request) -> str:
+    tail = request.url.path.rsplit(".", 1)
+    return tail[1] if len(tail) == 2 and tail[1] in TEXT_TYPES else "json"
+
+
+def _answer(
+    db: Session, caller: NightscoutCaller, request: Request, response: Response,
+    q: query.EntryQuery, fmt: str | None = None,
+) -> Any:  # fmt: skip
+    """The entries as JSON or text, with Last-Modified (the user's last data change, so a
+    backfill or a delete counts too) and 304 for a follower whose copy is current."""
+    if cached := not_modified(request, response, caller.user.data_changed_at):
+        return cached
+    entries = _entries(db, caller, q)
+    fmt = fmt or _format(request)
+    return entries if fmt == "json" else _text(entries, fmt)
+
+
+def _entry_routes(path: str, summary: str) -> Callable[[Any], Any]:
+    """``path`` and its .json/.csv/.tsv/.txt forms (only the bare one in the schema)."""
+
+    def wrap(func: Any) -> Any:
+        for ext in (".json", ".csv", ".tsv", ".txt"):
+            func = router.get(path + ext, include_in_schema=False)(func)
+        return router.get(path, responses=ERRORS, summary=summary)(func)
+
+    return wrap
+
+
+@_entry_routes("/api/v1/entries", "Nightscout: latest entries (JSON, CSV or TSV)")
+def get_entries(caller: NsRead, db: DbSession, request: Request, response: Response) -> Any:
+    """``count`` (default 10), ``find[date|dateString][$gt|$gte|$lt|$lte]``, ``find[type]``,
+    ``find[sgv][...]``."""
+    return _answer(db, caller, request, response, query.parse(request.query_params))
+
+
+@_entry_routes("/api/v1/entries/sgv", "Nightscout: latest sensor entries")
+def get_sgv(caller: NsRead, db: DbSession, request: Request, response: Response) -> Any:
+    q = query.parse(request.query_params, types=("sgv",))
+    return _answer(db, caller, request, response, q)
+
+
+@_entry_routes("/api/v1/entries/current", "Nightscout: the latest entry")
+def get_current(caller: NsRead, db: DbSession, request: Request, response: Response) -> Any:
+    q = query.parse(request.query_params, types=("sgv",), count=1)
+    return _answer(db, caller, request, response, q)
+
+
+def _split_spec(spec: str) -> tuple[str, str]:
+    base, _, ext = spec.rpartition(".")
+    if base and ext in (*TEXT_TYPES, "json"):
+        return base, ext
+    return spec, "json"
+
+
+def _rows_by_id(db: Session, caller: NightscoutCaller, spec: str) -> list[GlucoseReading]:
+    """A 24-hex ``_id`` GlucoLens made (its row id) or an ``_id`` an uploader sent."""
+    t = GlucoseReading
+    match = t.external_id == spec[:128]
+    if query.ROW_ID.fullmatch(spec):
+        pk = int(spec, 16)
+        if pk < 2**63:
+            match = or_(match, and_(t.id == pk, t.external_id.is_(None)))
+    stmt = select(t).where(t.user_id == caller.user.id, match).order_by(t.ts.desc())
+    return list(db.scalars(stmt.limit(10)))
+
+
+@router.get(
+    "/api/v1/entries/{spec}",
+    responses=ID_ERRORS,
+    summary="Nightscout: one entry by _id, or the entries of one type (sgv, mbg)",
+)
+def get_entry_spec(
+    spec: str, caller: NsRead, db: DbSession, request: Request, response: Response
+) -> Any:
+    """As Nightscout: an array, empty when nothing matches."""
+    base, fmt = _split_spec(spec)
+    if base in query.TYPES:
+        q = query.parse(request.query_params, types=(base,))
+        return _answer(db, caller, request, response, q, fmt)
+    if base == "cal":  # calibrations are not stored
+        return [] if fmt == "json" else _text([], fmt)
+    entries = [to_entry(row) for row in _rows_by_id(db, caller, base)]
+    return entries if fmt == "json" else _text(entries, fmt)
+
+
+class _EntryIdRoute(NightscoutRoute):
+    """``DELETE /api/v1/entries/{spec}`` takes an _id only: /entries/sgv and /entries/current
+    are GET-only lists and must not advertise DELETE in their ``Allow``."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        spec = str(child.get("path_params", {}).get("spec", ""))
+        if match is not Match.NONE and _split_spec(spec)[0] in ("sgv", "current"):
+            return Match.NONE, {}
+        return match, child
+
+
+def delete_entry(spec: str, caller: NsWrite, db: DbSession) -> dict[str, Any]:
+    """The reading is deleted through the readings service (day aggregates, canonical
+    stream, DataChanged); a copy of it from another uploader stays and takes its place."""
+    base, _fmt = _split_spec(spec)
+    ids = [row.id for row in _rows_by_id(db, caller, base)]
+    n = delete_glucose(db, caller.user, [GlucoseReading.id.in_(ids)]) if ids else 0
+    return {"n": n, "ok": 1, "deletedCount": n}
+
+
+router.add_api_route(
+    "/api/v1/entries/{spec}",
+    delete_entry,
+    methods=["DELETE"],
+    responses=ID_ERRORS,
+    summary="Nightscout: delete one entry by _id",
+    route_class_override=_EntryIdRoute,
+)
+
+
+@router.delete(
+    "/api/v1/entries",
+    responses=ERRORS,
+    summary="Nightscout: delete the entries a find[...] filter matches",
+)
+@router.delete("/api/v1/entries.json", include_in_schema=False)
+def delete_entries(caller: NsWrite, db: DbSession, request: Request) -> dict[str, Any]:
+    """Every matching reading goes, copies from other uploaders included; a find[...] filter
+    is required (never "delete everything"), ``count`` is ignored."""
+    q = query.parse(request.query_params)
+    if not q.filtered:
+        raise NightscoutError(
+            400,
+            "Bad Request",
+            "DELETE needs at least one find[...] filter (it never deletes everything).",
+        )
+    q.canonical_only = False
+    n = delete_glucose(db, caller.user, [q.where()])
+    return {"n": n, "ok": 1, "deletedCount": n}
 
 
 def _units(unit: str) -> str:

@@ -94,7 +94,8 @@ def test_unknown_operators_and_fields_are_400(client: TestClient, ns_user):
     for key, value in (
         ("find[date][$where]", "1"),
         ("find[date][$ne]", "1"),
-        ("find[sgv][$gte]", "100"),
+        ("find[sgv][$gte]", "lots"),
+        ("find[noise]", "1"),
         ("find[date][gte]", "1"),
         ("find[date][$gte]", "soon"),
         ("find[type]", "treatments"),
@@ -119,9 +120,11 @@ def test_two_uploaders_one_reading_one_stream(client: TestClient, ns_user, db: S
     owner = ns_user()
     post(client, owner.sha1, [xdrip_sgv(0, 120)])
     later = at(0) + dt.timedelta(seconds=20)
-    post(client, owner.sha1, [{"type": "sgv", "device": "Juggluco", "sgv": 120, "date": ms(later)}])
+    # Juggluco names the sensor as device (uploader.cpp mkuploaditem): source "nightscout".
+    juggluco = {"type": "sgv", "device": "3MH0057FTM", "sgv": 120, "date": ms(later)}
+    post(client, owner.sha1, [juggluco])
     stored = rows(db, owner.user.id)
-    assert sorted(g.source for g in stored) == ["juggluco", "xdrip"]
+    assert sorted(g.source for g in stored) == ["nightscout", "xdrip"]
     assert sum(g.dup_of is None for g in stored) == 1
     assert len(client.get("/api/v1/entries/sgv.json", headers=owner.sha1).json()) == 1
     # The day aggregates and DataChanged followed: the dashboard sees one reading.

@@ -7,9 +7,12 @@ uploaders' own sources (fields, types and headers as each sends them):
   "yyyy-MM-dd'T'HH:mm:ss.SSSZ" (offset without colon), ``sgv`` int, ``delta``, ``direction``,
   ``filtered``/``unfiltered``/``rssi``/``noise``, ``sysTime``; header ``api-secret`` = SHA-1
   hex of the text before '@' in the base URL.
-- Juggluco: j-kaltes/Juggluco (its Nightscout uploader): an array of sgv entries with
-  ``device`` "Juggluco", ``date`` ms, ``dateString`` ISO with "Z", ``sgv`` int, ``direction``;
-  ``api-secret`` SHA-1.
+- Juggluco: j-kaltes/Juggluco Common/src/main/cpp/net/watchserver/uploader.cpp
+  (mkuploaditem, uploadCGM) with datestring.h (Tdatestring) and
+  Common/src/main/java/tk/glucodata/NightPost.java (upload): one plain (not gzip) array of up
+  to 10,440 entries {type "sgv", ``device`` the sensor's short name (not "Juggluco"),
+  ``dateString`` local time with a "+01:00" offset, ``date`` ms, ``sgv`` int, ``delta``,
+  ``direction``, noise 1, filtered/unfiltered sgv*1000, rssi 100}; ``api-secret`` SHA-1.
 - nightscout-librelink-up: timoschlueter/nightscout-librelink-up src/index.ts
   (uploadToNightScout): an array of {type "sgv", device "nightscout-librelink-up", sgv,
   direction, date, dateString}; header ``api-secret`` = SHA-1 hex of NIGHTSCOUT_API_TOKEN.
@@ -121,31 +124,54 @@ def test_xdrip_batch_with_meter_and_calibration(client: TestClient, ns_user, db:
     assert len(rows(db, owner.user.id)) == 3
 
 
-def test_juggluco_first_upload_of_30_days_gzip(client: TestClient, ns_user, db: Session):
-    """Juggluco sends its whole history on first connect: 10,440 one-per-~4-minute readings."""
+def test_juggluco_first_upload_of_30_days(client: TestClient, ns_user, db: Session):
+    """Juggluco sends its whole history on first connect: 10,440 readings in one array,
+    each named by the sensor, not the app, so the rows' source is "nightscout"."""
     owner = ns_user()
     start = BASE - dt.timedelta(days=29)
+    cet = dt.timezone(dt.timedelta(hours=1))
     body = []
     for i in range(10_440):
         when = start + dt.timedelta(minutes=4 * i)
+        sgv = 70 + i % 150
         body.append(
             {
                 "type": "sgv",
-                "device": "Juggluco",
+                "device": "3MH0057FTM",
+                "dateString": when.astimezone(cet).strftime("%Y-%m-%dT%H:%M:%S.000+01:00"),
                 "date": ms(when),
-                "dateString": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "sgv": 70 + i % 150,
+                "sgv": sgv,
+                "delta": -1.993,
                 "direction": "Flat",
+                "noise": 1,
+                "filtered": sgv * 1000,
+                "unfiltered": sgv * 1000,
+                "rssi": 100,
             }
         )
+    headers = {**owner.sha1, "Content-Type": "application/json"}
+    r = client.post("/api/v1/entries", content=json.dumps(body), headers=headers)
+    assert r.status_code == 200, r.text[:300]
+    answer = r.json()
+    assert len(answer) == 10_440 and len({a["_id"] for a in answer}) == 10_440
+    stored = rows(db, owner.user.id)
+    assert len(stored) == 10_440
+    assert {(g.source, g.device, g.utc_offset_min) for g in stored} == {
+        ("nightscout", "3MH0057FTM", 60)
+    }
+
+
+def test_gzip_upload_of_a_large_array(client: TestClient, ns_user, db: Session):
+    """xDrip+ gzips its uploads once the server has answered a gzip request
+    (NightscoutUploader.java checkGzipSupport)."""
+    owner = ns_user()
+    body = [xdrip_sgv(-5 * i, 100 + i % 50) for i in range(2_000)]
     payload = gzip.compress(json.dumps(body).encode())
     headers = {**owner.sha1, "Content-Encoding": "gzip", "Content-Type": "application/json"}
     r = client.post("/api/v1/entries", content=payload, headers=headers)
     assert r.status_code == 200, r.text[:300]
-    answer = r.json()
-    assert len(answer) == 10_440 and len({a["_id"] for a in answer}) == 10_440
-    assert len(rows(db, owner.user.id)) == 10_440
-    assert {g.source for g in rows(db, owner.user.id)} == {"juggluco"}
+    assert len(r.json()) == 2_000
+    assert len(rows(db, owner.user.id)) == 2_000
 
 
 def test_librelink_up_with_token_sha1_and_string_sgv(client: TestClient, ns_user, db: Session):

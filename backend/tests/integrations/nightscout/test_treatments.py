@@ -13,6 +13,10 @@
   (timestamp ms, eventType, enteredBy, notes, uuid, carbs, insulin, created_at, sysTime with
   "+0200" offset) sent one by one with PUT and ``_id`` = uuid_to_id(uuid) (the first 24 hex
   digits of the uuid), looked up with ``find[uuid]``.
+- Juggluco: j-kaltes/Juggluco Common/src/main/cpp/net/watchserver/uploadtreatment.cpp
+  (PUT /api/v1/treatments one at a time: timestamp ms, eventType "<none>", enteredBy
+  "Juggluco", notes, carbs, insulin, created_at UTC, ``_id`` from mkid: "ba<base>e<pos>"
+  padded with "b" to 24 characters; removed with DELETE /api/v1/treatments/<that id>).
 """
 
 from __future__ import annotations
@@ -334,3 +338,25 @@ def test_if_modified_since_answers_304(client: TestClient, ns_user):
     old = "Mon, 01 Jan 2024 00:00:00 GMT"
     r = client.get("/api/v1/treatments", headers={**owner.sha1, "If-Modified-Since": old})
     assert r.status_code == 200 and len(r.json()) == 1
+
+
+def test_juggluco_put_then_delete_by_its_own_id(client: TestClient, ns_user, db: Session):
+    owner = ns_user()
+    ident = "ba0e7".ljust(24, "b")
+    body = {
+        "timestamp": ms(0),
+        "eventType": "<none>",
+        "enteredBy": "Juggluco",
+        "notes": "Fiasp",
+        "carbs": 0,
+        "insulin": 4,
+        "created_at": iso(0)[:-5] + "Z",  # whole seconds
+        "_id": ident,
+    }
+    r = client.put("/api/v1/treatments", json=body, headers=owner.sha1)
+    assert r.status_code == 200 and r.json()["_id"] == ident
+    [dose] = insulin_rows(db, owner.user.id)
+    assert (dose.units, dose.source, dose.external_id) == (4, "juggluco", ident)
+    r = client.delete(f"/api/v1/treatments/{ident}", headers=owner.sha1)
+    assert r.status_code == 200 and r.json()["n"] == 1
+    assert insulin_rows(db, owner.user.id) == []
