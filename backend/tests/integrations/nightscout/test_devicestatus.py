@@ -116,9 +116,7 @@ def test_loop_and_aaps_status_are_stored_and_listed(client: TestClient, ns_user,
     assert [d["device"] for d in r.json()] == ["openaps://samsung SM-G991B", "loop://iPhone"]
     assert r.json()[0]["openaps"]["suggested"]["eventualBG"] == 118
     db.expire_all()
-    count = db.scalar(
-        select(func.count()).where(NightscoutDeviceStatus.user_id == owner.user.id)
-    )
+    count = db.scalar(select(func.count()).where(NightscoutDeviceStatus.user_id == owner.user.id))
     assert count == 2  # devicestatus has its own table
 
 
@@ -160,9 +158,7 @@ def test_devicestatus_filters_and_isolation(client: TestClient, ns_user):
 def test_a_read_token_cannot_post_devicestatus(client: TestClient, ns_user):
     owner = ns_user()
     token = create_credential(client, owner.headers, kind="token", name="watch", role="read")
-    r = client.post(
-        "/api/v1/devicestatus", json=loop_status(1), params={"token": token["value"]}
-    )
+    r = client.post("/api/v1/devicestatus", json=loop_status(1), params={"token": token["value"]})
     assert r.status_code == 403
 
 

@@ -62,9 +62,7 @@ def test_delete_by_id_keeps_aggregates_right(client: TestClient, ns_user, db: Se
     assert r.status_code == 200 and r.json()["n"] == 1
     assert [g.value_mgdl for g in rows(db, owner.user.id)] == [100.0]
     db.expire_all()
-    aggs = db.scalars(
-        select(GlucoseDaily).where(GlucoseDaily.user_id == owner.user.id)
-    ).all()
+    aggs = db.scalars(select(GlucoseDaily).where(GlucoseDaily.user_id == owner.user.id)).all()
     assert sum(a.n for a in aggs) == 1 and sum(a.sum_mgdl for a in aggs) == 100.0
 
 
