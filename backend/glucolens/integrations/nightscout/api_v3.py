@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from glucolens.core.db import get_session
 from glucolens.core.errors import responses
@@ -29,6 +30,16 @@ from glucolens.integrations.nightscout.auth import NightscoutRoute, NsRead, NsWr
 from glucolens.integrations.nightscout.body import json_body
 from glucolens.integrations.nightscout.v3_stores import STORES, Store
 
+
+class V3IdentifierConvertor(StringConvertor):
+    """A path segment other than ``history``: ``/api/v3/{col}/history`` is its own route, so
+    PUT, PATCH and DELETE must not take "history" for an identifier (nor offer those
+    methods in a 405's ``Allow`` there)."""
+
+    regex = "(?!history$)[^/]+"
+
+
+register_url_convertor("v3id", V3IdentifierConvertor())
 router = APIRouter(route_class=NightscoutRoute, tags=["nightscout"])
 DbSession = Annotated[Session, Depends(get_session)]
 JsonBody = Annotated[Any, Depends(json_body)]
@@ -197,7 +208,7 @@ def _register(name: str, store: Store) -> None:
         return _history(db, caller, store, request, last_modified)
 
     @router.get(
-        f"{base}/{{identifier}}",
+        f"{base}/{{identifier:v3id}}",
         responses=responses(400, 401, 403, 404, 410, 429),
         summary=f"Nightscout v3: read a {name} document",
     )
@@ -223,7 +234,7 @@ def _register(name: str, store: Store) -> None:
         return _json(v3.envelope(v3.project(doc, chosen)), headers)
 
     @router.put(
-        f"{base}/{{identifier}}",
+        f"{base}/{{identifier:v3id}}",
         responses=WRITE_ERRORS,
         openapi_extra=OBJECT_BODY,
         summary=f"Nightscout v3: replace a {name} document",
@@ -235,7 +246,7 @@ def _register(name: str, store: Store) -> None:
         return _written(status, fields)
 
     @router.patch(
-        f"{base}/{{identifier}}",
+        f"{base}/{{identifier:v3id}}",
         responses=WRITE_ERRORS,
         openapi_extra=OBJECT_BODY,
         summary=f"Nightscout v3: change fields of a {name} document",
@@ -249,7 +260,7 @@ def _register(name: str, store: Store) -> None:
         return _written(200, {"lastModified": modified})
 
     @router.delete(
-        f"{base}/{{identifier}}",
+        f"{base}/{{identifier:v3id}}",
         responses=responses(400, 401, 403, 404, 422, 429),
         summary=f"Nightscout v3: delete a {name} document",
     )

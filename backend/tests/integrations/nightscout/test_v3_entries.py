@@ -323,3 +323,20 @@ def test_a_read_token_cannot_write(client: TestClient, ns_user, db: Session):
     assert [r.status_code for r in answers] == [403] * 4
     assert client.get(url, headers=reader).status_code == 200
     assert [x.value_mgdl for x in rows(db, owner.user)] == [120.0]
+
+
+def test_history_is_never_taken_for_an_identifier(client: TestClient, ns_user):
+    owner = ns_user()
+    auth = bearer(client, owner)
+    r = client.delete("/api/v3/entries/history", headers=auth)
+    assert r.status_code == 405 and r.headers["Allow"] == "GET"
+
+
+def test_read_honours_fields_and_if_modified_since(client: TestClient, ns_user):
+    owner = ns_user()
+    auth = bearer(client, owner)
+    client.post("/api/v3/entries", json=aaps_entry(), headers=auth)
+    r = client.get(f"/api/v3/entries/{AAPS_ID}?fields=sgv,direction", headers=auth)
+    assert r.json() == {"status": 200, "result": {"sgv": 120, "direction": "Flat"}}
+    since = {**auth, "If-Modified-Since": r.headers["Last-Modified"]}
+    assert client.get(f"/api/v3/entries/{AAPS_ID}", headers=since).status_code == 304
