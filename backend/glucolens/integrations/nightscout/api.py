@@ -33,7 +33,7 @@ from glucolens.integrations.nightscout.auth import (
     issue_jwt,
     unauthorized,
 )
-from glucolens.integrations.nightscout.body import json_body
+from glucolens.integrations.nightscout.body import BODY_SCHEMA, JsonBody
 from glucolens.integrations.nightscout.entries import to_entry
 from glucolens.integrations.nightscout.http_cache import not_modified
 from glucolens.integrations.nightscout.ingest import store_entries
@@ -42,26 +42,10 @@ from glucolens.readings.service import delete_glucose
 
 router = APIRouter(route_class=NightscoutRoute, tags=["nightscout"])
 DbSession = Annotated[Session, Depends(get_session)]
-JsonBody = Annotated[Any, Depends(json_body)]
 ERRORS = responses(400, 401, 403, 429)
 ID_ERRORS = responses(400, 401, 403, 404, 422, 429)  # declared; a missing _id is an empty 200
 # The Nightscout API version these routes follow (clients compare it), not GlucoLens's own.
 NIGHTSCOUT_API_VERSION = "15.0.2"
-BODY_SCHEMA = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "oneOf": [
-                        {"type": "object"},
-                        {"type": "array", "items": {"type": "object"}},
-                    ]
-                }
-            }
-        },
-    }
-}
 
 
 @router.post(

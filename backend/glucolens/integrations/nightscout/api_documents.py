@@ -11,6 +11,7 @@ a treatment's insulin, meal, meter or activity rows go with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -26,32 +27,16 @@ from glucolens.integrations.nightscout.auth import (
     NsRead,
     NsWrite,
 )
-from glucolens.integrations.nightscout.body import json_body
+from glucolens.integrations.nightscout.body import BODY_SCHEMA, JsonBody
 from glucolens.integrations.nightscout.doc_filters import FilterError
 from glucolens.integrations.nightscout.http_cache import not_modified, stamp_ms
+from glucolens.integrations.nightscout.query import parse_count
 
 router = APIRouter(route_class=NightscoutRoute, tags=["nightscout"])
 DbSession = Annotated[Session, Depends(get_session)]
-JsonBody = Annotated[Any, Depends(json_body)]
 READ_ERRORS = responses(400, 401, 403, 429)
 WRITE_ERRORS = responses(400, 401, 403, 404, 413, 415, 422, 429)
-BODY_SCHEMA = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "oneOf": [
-                        {"type": "object"},
-                        {"type": "array", "items": {"type": "object"}},
-                    ]
-                }
-            }
-        },
-    }
-}
 DEFAULT_COUNT = 10
-MAX_COUNT = 50_000  # larger asks are served this many
 MAX_DOCS = 50_000
 _FIND = re.compile(r"find\[([A-Za-z_]+)\](?:\[(\$[A-Za-z]+)\])?(?:\[\d*\])?")
 
@@ -60,40 +45,31 @@ def bad(description: str) -> NightscoutError:
     return NightscoutError(400, "Bad Request", description)
 
 
-def parse_find(
-    collection: str, params: Any, count: int = DEFAULT_COUNT
-) -> tuple[list[tuple[str, str, Any]], int]:
+def parse_find(params: Any, count: int = DEFAULT_COUNT) -> tuple[list[tuple[str, str, Any]], int]:
     """``find[...]`` filters and ``count`` from a query string (qs style, as Nightscout
-    clients send them; ``find[_id][$in][]=a&find[_id][$in][]=b`` for lists)."""
+    clients send them; ``find[_id][$in][]=a&find[_id][$in][]=b`` for lists). Which fields
+    and operators exist is doc_filters' business."""
     filters: list[tuple[str, str, Any]] = []
     lists: dict[tuple[str, str], list[str]] = {}
     for key, value in params.multi_items():
         if key == "count":
-            try:
-                wanted = int(value)
-            except ValueError:
-                raise bad(f"count: {value[:20]!r} is not a whole number") from None
-            if wanted < 1:
-                raise bad("count: must be at least 1")
-            count = min(wanted, MAX_COUNT)
-            continue
-        if not key.startswith("find"):
-            continue
-        m = _FIND.fullmatch(key)
-        if not m:
-            raise bad(f"{key[:60]}: not a filter this server understands")
-        name, op = m.group(1), m.group(2) or "$eq"
-        if op in ("$in", "$nin"):
-            lists.setdefault((name, op), []).extend(v for v in value.split("|") if v)
-        else:
-            filters.append((name, op, value))
+            count = parse_count(value)
+        elif key.startswith("find"):
+            m = _FIND.fullmatch(key)
+            if not m:
+                raise bad(f"{key[:60]}: not a filter this server understands")
+            name, op = m.group(1), m.group(2) or "$eq"
+            if op in ("$in", "$nin"):
+                lists.setdefault((name, op), []).extend(v for v in value.split("|") if v)
+            else:
+                filters.append((name, op, value))
     filters.extend((name, op, values) for (name, op), values in lists.items())
     return filters, count
 
 
 def _find(db: Session, caller: NightscoutCaller, collection: str, params: Any,
           count: int = DEFAULT_COUNT) -> list[dict[str, Any]]:  # fmt: skip
-    filters, count = parse_find(collection, params, count)
+    filters, count = parse_find(params, count)
     try:
         return documents.find(db, caller.user, collection, filters=filters, count=count)
     except FilterError as exc:
@@ -101,7 +77,8 @@ def _find(db: Session, caller: NightscoutCaller, collection: str, params: Any,
 
 
 def _store(db: Session, caller: NightscoutCaller, collection: str, payload: Any, *,
-           upsert: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+           upsert: bool = False) -> Any:  # fmt: skip
+    """One served document per document sent (an object for an object PUT)."""
     docs = payload if isinstance(payload, list) else [payload]
     if len(docs) > MAX_DOCS:
         raise bad(f"At most {MAX_DOCS} documents per request; got {len(docs)}. Split the batch.")
@@ -115,12 +92,16 @@ def _store(db: Session, caller: NightscoutCaller, collection: str, payload: Any,
         if s.notes:
             doc["glucolensNotStored"] = list(s.notes)
         out.append(doc)
-    return out
+    return out[0] if upsert and not isinstance(payload, list) else out
+
+
+def _deleted(n: int) -> dict[str, Any]:
+    return {"n": n, "ok": 1, "deletedCount": n}  # Mongo's answer, as Nightscout passes it on
 
 
 def _delete(db: Session, caller: NightscoutCaller, collection: str, params: Any
             ) -> dict[str, Any]:  # fmt: skip
-    filters, _count = parse_find(collection, params)
+    filters, _count = parse_find(params)
     if not filters:
         raise bad("DELETE needs at least one find[...] filter (it never deletes everything).")
     try:
@@ -129,10 +110,8 @@ def _delete(db: Session, caller: NightscoutCaller, collection: str, params: Any
         )
     except FilterError as exc:
         raise bad(str(exc)) from None
-    n = documents.delete_many(
-        db, caller.user, collection, [d["identifier"] for d in found], permanent=False
-    )
-    return {"n": n, "ok": 1, "deletedCount": n}
+    idents = [d["identifier"] for d in found]
+    return _deleted(documents.delete_many(db, caller.user, collection, idents, permanent=False))
 
 
 def _cached(request: Request, response: Response, db: Session, caller: NightscoutCaller,
@@ -143,140 +122,57 @@ def _cached(request: Request, response: Response, db: Session, caller: Nightscou
     return not_modified(request, response, stamp_ms(newest))
 
 
-# --- treatments -----------------------------------------------------------------------
+def _routes(
+    path: str, collection: str, what: str, *, put: bool, delete_summary: str | None
+) -> None:
+    """POST, GET, DELETE ?find[...], DELETE /<_id> and PUT (when asked) for one collection, each
+    also with ``.json`` (only the bare path in the schema)."""
+
+    def post(caller: NsWrite, db: DbSession, payload: JsonBody) -> list[dict[str, Any]]:
+        return list(_store(db, caller, collection, payload))
+
+    def replace(caller: NsWrite, db: DbSession, payload: JsonBody) -> Any:
+        return _store(db, caller, collection, payload, upsert=True)
+
+    def get(caller: NsRead, db: DbSession, request: Request, response: Response) -> Any:
+        if cached := _cached(request, response, db, caller, collection):
+            return cached
+        return _find(db, caller, collection, request.query_params)
+
+    def delete_found(caller: NsWrite, db: DbSession, request: Request) -> dict[str, Any]:
+        return _delete(db, caller, collection, request.query_params)
+
+    def delete_one(identifier: str, caller: NsWrite, db: DbSession) -> dict[str, Any]:
+        """``n: 0`` (not 404) for an unknown _id: uploaders retry a failed delete for ever."""
+        gone = documents.delete(db, caller.user, collection, identifier, permanent=False)
+        return _deleted(int(gone))
+
+    handlers: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
+        ("POST", post, {"summary": f"Nightscout: upload {what} (object or array, gzip allowed)",
+                        "responses": WRITE_ERRORS, "openapi_extra": BODY_SCHEMA}),
+        ("GET", get, {"summary": f"Nightscout: {what}, newest first",
+                      "responses": READ_ERRORS}),
+        ("DELETE", delete_found, {"summary": f"Nightscout: delete the {what} a find[...] "
+                                  "filter matches", "responses": WRITE_ERRORS}),
+    ]  # fmt: skip
+    if put:
+        handlers.append(
+            ("PUT", replace, {"summary": f"Nightscout: replace {what} by _id (created when "
+                              "missing)", "responses": WRITE_ERRORS, "openapi_extra": BODY_SCHEMA})
+        )  # fmt: skip
+    for method, handler, meta in handlers:
+        for suffix, shown in ((".json", False), ("", True)):
+            router.add_api_route(path + suffix, handler, methods=[method],
+                                 include_in_schema=shown, **meta)  # fmt: skip
+    if delete_summary:
+        router.add_api_route(path + "/{identifier}", delete_one, methods=["DELETE"],
+                             summary=delete_summary, responses=WRITE_ERRORS)  # fmt: skip
 
 
-@router.post(
-    "/api/v1/treatments",
-    responses=WRITE_ERRORS,
-    openapi_extra=BODY_SCHEMA,
-    summary="Nightscout: upload treatments (object or array, gzip allowed)",
-)
-@router.post("/api/v1/treatments.json", include_in_schema=False)
-def post_treatments(caller: NsWrite, db: DbSession, payload: JsonBody) -> list[dict[str, Any]]:
-    """200 with one treatment per treatment sent, each with its ``_id``; insulin, carbs,
-    finger BG checks and exercise also land in GlucoLens's own tables."""
-    return _store(db, caller, "treatments", payload)
-
-
-@router.put(
-    "/api/v1/treatments",
-    responses=WRITE_ERRORS,
-    openapi_extra=BODY_SCHEMA,
-    summary="Nightscout: replace treatments by _id (created when missing)",
-)
-@router.put("/api/v1/treatments.json", include_in_schema=False)
-def put_treatments(caller: NsWrite, db: DbSession, payload: JsonBody) -> Any:
-    stored = _store(db, caller, "treatments", payload, upsert=True)
-    return stored if isinstance(payload, list) else stored[0]
-
-
-@router.get("/api/v1/treatments", responses=READ_ERRORS, summary="Nightscout: latest treatments")
-@router.get("/api/v1/treatments.json", include_in_schema=False)
-def get_treatments(caller: NsRead, db: DbSession, request: Request, response: Response) -> Any:
-    """Newest first; ``count``, ``find[created_at|date][$gte|...]``, ``find[eventType]``,
-    ``find[enteredBy]``, ``find[_id]``."""
-    if cached := _cached(request, response, db, caller, "treatments"):
-        return cached
-    return _find(db, caller, "treatments", request.query_params)
-
-
-@router.delete(
-    "/api/v1/treatments/{identifier}",
-    responses=WRITE_ERRORS,
-    summary="Nightscout: delete a treatment and its GlucoLens rows",
-)
-def delete_treatment(identifier: str, caller: NsWrite, db: DbSession) -> dict[str, Any]:
-    n = int(documents.delete(db, caller.user, "treatments", identifier, permanent=False))
-    return {"n": n, "ok": 1, "deletedCount": n}
-
-
-@router.delete(
-    "/api/v1/treatments",
-    responses=WRITE_ERRORS,
-    summary="Nightscout: delete the treatments a find[...] filter matches",
-)
-@router.delete("/api/v1/treatments.json", include_in_schema=False)
-def delete_treatments(caller: NsWrite, db: DbSession, request: Request) -> dict[str, Any]:
-    return _delete(db, caller, "treatments", request.query_params)
-
-
-# --- devicestatus ---------------------------------------------------------------------
-
-
-@router.post(
-    "/api/v1/devicestatus",
-    responses=WRITE_ERRORS,
-    openapi_extra=BODY_SCHEMA,
-    summary="Nightscout: upload device status (Loop, AAPS, xDrip+)",
-)
-@router.post("/api/v1/devicestatus.json", include_in_schema=False)
-def post_devicestatus(caller: NsWrite, db: DbSession, payload: JsonBody) -> list[dict[str, Any]]:
-    return _store(db, caller, "devicestatus", payload)
-
-
-@router.get(
-    "/api/v1/devicestatus", responses=READ_ERRORS, summary="Nightscout: latest device status"
-)
-@router.get("/api/v1/devicestatus.json", include_in_schema=False)
-def get_devicestatus(caller: NsRead, db: DbSession, request: Request, response: Response) -> Any:
-    if cached := _cached(request, response, db, caller, "devicestatus"):
-        return cached
-    return _find(db, caller, "devicestatus", request.query_params)
-
-
-@router.delete(
-    "/api/v1/devicestatus/{identifier}",
-    responses=WRITE_ERRORS,
-    summary="Nightscout: delete a device status",
-)
-def delete_one_devicestatus(identifier: str, caller: NsWrite, db: DbSession) -> dict[str, Any]:
-    n = int(documents.delete(db, caller.user, "devicestatus", identifier, permanent=False))
-    return {"n": n, "ok": 1, "deletedCount": n}
-
-
-@router.delete(
-    "/api/v1/devicestatus",
-    responses=WRITE_ERRORS,
-    summary="Nightscout: delete the device status a find[...] filter matches",
-)
-@router.delete("/api/v1/devicestatus.json", include_in_schema=False)
-def delete_devicestatus(caller: NsWrite, db: DbSession, request: Request) -> dict[str, Any]:
-    return _delete(db, caller, "devicestatus", request.query_params)
-
-
-# --- profile --------------------------------------------------------------------------
-
-
-@router.post(
-    "/api/v1/profile",
-    responses=WRITE_ERRORS,
-    openapi_extra=BODY_SCHEMA,
-    summary="Nightscout: upload a profile (basal, ISF, carb ratio, targets)",
-)
-@router.post("/api/v1/profile.json", include_in_schema=False)
-def post_profile(caller: NsWrite, db: DbSession, payload: JsonBody) -> list[dict[str, Any]]:
-    return _store(db, caller, "profile", payload)
-
-
-@router.put(
-    "/api/v1/profile",
-    responses=WRITE_ERRORS,
-    openapi_extra=BODY_SCHEMA,
-    summary="Nightscout: replace a profile by _id (created when missing)",
-)
-@router.put("/api/v1/profile.json", include_in_schema=False)
-def put_profile(caller: NsWrite, db: DbSession, payload: JsonBody) -> Any:
-    stored = _store(db, caller, "profile", payload, upsert=True)
-    return stored if isinstance(payload, list) else stored[0]
-
-
-@router.get("/api/v1/profile", responses=READ_ERRORS, summary="Nightscout: profiles, newest first")
-@router.get("/api/v1/profile.json", include_in_schema=False)
-def get_profiles(caller: NsRead, db: DbSession, request: Request, response: Response) -> Any:
-    if cached := _cached(request, response, db, caller, "profile"):
-        return cached
-    return _find(db, caller, "profile", request.query_params)
+_routes("/api/v1/treatments", "treatments", "treatments", put=True,
+        delete_summary="Nightscout: delete a treatment and its GlucoLens rows")  # fmt: skip
+_routes("/api/v1/devicestatus", "devicestatus", "device status (Loop, AAPS, xDrip+)", put=False,
+        delete_summary="Nightscout: delete a device status")  # fmt: skip
 
 
 @router.get(
@@ -288,3 +184,9 @@ def get_profiles(caller: NsRead, db: DbSession, request: Request, response: Resp
 def get_current_profile(caller: NsRead, db: DbSession) -> dict[str, Any]:
     found = documents.find(db, caller.user, "profile", count=1)
     return found[0] if found else {}
+
+
+# No DELETE /profile/<_id>: it would share /api/v1/profile/current with the GET above (no
+# uploader deletes a profile through v1; v3 can).
+_routes("/api/v1/profile", "profile", "profiles (basal, ISF, carb ratio, targets)", put=True,
+        delete_summary=None)  # fmt: skip

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from glucolens.core.config import get_settings
 from glucolens.integrations.nightscout.auth import NightscoutError
@@ -43,3 +43,22 @@ async def json_body(request: Request) -> Any:
     if not isinstance(payload, dict | list):
         raise NightscoutError(400, "Bad Request", "The body must be a JSON object or array.")
     return payload
+
+
+JsonBody = Annotated[Any, Depends(json_body)]
+# The OpenAPI body of a Nightscout upload: one document or an array of them.
+BODY_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object"},
+                        {"type": "array", "items": {"type": "object"}},
+                    ]
+                }
+            }
+        },
+    }
+}

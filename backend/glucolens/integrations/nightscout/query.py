@@ -95,18 +95,23 @@ def _iso(raw: str, key: str) -> dt.datetime:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # Nightscout reads UTC
 
 
+def parse_count(raw: str) -> int:
+    """Nightscout's ``count``: a whole number from 1; asks over MAX_COUNT get MAX_COUNT."""
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise bad(f"count: {raw[:20]!r} is not a whole number") from None
+    if wanted < 1:
+        raise bad("count: must be at least 1")
+    return min(wanted, MAX_COUNT)
+
+
 def parse(params: Mapping[str, str], types: tuple[str, ...] = TYPES, count: int = DEFAULT_COUNT
           ) -> EntryQuery:  # fmt: skip
     query = EntryQuery(count=count, types=types)
     raw_count = params.get("count")
     if raw_count is not None:
-        try:
-            wanted = int(raw_count)
-        except ValueError:
-            raise bad(f"count: {raw_count[:20]!r} is not a whole number") from None
-        if wanted < 1:
-            raise bad("count: must be at least 1")
-        query.count = min(wanted, MAX_COUNT)
+        query.count = parse_count(raw_count)
     for key, value in params.items():
         if not key.startswith("find"):
             continue
