@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
@@ -45,6 +45,9 @@ from glucolens.integrations.healthkit.schemas import (
 )
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# Answers are kept this long for replays. A retry later than that is applied as a new batch,
+# which is still safe: every sample is then a duplicate by its UUID.
+KEEP_BATCHES = dt.timedelta(days=30)
 
 
 @dataclasses.dataclass
@@ -113,6 +116,8 @@ def sync(db: Session, user: User, body: HealthKitSyncIn) -> tuple[HealthKitSyncO
             created_at=now,
         )
     )
+    b = HealthKitBatch
+    db.execute(delete(b).where(b.user_id == user.id, b.created_at < now - KEEP_BATCHES))
     return out, False
 
 

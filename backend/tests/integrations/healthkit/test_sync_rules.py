@@ -9,9 +9,9 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from glucolens.integrations.healthkit.models import HealthKitSample
+from glucolens.integrations.healthkit.models import HealthKitBatch, HealthKitSample
 from glucolens.readings.models import GlucoseReading, InsulinDose
 from tests.auth.test_api_keys import create_key
 from tests.integrations.healthkit import hk
@@ -289,3 +289,23 @@ def test_unstorable_text_in_a_sample_rejects_that_sample_only(client, make_user,
     assert any(r.startswith("device.name") for r in reasons)
     assert any("HKMetadataKeySyncIdentifier" in r for r in reasons)
     assert [r.value_mgdl for r in glucose_rows(db, user)] == [106.0]
+
+
+def test_answers_older_than_30_days_are_forgotten_and_a_late_retry_is_harmless(
+    client, make_user, auth_headers, db
+):
+    user = make_user()
+    headers = auth_headers(user)
+    body = batch(blood_glucose=[hk.glucose_mgdl(T, 104)])
+    assert post(client, headers, body).status_code == 200
+    db.execute(update(HealthKitBatch).values(created_at=NOW - dt.timedelta(days=31)))
+    db.commit()
+    post(client, headers, batch())  # any later batch sweeps the old answers
+    db.expire_all()
+    assert db.execute(select(HealthKitBatch.batch_id)).scalars().all() != [
+        uuid.UUID(body["batch_id"])
+    ]
+    late = post(client, headers, body)
+    assert late.status_code == 200 and "idempotent-replayed" not in late.headers
+    assert (late.json()["accepted"], late.json()["duplicates"]) == (0, 1)
+    assert len(glucose_rows(db, user)) == 1
