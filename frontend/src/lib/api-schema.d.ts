@@ -600,10 +600,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Nightscout: latest device status */
+        /** Nightscout: device status, newest first */
         get: operations["get_devicestatus_api_v1_devicestatus_get"];
         put?: never;
-        /** Nightscout: upload device status (Loop, AAPS, xDrip+) */
+        /** Nightscout: upload device status (object or array, gzip allowed) */
         post: operations["post_devicestatus_api_v1_devicestatus_post"];
         /** Nightscout: delete the device status a find[...] filter matches */
         delete: operations["delete_devicestatus_api_v1_devicestatus_delete"];
@@ -622,7 +622,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Nightscout: delete a device status */
+        /**
+         * Nightscout: delete a device status
+         * @description ``n: 0`` (not 404) for an unknown _id: uploaders retry a failed delete for ever.
+         */
         delete: operations["delete_one_devicestatus_api_v1_devicestatus__identifier__delete"];
         options?: never;
         head?: never;
@@ -637,8 +640,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Nightscout: latest entries
-         * @description ``count`` (default 10), ``find[date|dateString][$gt|$gte|$lt|$lte]``, ``find[type]``.
+         * Nightscout: latest entries (JSON, CSV or TSV)
+         * @description ``count`` (default 10), ``find[date|dateString][$gt|$gte|$lt|$lte]``, ``find[type]``,
+         *     ``find[sgv][...]``.
          */
         get: operations["get_entries_api_v1_entries_get"];
         put?: never;
@@ -647,7 +651,12 @@ export interface paths {
          * @description 200 with one item per entry sent, each with its ``_id`` (a duplicate's existing one).
          */
         post: operations["post_entries_api_v1_entries_post"];
-        delete?: never;
+        /**
+         * Nightscout: delete the entries a find[...] filter matches
+         * @description Every matching reading goes, copies from other uploaders included; a find[...] filter
+         *     is required (never "delete everything"), ``count`` is ignored.
+         */
+        delete: operations["delete_entries_api_v1_entries_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -682,6 +691,31 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/entries/{spec}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nightscout: one entry by _id, or the entries of one type (sgv, mbg)
+         * @description As Nightscout: an array, empty when nothing matches.
+         */
+        get: operations["get_entry_spec_api_v1_entries__spec__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Nightscout: delete one entry by _id
+         * @description The reading is deleted through the readings service (day aggregates, canonical
+         *     stream, DataChanged); a copy of it from another uploader stays and takes its place.
+         */
+        delete: operations["delete_entry_api_v1_entries__spec__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1306,12 +1340,13 @@ export interface paths {
             cookie?: never;
         };
         /** Nightscout: profiles, newest first */
-        get: operations["get_profiles_api_v1_profile_get"];
-        /** Nightscout: replace a profile by _id (created when missing) */
+        get: operations["get_profile_api_v1_profile_get"];
+        /** Nightscout: replace profiles by _id (created when missing) */
         put: operations["put_profile_api_v1_profile_put"];
-        /** Nightscout: upload a profile (basal, ISF, carb ratio, targets) */
+        /** Nightscout: upload profiles (object or array, gzip allowed) */
         post: operations["post_profile_api_v1_profile_post"];
-        delete?: never;
+        /** Nightscout: delete the profiles a find[...] filter matches */
+        delete: operations["delete_profile_api_v1_profile_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1498,19 +1533,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Nightscout: latest treatments
-         * @description Newest first; ``count``, ``find[created_at|date][$gte|...]``, ``find[eventType]``,
-         *     ``find[enteredBy]``, ``find[_id]``.
-         */
+        /** Nightscout: treatments, newest first */
         get: operations["get_treatments_api_v1_treatments_get"];
         /** Nightscout: replace treatments by _id (created when missing) */
         put: operations["put_treatments_api_v1_treatments_put"];
-        /**
-         * Nightscout: upload treatments (object or array, gzip allowed)
-         * @description 200 with one treatment per treatment sent, each with its ``_id``; insulin, carbs,
-         *     finger BG checks and exercise also land in GlucoLens's own tables.
-         */
+        /** Nightscout: upload treatments (object or array, gzip allowed) */
         post: operations["post_treatments_api_v1_treatments_post"];
         /** Nightscout: delete the treatments a find[...] filter matches */
         delete: operations["delete_treatments_api_v1_treatments_delete"];
@@ -1529,8 +1556,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Nightscout: delete a treatment and its GlucoLens rows */
-        delete: operations["delete_treatment_api_v1_treatments__identifier__delete"];
+        /**
+         * Nightscout: delete a treatment and its GlucoLens rows
+         * @description ``n: 0`` (not 404) for an unknown _id: uploaders retry a failed delete for ever.
+         */
+        delete: operations["delete_one_treatments_api_v1_treatments__identifier__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -6235,9 +6265,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad request */
@@ -6367,7 +6395,7 @@ export interface operations {
             };
         };
     };
-    get_current_api_v1_entries_current_get: {
+    delete_entries_api_v1_entries_delete: {
         parameters: {
             query?: never;
             header?: never;
@@ -6384,7 +6412,63 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
-                    }[];
+                    };
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_current_api_v1_entries_current_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Bad request */
@@ -6440,9 +6524,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": unknown;
                 };
             };
             /** @description Bad request */
@@ -6465,6 +6547,160 @@ export interface operations {
             };
             /** @description Credential lacks the required scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_entry_spec_api_v1_entries__spec__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spec: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_entry_api_v1_entries__spec__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                spec: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9057,7 +9293,7 @@ export interface operations {
             };
         };
     };
-    get_profiles_api_v1_profile_get: {
+    get_profile_api_v1_profile_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -9231,6 +9467,100 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     }[];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_profile_api_v1_profile_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad request */
@@ -10433,7 +10763,7 @@ export interface operations {
             };
         };
     };
-    delete_treatment_api_v1_treatments__identifier__delete: {
+    delete_one_treatments_api_v1_treatments__identifier__delete: {
         parameters: {
             query?: never;
             header?: never;

@@ -160,18 +160,21 @@ def _routes(
             ("PUT", replace, {"summary": f"Nightscout: replace {what} by _id (created when "
                               "missing)", "responses": WRITE_ERRORS, "openapi_extra": BODY_SCHEMA})
         )  # fmt: skip
+    verbs = {"POST": "post", "GET": "get", "DELETE": "delete", "PUT": "put"}
     for method, handler, meta in handlers:
+        name = f"{verbs[method]}_{collection}"  # the operationId's stem
         for suffix, shown in ((".json", False), ("", True)):
-            router.add_api_route(path + suffix, handler, methods=[method],
+            router.add_api_route(path + suffix, handler, methods=[method], name=name,
                                  include_in_schema=shown, **meta)  # fmt: skip
     if delete_summary:
         router.add_api_route(path + "/{identifier}", delete_one, methods=["DELETE"],
-                             summary=delete_summary, responses=WRITE_ERRORS)  # fmt: skip
+                             name=f"delete_one_{collection}", summary=delete_summary,
+                             responses=WRITE_ERRORS)  # fmt: skip
 
 
 _routes("/api/v1/treatments", "treatments", "treatments", put=True,
         delete_summary="Nightscout: delete a treatment and its GlucoLens rows")  # fmt: skip
-_routes("/api/v1/devicestatus", "devicestatus", "device status (Loop, AAPS, xDrip+)", put=False,
+_routes("/api/v1/devicestatus", "devicestatus", "device status", put=False,
         delete_summary="Nightscout: delete a device status")  # fmt: skip
 
 
@@ -188,5 +191,5 @@ def get_current_profile(caller: NsRead, db: DbSession) -> dict[str, Any]:
 
 # No DELETE /profile/<_id>: it would share /api/v1/profile/current with the GET above (no
 # uploader deletes a profile through v1; v3 can).
-_routes("/api/v1/profile", "profile", "profiles (basal, ISF, carb ratio, targets)", put=True,
+_routes("/api/v1/profile", "profile", "profiles", put=True,
         delete_summary=None)  # fmt: skip
