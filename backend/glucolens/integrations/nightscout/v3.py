@@ -222,11 +222,17 @@ def parse_limit(params: Mapping[str, str]) -> int:
     return int(limit)
 
 
+TEXT_FILTERS = ("identifier", "device", "type", "app")
+
+
 def _value(name: str, raw: str, op: str) -> Any:
     """search/input.js parseValue: numbers, true/false, 'quoted' text; times as ms."""
     if op in ("in", "nin"):
         return [_value(name, part, "eq") for part in raw.split("|")]
     value: Any = raw
+    if name in TEXT_FILTERS:  # compared as text: "0042" stays "0042", not 42.0
+        quoted = len(raw) >= 2 and raw.startswith("'") and raw.endswith("'")
+        return raw[1:-1] if quoted else raw
     try:
         value = float(raw)
     except ValueError:

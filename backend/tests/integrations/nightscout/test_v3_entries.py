@@ -340,3 +340,25 @@ def test_read_honours_fields_and_if_modified_since(client: TestClient, ns_user):
     assert r.json() == {"status": 200, "result": {"sgv": 120, "direction": "Flat"}}
     since = {**auth, "If-Modified-Since": r.headers["Last-Modified"]}
     assert client.get(f"/api/v3/entries/{AAPS_ID}", headers=since).status_code == 304
+
+
+def test_text_filters_compare_as_sent(client: TestClient, ns_user):
+    owner = ns_user()
+    auth = bearer(client, owner)
+    client.post("/api/v3/entries", json=aaps_entry(), headers=auth)
+    client.post("/api/v3/entries", json=llu_entry(5), headers=auth)
+    # A device name of digits stays text (Juggluco names the sensor, e.g. "3MH0057FTM").
+    client.post("/api/v3/entries", json={**llu_entry(10), "device": "0042"}, headers=auth)
+
+    def dates(query: str) -> list[int]:
+        r = client.get(f"/api/v3/entries?sort=date&{query}", headers=auth)
+        assert r.status_code == 200, r.text
+        return [d["date"] for d in r.json()["result"]]
+
+    assert dates(f"identifier={AAPS_ID}") == [DATE]
+    assert dates(f"identifier$in={AAPS_ID}|{LLU_ID}") == [DATE]  # LLU_ID is at minute 0
+    assert dates("device=freestyle-libre") == [DATE + 300_000]
+    assert dates("device=0042") == [DATE + 600_000]
+    assert dates("device$nin=0042|freestyle-libre") == [DATE]
+    assert dates(f"sgv$gte=95&date$lte={DATE + 300_000}") == [DATE, DATE + 300_000]
+    assert dates("sgv$gt=100") == [DATE]
