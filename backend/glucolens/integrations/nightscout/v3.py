@@ -29,6 +29,7 @@ from glucolens.integrations.nightscout.auth import NightscoutError
 
 API3_VERSION = "3.0.3-alpha"
 MAX_LIMIT = 1000  # API3_MAX_LIMIT: the default and the largest ``limit``
+MAX_SKIP = 1_000_000  # beyond any one user's history; keeps OFFSET a sane number
 MIN_TIMESTAMP = 946684800000  # 2000-01-01, as Nightscout
 MAX_UTC_OFFSET = 1440
 # The namespace Nightscout derives every calculated identifier from: 16 ASCII bytes.
@@ -265,7 +266,7 @@ def parse_search(
             search.skip = int(raw_skip)
         except ValueError:
             raise bad(MSG_SKIP) from None
-        if search.skip < 0:
+        if not 0 <= search.skip <= MAX_SKIP:
             raise bad(MSG_SKIP)
     if params.get("sort") and params.get("sort$desc"):
         raise bad(MSG_SORT)

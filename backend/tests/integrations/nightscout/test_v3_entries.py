@@ -204,6 +204,7 @@ def test_search_filters_and_their_refusals(client: TestClient, ns_user):
         "limit=0": "Parameter limit out of tolerance",
         "limit=1001": "Parameter limit out of tolerance",
         "skip=-1": "Parameter skip out of tolerance",
+        "skip=99999999999999999999": "Parameter skip out of tolerance",
         "sort=date&sort$desc=date": "Parameters sort and sort_desc cannot be combined",
         "sort=password": "Sorting by 'password' is not supported",
         "date$gt=soon": "Filter date: 'soon' is not a time",
