@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.integrations.healthkit.models import HealthKitSample
-from glucolens.integrations.healthkit.samples import Sample, SampleProblem
+from glucolens.integrations.healthkit.samples import SLEEP_VALUES, Sample, SampleProblem
 from glucolens.integrations.importers.apple_health_rollups import (
     CADENCE_SAMPLE,
     CGM_NAMES,
@@ -38,8 +38,12 @@ from glucolens.integrations.importers.apple_health_rollups import (
     meals,
     step_hours,
 )
+from glucolens.integrations.importers.apple_health_sleep import (
+    STAGES,
+    build_nights,
+    union_intervals,
+)
 from glucolens.integrations.importers.apple_health_sleep import Sample as SleepSegment
-from glucolens.integrations.importers.apple_health_sleep import build_nights
 from glucolens.lifestyle.endpoints import RESOURCES as LIFESTYLE_RESOURCES
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
 from glucolens.lifestyle.service import on_lifestyle_change
@@ -188,16 +192,20 @@ def remove_rows(db: Session, user: User, type_: str, gone: list[tuple[str, dt.da
 # -- rows rebuilt from the stored samples
 
 
-def _live(db: Session, user: User, type_: str, *where: Any) -> list[HealthKitSample]:
+def _live(db: Session, user: User, type_: str, *where: Any) -> list[Any]:
+    """The stored samples a rebuild reads, as plain columns (a year of steps is 50,000)."""
     h = HealthKitSample
+    columns = (h.start, h.end, h.utc_offset_min, h.value, h.source_bundle_id, h.source_name)
     return list(
         db.execute(
-            select(h).where(h.user_id == user.id, h.type == type_, h.deleted_at.is_(None), *where)
-        ).scalars()
+            select(*columns).where(
+                h.user_id == user.id, h.type == type_, h.deleted_at.is_(None), *where
+            )
+        )
     )
 
 
-def _app(row: HealthKitSample) -> str:
+def _app(row: Any) -> str:
     return row.source_bundle_id or row.source_name or "unknown"
 
 
@@ -273,6 +281,7 @@ def rebuild_sleep(
     segment around them; the old rows of those nights go."""
     if not touched:
         return []
+    touched = union_intervals(touched)  # a night's segments become one interval
     lo = min(s for s, _ in touched) - SLEEP_CONTEXT
     hi = max(e for _, e in touched) + SLEEP_CONTEXT
     s_ = SleepSession
@@ -292,7 +301,7 @@ def rebuild_sleep(
             row.source_name or _app(row),
             local(row.start, row.utc_offset_min),
             local(row.end, row.utc_offset_min),
-            row.details["fields"]["stage"],
+            STAGES[SLEEP_VALUES[int(row.value or 0)]],
             0,
         )
         for row in _live(db, user, "sleep_analysis", h.end > lo, h.start < hi)

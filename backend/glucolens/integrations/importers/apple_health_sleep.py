@@ -64,7 +64,8 @@ class _Session:
         return any(s.stage in _DETAIL for s in self.samples)
 
 
-def _union(intervals: Iterable[Interval]) -> list[Interval]:
+def union_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """Overlapping or touching intervals merged, in time order."""
     merged: list[Interval] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:
@@ -115,13 +116,13 @@ def _nights(sessions: list[_Session]) -> Iterator[list[_Session]]:
 
 
 def _asleep_minutes(sessions: list[_Session]) -> float:
-    return _minutes(_union(iv for s in sessions for iv in s.intervals(_SLEEPING)))
+    return _minutes(union_intervals(iv for s in sessions for iv in s.intervals(_SLEEPING)))
 
 
 def _row(session: _Session, borrowed_in_bed: list[Interval]) -> dict[str, Any]:
-    asleep = _union(session.intervals(_SLEEPING))
-    awake = _union(session.intervals(_AWAKE))
-    in_bed = _union(session.intervals(_IN_BED)) or borrowed_in_bed
+    asleep = union_intervals(session.intervals(_SLEEPING))
+    awake = union_intervals(session.intervals(_AWAKE))
+    in_bed = union_intervals(session.intervals(_IN_BED)) or borrowed_in_bed
     start = min([session.start, *(s for s, _ in in_bed)])
     end = max([session.end, *(e for _, e in in_bed)])
     row: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat()}
@@ -131,10 +132,12 @@ def _row(session: _Session, borrowed_in_bed: list[Interval]) -> dict[str, Any]:
         row["asleep_min"] = round(_minutes(asleep), 1)
     if awake:
         # Awake minutes that are not also covered by a sleep stage (never counted twice).
-        row["awake_min"] = round(_minutes(_union(awake + asleep)) - _minutes(asleep), 1)
+        row["awake_min"] = round(_minutes(union_intervals(awake + asleep)) - _minutes(asleep), 1)
     if session.has_detail:
         for stage in (DEEP, CORE, REM):
-            row[f"{stage}_min"] = round(_minutes(_union(session.intervals(frozenset({stage})))), 1)
+            row[f"{stage}_min"] = round(
+                _minutes(union_intervals(session.intervals(frozenset({stage})))), 1
+            )
     return row
 
 
@@ -164,5 +167,5 @@ def build_nights(samples: list[Sample]) -> Iterator[tuple[int, dict[str, Any], s
                     for iv in s.intervals(_IN_BED)
                     if iv[0] < session.end and iv[1] > session.start
                 )
-                borrowed = _union(others)
+                borrowed = union_intervals(others)
             yield min(s.line for s in session.samples), _row(session, borrowed), chosen

@@ -249,7 +249,8 @@ def test_a_read_only_key_cannot_sync(client, make_user, auth_headers):
 
 def test_clock_skew_over_five_minutes_is_flagged(client, make_user, auth_headers):
     headers = auth_headers(make_user())
-    ahead = {**batch(), "sent_at": (NOW + dt.timedelta(minutes=12)).isoformat()}
+    now = dt.datetime.now(dt.UTC)  # not the module's NOW: a slow run would shrink the skew
+    ahead = {**batch(), "sent_at": (now + dt.timedelta(minutes=12)).isoformat()}
     out = post(client, headers, ahead).json()
     assert out["clock_skew"] is True and out["clock_skew_s"] > 600
     close = {**batch(), "sent_at": dt.datetime.now(dt.UTC).isoformat()}
