@@ -111,8 +111,9 @@ def _sync_keys(metadata: dict[str, Any]) -> tuple[str | None, int | None]:
         raise SampleProblem(f"metadata.{SYNC_ID} {problem}")
     if isinstance(version, bool) or not isinstance(version, int | float):
         raise SampleProblem(f"metadata.{SYNC_VERSION} must be a number (HealthKit requires it)")
-    if not math.isfinite(version) or version != int(version) or abs(version) >= 2**62:
-        raise SampleProblem(f"metadata.{SYNC_VERSION} must be a whole number")
+    # The size first: math.isfinite of a 400-digit integer raises OverflowError.
+    if abs(version) >= 2**62 or not math.isfinite(version) or version != int(version):
+        raise SampleProblem(f"metadata.{SYNC_VERSION} must be a whole number below 2^62")
     return ident, int(version)
 
 

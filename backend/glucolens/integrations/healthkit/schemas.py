@@ -100,7 +100,8 @@ class _SampleIn(_Lenient):
 class QuantitySampleIn(_SampleIn):
     """HKQuantitySample: blood glucose, carbohydrates, insulin delivery, steps."""
 
-    value: StrictFloat | StrictInt = Field(allow_inf_nan=False)
+    # Bounded so that a 400-digit integer is refused here, not overflowed into float later.
+    value: StrictFloat | StrictInt = Field(ge=-1e9, le=1e9, allow_inf_nan=False)
     unit: Annotated[str, Field(min_length=1, max_length=48)]
 
 
@@ -112,7 +113,7 @@ class SleepSampleIn(_SampleIn):
 
 
 class QuantityIn(_Lenient):
-    value: StrictFloat | StrictInt = Field(ge=0, allow_inf_nan=False)
+    value: StrictFloat | StrictInt = Field(ge=0, le=1e9, allow_inf_nan=False)
     unit: Annotated[str, Field(min_length=1, max_length=16)]
 
 

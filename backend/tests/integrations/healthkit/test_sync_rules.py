@@ -93,16 +93,21 @@ def test_bad_samples_of_every_kind_are_rejected_with_a_reason(client, make_user,
             hk.glucose_mgdl(T, 900),
             "a string",
             {**hk.glucose_mgdl(T, 104), "metadata": {"HKMetadataKeySyncIdentifier": "x"}},
+            hk.glucose_mgdl(
+                T,
+                104,
+                metadata={"HKMetadataKeySyncIdentifier": "x", "HKMetadataKeySyncVersion": 10**400},
+            ),
         ],
         "insulin_delivery": [no_reason],
         "sleep_analysis": [hk.sleep(T, T + dt.timedelta(hours=1), 9)],
         "workouts": [hk.workout(T, 30, kcal=-5.0)],
-        "steps": [hk.steps(NOW + dt.timedelta(hours=1), 100)],
+        "steps": [hk.steps(NOW + dt.timedelta(hours=1), 100), hk.steps(T, 10**400)],
     }
     r = post(client, headers, {"batch_id": str(uuid.uuid4()), "samples": samples})
     assert r.status_code == 200, r.text
     out = r.json()
-    assert out["accepted"] == 0 and len(out["rejected"]) == 9
+    assert out["accepted"] == 0 and len(out["rejected"]) == 11
     assert all(x["reason"] for x in out["rejected"])
 
 
