@@ -108,3 +108,67 @@ export async function integrationsOnPhone(t) {
     await phone.close();
   }
 }
+
+/**
+ * Apple Health: the empty state, a type toggle that the server keeps, then one batch sent the way
+ * docs/healthkit-sync.md specifies (what GlucoLensKit will send) and its status on the page.
+ */
+export async function appleHealthStatus(t, token) {
+  const { page, gotoApp, shot } = t;
+  await gotoApp(page, "/settings/integrations/");
+  await page.getByTestId("hk-empty").waitFor();
+  const steps = page.getByLabel("Steps");
+  if (!(await steps.isChecked())) throw new Error("Steps starts turned off");
+  const saved = (r) => r.url().endsWith("/api/v1/integrations/healthkit/configure") && r.request().method() === "POST";
+  const [off] = await Promise.all([page.waitForResponse(saved), steps.uncheck()]);
+  if (off.status() !== 200) throw new Error(`configure answered ${off.status()}`);
+  await page.getByLabel("Steps").locator("xpath=..").getByText("(off)").waitFor();
+  await page.reload({ waitUntil: "domcontentloaded" });
+  await page.getByTestId("hk-empty").waitFor();
+  if (await page.getByLabel("Steps").isChecked()) throw new Error("Steps is on again after a reload: the toggle was not saved");
+  const [on] = await Promise.all([page.waitForResponse(saved), page.getByLabel("Steps").check()]);
+  if (on.status() !== 200) throw new Error(`configure answered ${on.status()}`);
+
+  const at = new Date(Math.floor((Date.now() - 600_000) / 1000) * 1000).toISOString();
+  const res = await fetch(`${t.baseUrl}/api/v1/integrations/healthkit/sync`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      batch_id: crypto.randomUUID(),
+      sent_at: new Date().toISOString(),
+      app_bundle_id: "org.glucolens.app",
+      app_version: "1.0 (1)",
+      device_model: "iPhone15,2",
+      system_version: "17.4.1",
+      time_zone: "Europe/Berlin",
+      samples: {
+        blood_glucose: [
+          {
+            uuid: crypto.randomUUID().toUpperCase(),
+            start: at,
+            end: at,
+            value: 6.4,
+            unit: "mmol<180.15588000005408>/L",
+            source_revision: { source: { name: "Dexcom G7", bundle_identifier: "com.dexcom.G7" }, version: "2.4.0" },
+            device: { name: "G7", manufacturer: "Dexcom", model: "G7" },
+            metadata: { HKMetadataKeyWasUserEntered: false },
+          },
+        ],
+      },
+      deletions: [],
+    }),
+  });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`POST /healthkit/sync: ${res.status} ${body.slice(0, 300)}`);
+  if (JSON.parse(body).accepted !== 1) throw new Error(`sync answered ${body.slice(0, 300)}`);
+
+  await page.reload({ waitUntil: "domcontentloaded" });
+  const glucose = page.getByTestId("hk-type").filter({ hasText: "Blood glucose" });
+  await glucose.getByText(/Last sync/).waitFor();
+  const row = (await glucose.textContent()) ?? "";
+  if (!/1 stored/.test(row) || !/From Dexcom G7/.test(row)) throw new Error(`glucose row says: ${row}`);
+  if ((await page.getByTestId("hk-empty").count()) !== 0) throw new Error("still says no iPhone has synced");
+  await page.getByTestId("hk-types").scrollIntoViewIfNeeded();
+  await shot(page, "14d-apple-health");
+  return `toggle kept after reload; after one batch: ${row.replace(/\s+/g, " ").trim()}`;
+}

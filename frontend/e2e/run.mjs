@@ -27,7 +27,7 @@ import {
   threeTabsReload,
   weekTrace,
 } from "./flows.mjs";
-import { integrationsOnPhone, nightscoutToken } from "./nightscout.mjs";
+import { appleHealthStatus, integrationsOnPhone, nightscoutToken } from "./nightscout.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
@@ -504,6 +504,9 @@ async function main() {
   await step("import page and settings → your data fit a 390 px phone (dark theme)", () => dataPagesOnPhone(t), { soft: true });
   await step("settings → integrations: a Nightscout token made on the page uploads and reads entries, then 401 once revoked", () =>
     nightscoutToken(t),
+  );
+  await step("settings → integrations: Apple Health says no iPhone synced yet, keeps a type toggle, then shows a synced batch", () =>
+    appleHealthStatus(t, importToken),
   );
   await step("settings → integrations fits a 390 px phone (dark theme)", () => integrationsOnPhone(t), { soft: true });
   await step("settings: delete the account (password, then /login)", () => deleteAccount(t, email2, password));

@@ -30,6 +30,10 @@ export type NightscoutCredentialCreated = Schemas["CredentialCreated"];
 export type NightscoutCredentialIn = Schemas["CredentialIn"];
 export type NightscoutRole = NonNullable<NightscoutCredentialIn["role"]>;
 
+export type HealthKitStatus = Schemas["HealthKitStatusOut"];
+export type HealthKitTypeStatus = Schemas["HealthKitTypeStatus"];
+export type HealthKitType = NonNullable<Schemas["HealthKitConfigureIn"]["enabled_types"]>[number];
+
 export type GlucoseReading = Schemas["GlucoseOut"];
 export type InsulinDose = Schemas["InsulinOut"];
 export type SleepEntry = Schemas["SleepOut"];

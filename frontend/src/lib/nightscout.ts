@@ -7,6 +7,7 @@
 /** Shown where the secret or token goes until a new one is on screen. */
 export const SECRET_PLACEHOLDER = "API-SECRET";
 export const SHA1_PLACEHOLDER = "SHA-1-OF-THE-SECRET";
+export const TOKEN_PLACEHOLDER = "READ-WRITE-TOKEN";
 
 function parse(nightscoutUrl: string): URL | null {
   try {

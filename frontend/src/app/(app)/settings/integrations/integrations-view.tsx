@@ -1,6 +1,7 @@
 "use client";
 import { PageHeader } from "@/components/app-shell";
 import { ApiKeysCard } from "./api-keys-card";
+import { HealthKitSection } from "./healthkit-section";
 import { NightscoutSection } from "./nightscout-section";
 
 export function IntegrationsView() {
@@ -8,9 +9,10 @@ export function IntegrationsView() {
     <div className="space-y-6">
       <PageHeader
         title="Integrations"
-        description="Connect the apps that send your readings: Nightscout uploaders, and scripts that use GlucoLens's API."
+        description="Connect the apps that send your readings: Nightscout uploaders, Apple Health, and scripts that use GlucoLens's API."
       />
       <NightscoutSection />
+      <HealthKitSection />
       <ApiKeysCard />
     </div>
   );

@@ -16,7 +16,11 @@ import { humanError } from "@/lib/errors";
 import { formatDateTime } from "@/lib/time";
 
 export const ROLES: { value: NightscoutRole; label: string; hint: string }[] = [
-  { value: "readwrite", label: "Read and write", hint: "for uploaders (xDrip+, Juggluco, Loop, xDrip4iOS, nightscout-librelink-up)" },
+  {
+    value: "readwrite",
+    label: "Read and write",
+    hint: "for uploaders (xDrip+, AAPS, xDrip4iOS, nightscout-librelink-up; Juggluco and Loop take the API secret)",
+  },
   { value: "read", label: "Read only", hint: "for followers and watch faces that only show your readings" },
 ];
 
@@ -168,8 +172,8 @@ export function AccessTokens({
         Access tokens
       </h3>
       <p className="text-sm text-slate-600">
-        One per app or person, so each can be revoked on its own. A token can stand in for the secret in xDrip+, xDrip4iOS and
-        nightscout-librelink-up.
+        One per app or person, so each can be revoked on its own. AAPS needs one; a token can also stand in for the secret in xDrip+,
+        xDrip4iOS and nightscout-librelink-up.
       </p>
       <form onSubmit={onSubmit} noValidate className="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-end">
         <Field id="ns-token-name" label="Token name" error={nameError}>

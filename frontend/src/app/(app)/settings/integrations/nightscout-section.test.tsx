@@ -161,9 +161,27 @@ describe("NightscoutSection", () => {
     expect(llu).toHaveTextContent(SECRET_SHA1);
     expect(llu).not.toHaveTextContent("NIGHTSCOUT_DISABLE_HTTPS");
     expect(within(guides).getByTestId("guide-loop")).toHaveTextContent(SECRET_VALUE);
+    // AAPS (NSClient v3) takes an access token, never the secret.
+    expect(within(guides).getByTestId("guide-aaps")).not.toHaveTextContent(SECRET_VALUE);
+    expect(within(guides).getByTestId("guide-aaps")).toHaveTextContent("READ-WRITE-TOKEN");
 
     await userEvent.click(screen.getByTestId("one-time-value-done"));
     expect(within(guides).getByTestId("guide-xdrip")).toHaveTextContent("https://API-SECRET@glucolens.example.org/api/v1");
+  });
+
+  it("fills a new read-write token into AAPS's NS access token and LibreLinkUp's v3 variant", async () => {
+    const { fetchMock } = credentialServer([secretRow]);
+    vi.stubGlobal("fetch", fetchMock);
+    renderWithClient(<NightscoutSection />);
+    await userEvent.type(await screen.findByLabelText("Token name"), "AAPS");
+    await userEvent.click(screen.getByTestId("ns-token-create"));
+    await screen.findByTestId("one-time-value");
+    const guides = screen.getByTestId("uploader-guides");
+    expect(within(guides).getByTestId("guide-aaps")).toHaveTextContent(TOKEN_VALUE);
+    const llu = within(guides).getByTestId("guide-librelinkup");
+    expect(llu).toHaveTextContent(TOKEN_SHA1);
+    expect(llu).toHaveTextContent(`NIGHTSCOUT_API_V3=true`);
+    expect(llu).toHaveTextContent(TOKEN_VALUE);
   });
 
   it("replaces the API secret only after a confirmation that says the old one stops working", async () => {

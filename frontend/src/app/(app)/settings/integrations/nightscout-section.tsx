@@ -25,7 +25,7 @@ export function NightscoutSection() {
         <CardHeader>
           <CardTitle>Nightscout uploaders</CardTitle>
           <CardDescription>
-            xDrip+, Juggluco, Loop, xDrip4iOS and nightscout-librelink-up send readings here as they would to a Nightscout site.
+            xDrip+, Juggluco, AAPS, Loop, xDrip4iOS and nightscout-librelink-up send readings here as they would to a Nightscout site.
           </CardDescription>
         </CardHeader>
         <CardContent className="space-y-6">
@@ -74,7 +74,16 @@ export function NightscoutSection() {
           <CardContent>
             <UploaderGuides
               nightscoutUrl={credentials.data.nightscout_url}
-              fresh={fresh ? { value: fresh.value, sha1: fresh.api_secret_sha1, writable: fresh.credential.role === "readwrite" } : null}
+              fresh={
+                fresh
+                  ? {
+                      value: fresh.value,
+                      sha1: fresh.api_secret_sha1,
+                      writable: fresh.credential.role === "readwrite",
+                      kind: fresh.credential.kind === "secret" ? "secret" : "token",
+                    }
+                  : null
+              }
             />
           </CardContent>
         </Card>

@@ -5,6 +5,7 @@ import {
   isHttps,
   SECRET_PLACEHOLDER,
   SHA1_PLACEHOLDER,
+  TOKEN_PLACEHOLDER,
   siteUrl,
   UPLOADERS,
   xdripBaseUrl,
@@ -31,6 +32,8 @@ export interface FreshCredential {
   sha1: string;
   /** Only a read-write credential is filled into upload settings. */
   writable: boolean;
+  /** AAPS and LibreLinkUp v3 take an access token, never the secret. */
+  kind: "secret" | "token";
 }
 
 /**
@@ -42,6 +45,7 @@ export function UploaderGuides({ nightscoutUrl, fresh }: { nightscoutUrl: string
   const url = siteUrl(nightscoutUrl);
   const secret = fresh?.writable ? fresh.value : SECRET_PLACEHOLDER;
   const sha1 = fresh?.writable ? fresh.sha1 : SHA1_PLACEHOLDER;
+  const token = fresh?.writable && fresh.kind === "token" ? fresh.value : TOKEN_PLACEHOLDER;
   const steps: Record<UploaderId, React.ReactNode> = {
     xdrip: (
       <>
@@ -64,10 +68,12 @@ export function UploaderGuides({ nightscoutUrl, fresh }: { nightscoutUrl: string
     aaps: (
       <>
         <p>
-          <strong>Not yet.</strong> AAPS&apos;s NSClient plugin sends its uploads over Nightscout&apos;s socket.io connection, and NSClient
-          v3 needs <code>/api/v3</code>; GlucoLens serves neither yet. Until it does, let your CGM app (xDrip+ or Juggluco) upload the
-          glucose here.
+          Config Builder → Synchronization → <strong>NSClient v3</strong>: the URL and, as NS access token, a{" "}
+          <strong>read-write access token</strong> (not the API secret). AAPS uploads glucose, treatments, device status and the profile
+          over <code>/api/v3</code>. The older NSClient (v1) plugin does not work here: it needs Nightscout&apos;s socket.io connection.
         </p>
+        <Value label="Nightscout URL" value={url} />
+        <Value label="NS access token" value={token} />
       </>
     ),
     librelinkup: (
@@ -79,6 +85,10 @@ export function UploaderGuides({ nightscoutUrl, fresh }: { nightscoutUrl: string
         <Value label="NIGHTSCOUT_URL (no https://)" value={hostOnly(nightscoutUrl)} />
         <Value label="NIGHTSCOUT_API_TOKEN" value={sha1} />
         {isHttps(nightscoutUrl) ? null : <Value label="NIGHTSCOUT_DISABLE_HTTPS (this server is plain http)" value="true" />}
+        <p>
+          With <code>NIGHTSCOUT_API_V3=true</code> it uses the v3 API instead, and <code>NIGHTSCOUT_API_TOKEN</code> is then a read-write
+          access token as it is (<code>{token}</code>), not a SHA-1.
+        </p>
       </>
     ),
     loop: (
@@ -111,7 +121,8 @@ export function UploaderGuides({ nightscoutUrl, fresh }: { nightscoutUrl: string
         <p className="text-sm text-slate-600">Your new value is filled in below until you close it above.</p>
       ) : (
         <p className="text-sm text-slate-600">
-          <code>{SECRET_PLACEHOLDER}</code> stands for your API secret (or a read-write token); create one above to see it filled in.
+          <code>{SECRET_PLACEHOLDER}</code> stands for your API secret (or a read-write token), <code>{TOKEN_PLACEHOLDER}</code> for a
+          read-write access token; create one above to see it filled in.
         </p>
       )}
       {UPLOADERS.map((u) => (
