@@ -66,6 +66,8 @@ class GlucoseReading(HealthRow):
         ),
         # Range scans per user; value included so aggregates are index-only on PostgreSQL.
         Index("ix_glucose_user_ts", "user_id", "ts", postgresql_include=["value_mgdl"]),
+        # Rows by write time: Nightscout v3 history and lastModified (integrations/nightscout).
+        Index("ix_glucose_user_created", "user_id", "created_at"),
         # The canonical CGM stream every reader uses (see readings/canonical.py).
         Index(
             "ix_glucose_canonical",
