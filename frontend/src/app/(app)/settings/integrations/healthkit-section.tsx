@@ -1,6 +1,7 @@
 "use client";
 import { Smartphone } from "lucide-react";
 import Link from "next/link";
+import { useState } from "react";
 import { QueryError } from "@/components/query-state";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -77,11 +78,15 @@ export function HealthKitSection() {
   const status = useHealthKitStatus();
   const configure = useConfigureHealthKit();
 
+  // Set in the change event itself, so a controlled box never snaps back while the request starts.
+  const [flipped, setFlipped] = useState<Record<string, boolean>>({});
+
   function toggle(type: string, on: boolean) {
     if (!status.data) return;
+    setFlipped({ [type]: on });
     // The server's type names are the enum the request takes; the status answers them as strings.
     const enabled = status.data.types.filter((t) => (t.type === type ? on : t.enabled)).map((t) => t.type as HealthKitType);
-    configure.mutate(enabled);
+    configure.mutate(enabled, { onSettled: () => setFlipped({}) });
   }
 
   return (
@@ -122,7 +127,12 @@ export function HealthKitSection() {
               <legend className="mb-2 text-sm font-medium text-slate-700">Types to sync</legend>
               <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="hk-types">
                 {status.data.types.map((t) => (
-                  <TypeRow key={t.type} t={t} busy={configure.isPending} onToggle={(on) => toggle(t.type, on)} />
+                  <TypeRow
+                    key={t.type}
+                    t={t.type in flipped ? { ...t, enabled: flipped[t.type] } : t}
+                    busy={configure.isPending}
+                    onToggle={(on) => toggle(t.type, on)}
+                  />
                 ))}
               </ul>
               <p className="mt-2 text-xs text-slate-500">
