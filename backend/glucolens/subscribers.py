@@ -14,6 +14,7 @@ from glucolens.core.events import (
     subscribe,
 )
 from glucolens.insights.service import on_data_changed, on_data_removed
+from glucolens.integrations.healthkit.service import on_data_removed as forget_healthkit_samples
 from glucolens.integrations.importers.service import remove_user_files
 from glucolens.readings.aggregates import on_profile_changed
 
@@ -21,5 +22,6 @@ from glucolens.readings.aggregates import on_profile_changed
 def wire_subscribers() -> None:
     subscribe(ProfileChanged, on_profile_changed, phase="in_transaction")
     subscribe(DataRemoved, on_data_removed, phase="in_transaction")
+    subscribe(DataRemoved, forget_healthkit_samples, phase="in_transaction")
     subscribe(DataChanged, on_data_changed)
     subscribe(AccountDeleted, remove_user_files)

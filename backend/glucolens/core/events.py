@@ -59,10 +59,13 @@ class ProfileChanged:
 class DataRemoved:
     """Rows were deleted (all of one source's, a source's or everyone's rows in a time range,
     or the whole account's); results computed from them are void. ``source`` is None when
-    rows of every source went."""
+    rows of every source went; ``start``/``end`` bound the half-open time range when the
+    deletion had one (sources/deletion.py's rule: a row's time, or a span's start)."""
 
     user_id: uuid.UUID
     source: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -141,5 +141,8 @@ def delete_scope(db: Session, user: User, scope: DeletionScope, *, confirm: bool
         moved = canonical.recanonicalize(db, user, first, last)
         aggregates.refresh_days(db, user, [*glucose_days, *moved])
     record_change(db, user, "all", [])
-    publish(db, DataRemoved(user_id=user.id, source=scope.source))
+    publish(
+        db,
+        DataRemoved(user_id=user.id, source=scope.source, start=scope.start, end=scope.end),
+    )
     return deleted

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from glucolens.auth.models import User
 from glucolens.core.db import utcnow
 from glucolens.core.errors import Conflict, ValidationFailed
+from glucolens.core.events import DataRemoved
 from glucolens.core.sql import lock_user_writes
 from glucolens.integrations.healthkit import rows, state
 from glucolens.integrations.healthkit.models import HealthKitBatch, HealthKitSample
@@ -43,6 +44,7 @@ from glucolens.integrations.healthkit.schemas import (
     HealthKitSyncOut,
     HealthKitTypeCounts,
 )
+from glucolens.lifestyle.models import Activity, SleepSession
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 # Answers are kept this long for replays. A retry later than that is applied as a new batch,
@@ -370,3 +372,45 @@ def _answer(body: HealthKitSyncIn, batch: _Batch, now: dt.datetime) -> HealthKit
         clock_skew_s=round(skew, 3) if skew is not None else None,
         clock_skew=skew is not None and abs(skew) > CLOCK_SKEW.total_seconds(),
     )
+
+
+# The rebuilt rows a stored sample feeds: a sample of these types is forgotten only when no
+# remaining row of its kind covers it (a night that began before a deletion's start stays
+# whole, and so must its segments; so must an hour of steps).
+_SPAN_ROWS: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "sleep_analysis": (SleepSession, ()),
+    "steps": (Activity, (Activity.activity_type == "steps",)),
+}
+
+
+def on_data_removed(db: Session, evt: DataRemoved) -> None:
+    """In the deleting transaction: the stored samples behind deleted HealthKit rows are
+    forgotten, so that a later full resend (a reset anchor) imports them again instead of
+    calling them duplicates. Tombstones stay: what was deleted on the phone stays deleted."""
+    if evt.source not in (None, rows.SOURCE):
+        return
+    h = HealthKitSample
+    where = [h.user_id == evt.user_id, h.deleted_at.is_(None)]
+    if evt.start is not None:
+        where.append(h.start >= evt.start)
+    if evt.end is not None:
+        where.append(h.start < evt.end)
+    db.execute(delete(h).where(*where, h.type.not_in(tuple(_SPAN_ROWS))))
+    for type_, (model, extra) in _SPAN_ROWS.items():
+        candidates = db.execute(select(h.id, h.start).where(*where, h.type == type_)).all()
+        if not candidates:
+            continue
+        first = min(t for _, t in candidates if t is not None) - dt.timedelta(days=1)
+        last = max(t for _, t in candidates if t is not None)
+        spans = db.execute(
+            select(model.start, model.end).where(
+                model.user_id == evt.user_id,
+                model.source == rows.SOURCE,
+                model.start <= last,
+                model.end > first,
+                *extra,
+            )
+        ).all()
+        gone = [i for i, t in candidates if t is None or not any(s <= t < e for s, e in spans)]
+        for part in rows.chunks(gone):
+            db.execute(delete(h).where(h.id.in_(part)))
