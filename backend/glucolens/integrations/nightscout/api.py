@@ -2,7 +2,8 @@
 
 Served: v1 entries (POST; GET as JSON, CSV or TSV, sgv, current, by _id; DELETE), status,
 verifyauth, experiments/test and the v2 token -> JWT exchange here; treatments, devicestatus
-and profile in api_documents.py; /api/v3 in api_v3.py. See docs/nightscout.md for what is not yet here.
+and profile in api_documents.py; /api/v3 in api_v3.py. See docs/nightscout.md for what is
+not yet here.
 """
 
 from __future__ import annotations
