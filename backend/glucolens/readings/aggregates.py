@@ -138,21 +138,24 @@ def refresh_days(db: Session, user: User, instants: Iterable[dt.datetime]) -> No
 def add_fresh_days(db: Session, user: User, ts: list[dt.datetime], values: list[float]) -> bool:
     """Fast path for a batch that was inserted whole into days with no readings yet (a first
     import): their aggregates come from the batch itself, without reading it back.
-    Returns False (and does nothing) when any touched day already has readings.
+    Returns False (and does nothing) when any day from the batch's first to its last
+    already has aggregates (a live reading's day almost always has: checked first, before
+    any per-row work, since that answer sends the caller to ``refresh_days``).
 
     Valid only for the batch's CGM rows, and only when none of them is another source's
     copy and no stored row left the canonical stream (``recanonicalize`` moved nothing)."""
     if not ts:
         return True
-    index = pd.DatetimeIndex(pd.to_datetime(ts, utc=True))
-    days = np.unique(local_days(index, user.timezone)).astype(dt.date).tolist()
+    tz = zone(user.timezone)
+    first, last = min(ts).astimezone(tz).date(), max(ts).astimezone(tz).date()
     existing = db.execute(
-        select(func.count())
-        .select_from(GlucoseDaily)
-        .where(GlucoseDaily.user_id == user.id, GlucoseDaily.day.in_(days))
-    ).scalar_one()
-    if existing:
+        select(GlucoseDaily.day)
+        .where(GlucoseDaily.user_id == user.id, GlucoseDaily.day.between(first, last))
+        .limit(1)
+    ).first()
+    if existing is not None:
         return False
+    index = pd.DatetimeIndex(pd.to_datetime(ts, utc=True))
     _insert_stats(
         db, user, compute_day_stats(index, np.asarray(values, dtype=float), user.timezone)
     )
