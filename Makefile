@@ -11,7 +11,7 @@ SQLITE_REDIS_TEST_URL ?= redis://127.0.0.1:6379/8
 SQLITE_BROKER_TEST_URL ?= redis://127.0.0.1:6379/7
 FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/package.json frontend/next.config.ts
 
-.PHONY: run test lint typecheck test-backend test-sqlite test-postgres test-fault test-frontend test-e2e bench install frontend clean services
+.PHONY: run test lint typecheck test-lanes test-lane-sqlite test-lane-postgres test-sqlite test-postgres test-fault test-frontend test-e2e bench install frontend clean services
 
 run: $(VENV)/.installed frontend/out/index.html
 	$(BIN)/glucolens db upgrade
@@ -64,12 +64,21 @@ test-frontend: frontend/node_modules/.installed
 test-e2e: $(VENV)/.installed frontend/out/index.html
 	cd frontend && npm run test:e2e
 
-# The two backend suites are single-threaded Python: run at once, they use both cores. Each
-# suite's output is printed whole when it ends (--output-sync).
-test-backend: $(VENV)/.installed
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres
+# The suites are mostly single-threaded: two lanes at once use both cores, balanced by their
+# lengths (SQLite then the fault suite; PostgreSQL then the web unit tests). Each lane's
+# output is printed whole when it ends (--output-sync).
+test-lane-sqlite: $(VENV)/.installed
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-fault
 
-test: lint test-backend test-fault test-frontend test-e2e
+test-lane-postgres: $(VENV)/.installed frontend/node_modules/.installed
+	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-frontend
+
+test-lanes:
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-lane-sqlite test-lane-postgres
+
+test: lint test-lanes test-e2e
 	@echo "all checks passed"
 
 bench: $(VENV)/.installed
