@@ -398,19 +398,20 @@ def on_data_removed(db: Session, evt: DataRemoved) -> None:
     db.execute(delete(h).where(*where, h.type.not_in(tuple(_SPAN_ROWS))))
     for type_, (model, extra) in _SPAN_ROWS.items():
         candidates = db.execute(select(h.id, h.start).where(*where, h.type == type_)).all()
-        if not candidates:
-            continue
-        first = min(t for _, t in candidates if t is not None) - dt.timedelta(days=1)
-        last = max(t for _, t in candidates if t is not None)
-        spans = db.execute(
-            select(model.start, model.end).where(
-                model.user_id == evt.user_id,
-                model.source == rows.SOURCE,
-                model.start <= last,
-                model.end > first,
-                *extra,
-            )
-        ).all()
+        times = [t for _, t in candidates if t is not None]
+        spans = (
+            db.execute(
+                select(model.start, model.end).where(
+                    model.user_id == evt.user_id,
+                    model.source == rows.SOURCE,
+                    model.start <= max(times),
+                    model.end > min(times) - dt.timedelta(days=1),
+                    *extra,
+                )
+            ).all()
+            if times
+            else []
+        )
         gone = [i for i, t in candidates if t is None or not any(s <= t < e for s, e in spans)]
         for part in rows.chunks(gone):
             db.execute(delete(h).where(h.id.in_(part)))
