@@ -77,6 +77,18 @@ class AccountDeleted:
     user_id: uuid.UUID
 
 
+@dataclass(frozen=True)
+class Broadcast:
+    """A message for the user's real-time channel (``/ws/alerts``), sent after commit by the
+    hub subscriber (core/hub.py): ``type`` such as ``reading``, ``alert.raised``,
+    ``alert.resolved``, ``alert.acknowledged``; ``data`` JSON-able, already in the shape the
+    web app reads."""
+
+    user_id: uuid.UUID
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 E = TypeVar("E")
 _subscribers: dict[tuple[type, Phase], list[Callable[..., None]]] = defaultdict(list)
 
