@@ -144,6 +144,32 @@ class Settings(BaseSettings):
         description="Base of links in mails; default http://<host>:<port> of `glucolens serve`.",
     )
 
+    # Alert delivery: email, web push, webhook and their retries (docs/alerts-delivery.md).
+    vapid_private_key: str | None = Field(
+        default=None,
+        description="Web Push VAPID private key (PEM, or the raw P-256 key in base64url); "
+        "default: one generated into <data_dir>/vapid_private.pem.",
+    )
+    vapid_subject: str | None = Field(
+        default=None,
+        description="VAPID 'sub' claim (mailto: or https: URL a push service can reach you at); "
+        "default: public_url when https, else mailto:<mail_from's address>.",
+    )
+    alert_delivery_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Attempts per delivery before it is marked failed."
+    )
+    alert_delivery_backoff_s: float = Field(
+        default=30.0, gt=0, description="Wait before the first retry; doubles on each attempt."
+    )
+    alert_delivery_timeout_s: float = Field(
+        default=10.0, gt=0, le=60, description="Timeout of one push, webhook or SMTP attempt."
+    )
+    alert_push_ttl_s: int = Field(
+        default=1800,
+        ge=0,
+        description="How long a push service keeps an undelivered alert (an old alert misleads).",
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
