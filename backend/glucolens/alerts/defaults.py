@@ -121,3 +121,19 @@ def effective_configs(rows: Iterable[Any]) -> dict[str, KindConfig]:
             options={**base.options, **(row.options or {})},
         )
     return out
+
+
+# Notification channels besides the WebSocket and the history (always on). A user who never
+# chose gets web push (to browsers that subscribed) and no email or webhook: email is opt-in
+# because SMTP may not be configured and an inbox is a shared place; a webhook needs a URL.
+CHANNELS: tuple[str, ...] = ("email", "push", "webhook")
+DEFAULT_CHANNELS: dict[str, bool] = {"email": False, "push": True, "webhook": False}
+
+
+def effective_channels(stored: dict[str, Any] | None) -> dict[str, bool]:
+    """``AlertSettings.channels`` over ``DEFAULT_CHANNELS`` (unknown keys ignored)."""
+    out = dict(DEFAULT_CHANNELS)
+    for name, on in (stored or {}).items():
+        if name in out:
+            out[name] = bool(on)
+    return out
