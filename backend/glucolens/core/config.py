@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -168,6 +169,37 @@ class Settings(BaseSettings):
         default=1800,
         ge=0,
         description="How long a push service keeps an undelivered alert (an old alert misleads).",
+    )
+
+    # Real-time channel and scheduler (docs/realtime.md).
+    ws_heartbeat_s: float = Field(
+        default=25.0, gt=0, description="/ws/alerts pings this often; no pong in twice it closes."
+    )
+    ws_auth_timeout_s: float = Field(
+        default=5.0, gt=0, description="A WebSocket must send its auth message this soon."
+    )
+    ws_max_message_bytes: int = Field(
+        default=4096, gt=0, description="Largest client WebSocket message (larger: close 1009)."
+    )
+    ws_max_connections_per_user: int = Field(
+        default=20, ge=1, description="Open /ws/alerts connections per user and process."
+    )
+    ws_allowed_origins: str = Field(
+        default="",
+        description="Comma-separated extra browser origins allowed on /ws/alerts (same-origin "
+        "and public_url always are).",
+    )
+    hub_replay_max: int = Field(
+        default=200, ge=0, description="Messages kept per user for replay after a reconnect."
+    )
+    hub_replay_max_age_s: int = Field(
+        default=3600, ge=0, description="Older messages are not replayed (replay.gap instead)."
+    )
+    scheduler: Literal["on", "off"] = Field(
+        default="on", description="Run periodic jobs (alert ticks, delivery retries) here."
+    )
+    scheduler_tick_s: float = Field(
+        default=2.0, gt=0, le=60, description="How often the scheduler looks for due slots."
     )
 
     host: str = "127.0.0.1"
