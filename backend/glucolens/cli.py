@@ -1,4 +1,5 @@
-"""The ``glucolens`` command: serve, db upgrade, db check, users create, demo, worker.
+"""The ``glucolens`` command: serve, db upgrade, db check, users create, demo, worker, backup,
+restore.
 
 Each subcommand imports what it needs inside its function, so ``glucolens --help`` answers at
 once and ``glucolens worker`` or ``db upgrade`` do not import the web app or the analytics.
@@ -115,6 +116,52 @@ def openapi_schema() -> str:
     return json.dumps(create_app().openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
+
+
+def backup_cmd(output: str | None, keys: bool) -> int:
+    from glucolens.core.backup import BackupError, backup, default_backup_path
+    from glucolens.core.config import get_settings
+
+    settings = get_settings()
+    dest = Path(output) if output else default_backup_path(settings.data_dir)
+    try:
+        manifest = backup(settings.resolved_database_url, settings.data_dir, dest, keys=keys)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = sum(n for t, n in manifest.row_counts.items() if t != "alembic_version")
+    print(f"backup written to {dest} ({rows} rows, revision {manifest.revision})")
+    return 0
+
+
+def restore_cmd(source: str, yes: bool) -> int:
+    from glucolens.core.backup import BackupError, restore
+    from glucolens.core.config import get_settings
+
+    settings = get_settings()
+    try:
+        manifest = restore(
+            settings.resolved_database_url,
+            settings.data_dir,
+            Path(source),
+            head=_head_revision(),
+            replace_data=yes,
+        )
+    except (BackupError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored the backup of {manifest.created_at} (revision {manifest.revision})")
+    db_upgrade("head")  # a backup from an older GlucoLens is migrated forward
+    return 0
+
+
 def worker(concurrency: int, beat: bool) -> None:
     from glucolens.worker import celery_app
 
@@ -162,6 +209,13 @@ def main(argv: list[str] | None = None) -> None:
 
     sub.add_parser("openapi", help="print the OpenAPI schema as JSON (sorted keys)")
 
+    p_backup = sub.add_parser("backup", help="write the database and keys to one file")
+    p_backup.add_argument("--output", "-o", help="default <data_dir>/backups/glucolens-<time>")
+    p_backup.add_argument("--no-keys", action="store_true", help="leave out the data dir's keys")
+    p_restore = sub.add_parser("restore", help="replace the database with a backup's")
+    p_restore.add_argument("source")
+    p_restore.add_argument("--yes", action="store_true", help="replace a non-empty database")
+
     args = parser.parse_args(argv)
     from glucolens.subscribers import wire_subscribers
 
@@ -188,6 +242,10 @@ def main(argv: list[str] | None = None) -> None:
         worker(args.concurrency, args.beat)
     elif args.cmd == "openapi":
         sys.stdout.write(openapi_schema())
+    elif args.cmd == "backup":
+        sys.exit(backup_cmd(args.output, not args.no_keys))
+    elif args.cmd == "restore":
+        sys.exit(restore_cmd(args.source, args.yes))
 
 
 if __name__ == "__main__":
