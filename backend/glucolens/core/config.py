@@ -202,6 +202,10 @@ class Settings(BaseSettings):
         default=2.0, gt=0, le=60, description="How often the scheduler looks for due slots."
     )
 
+    # Error tracking (core/sentry.py): off unless a DSN is set; events are scrubbed first.
+    sentry_dsn: str | None = Field(default=None, description="Sentry DSN; empty: off.")
+    environment: str = Field(default="production", description="Sentry's environment tag.")
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
