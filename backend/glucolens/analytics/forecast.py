@@ -327,6 +327,45 @@ def _damped_delta(slope_per_min: np.ndarray | float, horizon_min: int) -> Any:
     return np.nan_to_num(slope_per_min, nan=0.0) * gain
 
 
+def reading_slope(
+    times: list[dt.datetime], values: list[float], lookback_min: float = 30.0
+) -> float | None:
+    """Least-squares slope (mg/dL per minute) of irregularly spaced readings over the last
+    ``lookback_min`` before the newest; None when fewer than 3 readings span 10 minutes.
+    Plain Python: the alert engine calls it on every live reading (a budget of ~2 ms)."""
+    if len(times) < 3:
+        return None
+    end = times[-1]
+    pts = [
+        ((t - end).total_seconds() / 60.0, float(v))
+        for t, v in zip(times, values, strict=True)
+        if (end - t).total_seconds() <= lookback_min * 60.0
+    ]
+    if len(pts) < 3 or -pts[0][0] < 10.0:
+        return None
+    mx = sum(p[0] for p in pts) / len(pts)
+    my = sum(p[1] for p in pts) / len(pts)
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx > 0 else None
+
+
+def damped_trend_path(
+    times: list[dt.datetime], values: list[float], horizon_min: int, lookback_min: float = 30.0
+) -> list[tuple[int, float]]:
+    """The damped-trend model's path (the fallback of ``forecast``) from raw readings:
+    ``[(minutes ahead, mg/dL), ...]`` every 5 min up to ``horizon_min``; empty without a
+    slope (see ``reading_slope``)."""
+    slope = reading_slope(times, values, lookback_min)
+    if slope is None:
+        return []
+    last = float(values[-1])
+    lo, hi = CLAMP_MGDL
+    return [
+        (h, min(max(last + float(_damped_delta(slope, h)), lo), hi))
+        for h in range(INTERVAL_MIN, horizon_min + 1, INTERVAL_MIN)
+    ]
+
+
 @dataclass
 class Forecast:
     last_reading_at: dt.datetime | None
