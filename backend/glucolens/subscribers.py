@@ -6,10 +6,12 @@ domains themselves never import upward (see docs/architecture.md).
 
 from __future__ import annotations
 
+from glucolens.alerts.delivery import on_deliveries_queued
 from glucolens.core.events import (
     AccountDeleted,
     DataChanged,
     DataRemoved,
+    DeliveriesQueued,
     ProfileChanged,
     subscribe,
 )
@@ -25,3 +27,4 @@ def wire_subscribers() -> None:
     subscribe(DataRemoved, forget_healthkit_samples, phase="in_transaction")
     subscribe(DataChanged, on_data_changed)
     subscribe(AccountDeleted, remove_user_files)
+    subscribe(DeliveriesQueued, on_deliveries_queued)

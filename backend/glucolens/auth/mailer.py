@@ -27,19 +27,30 @@ def build_message(settings: Settings, to: str, subject: str, body: str) -> Email
     return msg
 
 
+def deliver_mail(to: str, subject: str, body: str, settings: Settings | None = None) -> None:
+    """Deliver one plain-text mail, raising ``OSError`` or ``smtplib.SMTPException`` on
+    failure, for callers that record and retry (alert deliveries). Their messages can name
+    the recipient: callers log the exception's type or SMTP code, never its text."""
+    settings = settings or get_settings()
+    if not settings.smtp_host:
+        raise RuntimeError("deliver_mail needs smtp_host")
+    msg = build_message(settings, to, subject, body)
+    timeout = min(SMTP_TIMEOUT_S, settings.alert_delivery_timeout_s + 5)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user and settings.smtp_password:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(msg)
+
+
 def send_mail(to: str, subject: str, body: str, settings: Settings | None = None) -> None:
     """Deliver one plain-text mail; failures are logged, never raised to the caller."""
     settings = settings or get_settings()
     if not settings.smtp_host:
         raise RuntimeError("send_mail needs smtp_host; use send_password_reset for the fallback")
-    msg = build_message(settings, to, subject, body)
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_S) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_user and settings.smtp_password:
-                smtp.login(settings.smtp_user, settings.smtp_password)
-            smtp.send_message(msg)
+        deliver_mail(to, subject, body, settings)
     except (OSError, smtplib.SMTPException) as exc:
         # No recipient address or body in the log: both are personal data.
         log.error("mail delivery failed", extra={"fields": {"error": type(exc).__name__}})

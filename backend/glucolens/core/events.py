@@ -89,6 +89,15 @@ class Broadcast:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DeliveriesQueued:
+    """Alert delivery rows (``alert_deliveries.id``) written in this transaction, to be sent
+    after commit by alerts/delivery.py's subscriber; a rollback sends nothing."""
+
+    user_id: uuid.UUID
+    delivery_ids: tuple[int, ...]
+
+
 E = TypeVar("E")
 _subscribers: dict[tuple[type, Phase], list[Callable[..., None]]] = defaultdict(list)
 
