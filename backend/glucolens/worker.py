@@ -20,3 +20,14 @@ def _wire_subscribers(**_kw: object) -> None:
     from glucolens.subscribers import wire_subscribers
 
     wire_subscribers()
+    from glucolens import __version__
+    from glucolens.core.config import get_settings
+    from glucolens.core.sentry import init_sentry
+
+    settings = get_settings()
+    init_sentry(
+        settings.sentry_dsn,
+        environment=settings.environment,
+        release=__version__,
+        component="worker",
+    )
