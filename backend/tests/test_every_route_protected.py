@@ -31,6 +31,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/forgot-password"),
     ("POST", "/api/v1/auth/reset-password"),
     ("GET", "/healthz"),
+    ("GET", "/livez"),
     ("GET", "/readyz"),
 }
 # Routes whose path parameter is itself the credential (Nightscout's token -> JWT exchange):

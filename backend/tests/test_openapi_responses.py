@@ -11,6 +11,7 @@ PUBLIC = {
     "/api/v1/auth/forgot-password",
     "/api/v1/auth/reset-password",
     "/healthz",
+    "/livez",
     "/readyz",
 }
 

@@ -1,4 +1,4 @@
-"""Liveness (``/healthz``) and readiness (``/readyz``).
+"""Liveness (``/livez``, also ``/healthz``) and readiness (``/readyz``).
 
 Liveness says the process answers; it touches no dependency, so an orchestrator does not
 restart a healthy app because its database is down. Readiness says whether to send it
@@ -38,9 +38,11 @@ class Readiness(BaseModel):
     error: ErrorBody | None = None
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+@router.get("/livez", summary="Liveness: the process answers (no I/O)")
+@router.get("/healthz", summary="Liveness: the process answers (no I/O)")
 async def healthz() -> Liveness:
-    """Always 200 while the process serves requests; dependencies are in ``/readyz``."""
+    """Always 200 while the process serves requests; dependencies are in ``/readyz``.
+    ``/livez`` is the Kubernetes-style name; ``/healthz`` stays for existing probes."""
     # async: answered on the event loop, so it never waits for a worker thread.
     return Liveness(status="ok", version=__version__)
 
