@@ -30,8 +30,9 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -167,7 +168,7 @@ class SchedulerRunner:
                 return None  # claimed on a later pass, with the conditional UPDATE
             if due > now:
                 return None
-            won = db.execute(
+            result = db.execute(
                 update(ScheduledJob)
                 .where(ScheduledJob.name == job.name, ScheduledJob.next_run_at == due)
                 .values(
@@ -175,7 +176,8 @@ class SchedulerRunner:
                     last_owner=self.owner,
                     last_started_at=now,
                 )
-            ).rowcount
+            )
+            won = cast(CursorResult[Any], result).rowcount
             db.commit()
         return max(latest_due, due) if won == 1 else None
 
