@@ -8,7 +8,10 @@ pull in every domain before the settings are final.
 
 from __future__ import annotations
 
-from celery.signals import worker_init
+import time
+from typing import Any
+
+from celery.signals import task_postrun, task_prerun, worker_init
 
 from glucolens.core.taskqueue import celery_app
 
@@ -31,3 +34,23 @@ def _wire_subscribers(**_kw: object) -> None:
         release=__version__,
         component="worker",
     )
+
+
+_started: dict[str, float] = {}
+
+
+@task_prerun.connect
+def _task_started(task_id: str = "", **_kw: Any) -> None:
+    _started[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _task_finished(task_id: str = "", task: Any = None, state: str = "", **_kw: Any) -> None:
+    from glucolens.core import metrics
+
+    start = _started.pop(task_id, None)
+    if start is not None and task is not None:
+        outcome = "ok" if state == "SUCCESS" else "error"
+        metrics.JOB_DURATION.labels(task=task.name, outcome=outcome).observe(
+            time.perf_counter() - start
+        )

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from glucolens.core import metrics
 from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 
@@ -54,6 +55,17 @@ def _pool(lane: str) -> concurrent.futures.ThreadPoolExecutor:
         return pool
 
 
+def _enqueue(task_name: str, body: Callable[[str], Any], lane: str, job_id: str) -> None:
+    metrics.JOB_QUEUE.labels(lane=lane).inc()
+
+    def run() -> Any:
+        metrics.JOB_QUEUE.labels(lane=lane).dec()
+        with metrics.timed_job(task_name):
+            return body(job_id)
+
+    _pool(lane).submit(run)
+
+
 def uses_celery() -> bool:
     return bool(get_settings().celery_broker_url)
 
@@ -68,9 +80,9 @@ def submit(task_name: str, job_id: uuid.UUID, delay_s: float = 0.0) -> None:
         return
     body, lane = _local_tasks[task_name]
     if delay_s <= 0:
-        _pool(lane).submit(body, str(job_id))
+        _enqueue(task_name, body, lane, str(job_id))
         return
-    timer = threading.Timer(delay_s, lambda: _pool(lane).submit(body, str(job_id)))
+    timer = threading.Timer(delay_s, lambda: _enqueue(task_name, body, lane, str(job_id)))
     timer.daemon = True
     timer.start()
 

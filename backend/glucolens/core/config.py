@@ -202,6 +202,9 @@ class Settings(BaseSettings):
         default=2.0, gt=0, le=60, description="How often the scheduler looks for due slots."
     )
 
+    # Prometheus (core/metrics.py): /metrics answers only with this bearer token; unset: 404.
+    metrics_token: str | None = Field(default=None, description="Bearer token of /metrics.")
+
     # Error tracking (core/sentry.py): off unless a DSN is set; events are scrubbed first.
     sentry_dsn: str | None = Field(default=None, description="Sentry DSN; empty: off.")
     environment: str = Field(default="production", description="Sentry's environment tag.")

@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core import background
+from glucolens.core import background, metrics
 from glucolens.core.cache import get_cache
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.insights.models import InsightJob
@@ -65,6 +65,7 @@ def _run_claimed(db: Session, job: InsightJob, user: User, started_at: dt.dateti
         log.exception("insight job failed")
         db.rollback()
         job.status, job.error = "failed", type(exc).__name__
+        metrics.JOB_FAILURES.labels(task=RECOMPUTE_TASK).inc()
     job.finished_at = utcnow()
     db.commit()
     log.info(

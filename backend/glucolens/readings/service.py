@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, delete
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
+from glucolens.core import metrics
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed
 from glucolens.core.sql import lock_user_writes
@@ -122,7 +123,34 @@ def ingest_glucose_batch(db: Session, user: User, items: list[Any]) -> BulkRepor
         ):
             aggregates.refresh_days(db, user, [*instants, *moved])
         record_change(db, user, "glucose", [first, last], source=rows[0]["source"])
+    observe_ingest(items, rows, inserted, rejected, now)
     return BulkReport(inserted=inserted, duplicates=len(rows) - inserted, rejected=rejected)
+
+
+def observe_ingest(
+    items: list[Any],
+    rows: list[dict[str, Any]],
+    inserted: int,
+    rejected: list[Rejected],
+    now: dt.datetime,
+) -> None:
+    """Prometheus counters of one batch (core/metrics): readings by source and outcome,
+    rejections by the field that failed, batch size and the newest reading's delay. Counted
+    when the batch is processed, before its commit."""
+    source = metrics.source_label(
+        rows[0]["source"] if rows else getattr(items[0], "source", None) if items else None
+    )
+    metrics.INGEST_BATCH.labels(source=source).observe(len(items))
+    if rows:
+        metrics.INGEST_READINGS.labels(source=source, outcome="inserted").inc(inserted)
+        metrics.INGEST_READINGS.labels(source=source, outcome="duplicate").inc(len(rows) - inserted)
+        newest = max(r["ts"] for r in rows)
+        metrics.INGEST_DELAY.labels(source=source).observe(max(0.0, (now - newest).total_seconds()))
+    if rejected:
+        metrics.INGEST_READINGS.labels(source=source, outcome="rejected").inc(len(rejected))
+        for r in rejected:
+            reason = (r.field or "invalid").split(".")[0].lower()
+            metrics.INGEST_REJECTED.labels(source=source, reason=reason[:32]).inc()
 
 
 def insulin_to_row(body: InsulinIn, user: User) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core import background
+from glucolens.core import background, metrics
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.errors import DomainError
 from glucolens.reports.models import ReportJob
@@ -54,10 +54,12 @@ def _run_claimed(db: Session, job: ReportJob, user: User) -> str:
     except DomainError as exc:  # e.g. the period is now in the future (time zone changed)
         db.rollback()
         job.status, job.error = "failed", exc.message
+        metrics.JOB_FAILURES.labels(task=RENDER_TASK).inc()
     except Exception:  # noqa: BLE001 - recorded on the job for the client
         log.exception("report job failed")
         db.rollback()
         job.status, job.error = "failed", "The report could not be made; please try again."
+        metrics.JOB_FAILURES.labels(task=RENDER_TASK).inc()
     job.finished_at = utcnow()
     db.commit()
     log.info(

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
-from glucolens.core import background
+from glucolens.core import background, metrics
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.integrations.importers import detect
 from glucolens.integrations.importers.base import (
@@ -81,12 +81,15 @@ def run_import(job_id: str) -> str:
             except FileRejected as exc:
                 db.rollback()
                 job.status, job.error = "failed", str(exc)
+                metrics.JOB_FAILURES.labels(task=IMPORT_TASK).inc()
             except Exception:  # noqa: BLE001 - recorded on the job for the person
                 log.exception("import job failed")
                 db.rollback()
                 job.status, job.error = "failed", FAILED_UNEXPECTEDLY
+                metrics.JOB_FAILURES.labels(task=IMPORT_TASK).inc()
             if job.status in ("running", "previewing"):
                 job.status = "failed"  # a phase that returned without concluding
+                metrics.JOB_FAILURES.labels(task=IMPORT_TASK).inc()
             if job.status in ("done", "failed", "cancelled", "needs_mapping"):
                 job.finished_at = utcnow()
             db.commit()
