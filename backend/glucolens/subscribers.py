@@ -7,6 +7,7 @@ domains themselves never import upward (see docs/architecture.md).
 from __future__ import annotations
 
 from glucolens.alerts.delivery import on_deliveries_queued
+from glucolens.alerts.engine import on_data_changed as evaluate_alerts
 from glucolens.core.events import (
     AccountDeleted,
     DataChanged,
@@ -25,6 +26,7 @@ def wire_subscribers() -> None:
     subscribe(ProfileChanged, on_profile_changed, phase="in_transaction")
     subscribe(DataRemoved, on_data_removed, phase="in_transaction")
     subscribe(DataRemoved, forget_healthkit_samples, phase="in_transaction")
+    subscribe(DataChanged, evaluate_alerts)  # first: a live alert should not wait on insights
     subscribe(DataChanged, on_data_changed)
     subscribe(AccountDeleted, remove_user_files)
     subscribe(DeliveriesQueued, on_deliveries_queued)

@@ -113,6 +113,7 @@ class Decision:
 class Evaluation:
     decisions: list[Decision]
     pending: dict[str, str]  # kind -> ISO time the condition was first seen (persist)
+    holding: set[str] = field(default_factory=set)  # kinds whose condition holds now
     break_low_snoozes: bool = False  # an urgent low opened: low-side snoozes end
 
 
@@ -146,7 +147,9 @@ def _slope(readings: Sequence[Reading], minutes: float) -> float | None:
     return reading_slope([r.at for r in readings], [r.value_mgdl for r in readings], minutes)
 
 
-def rate_condition(kind: str, readings: Sequence[Reading], cfg: KindConfig) -> tuple[bool, bool]:
+def rate_condition(
+    kind: str, readings: Sequence[Reading], cfg: KindConfig
+) -> tuple[bool, bool, dict[str, Any]]:
     """(holds, cleared) for rising/falling fast: the last 3 readings each moved at least the
     rate from the one before, or the 15-min slope did; falling only below 150, rising only
     above 150 (``options["only_beyond_mgdl"]``)."""
@@ -166,7 +169,9 @@ def rate_condition(kind: str, readings: Sequence[Reading], cfg: KindConfig) -> t
     signed = None if slope is None else sign * slope
     holds = in_zone and (consecutive or (signed is not None and signed >= rate))
     cleared = not in_zone or signed is None or signed < rate - RATE_CLEAR_MARGIN
-    return holds, (not holds and cleared)
+    moved = signed if signed is not None else (min(steps) if steps else None)
+    details = {"rate_mgdl_per_min": round(sign * moved, 2)} if holds and moved else {}
+    return holds, (not holds and cleared), details
 
 
 def soon_condition(
@@ -204,8 +209,7 @@ def condition(
         return value > threshold, value <= threshold - margin, {}
     if kind == URGENT_LOW_SOON:
         return soon_condition(readings, cfg)
-    holds, cleared = rate_condition(kind, readings, cfg)
-    return holds, cleared, {}
+    return rate_condition(kind, readings, cfg)
 
 
 def repeat_decision(
@@ -291,6 +295,8 @@ def evaluate(
                 out.decisions.append(Decision(kind, "close", reason="disabled"))
             continue
         holds, cleared, details = condition(kind, readings, cfg)
+        if holds:
+            out.holding.add(kind)
         if open_ep is not None:
             if holds:
                 rep = repeat_decision(kind, open_ep, cfg, user, now, newest.value_mgdl)
@@ -322,6 +328,10 @@ def evaluate(
             out.decisions.append(
                 Decision(kind, "rejoin", reason="episode_open", value_mgdl=newest.value_mgdl)
             )
+            # A rejoined episode whose repeat came due meanwhile repeats now.
+            rep = repeat_decision(kind, ep, cfg, user, now, newest.value_mgdl)
+            if rep is not None:
+                out.decisions.append(rep)
             continue
         d = _open(kind, ep, cfg, user, newest, now, details)
         out.decisions.append(d)
@@ -362,7 +372,7 @@ def stale_data_decision(
     severity = stale_severity(minutes, cfg) if cfg.enabled else None
     if severity is None and glucose_episode_open and minutes >= STALE_READING_MIN:
         severity = "warning"
-    details = {"minutes": int(minutes)}
+    details = {"stale_min": int(minutes)}
     if ep is None or not ep.is_open:
         if severity is None:
             return None

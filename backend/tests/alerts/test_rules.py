@@ -156,11 +156,23 @@ def test_rule4_open_episode_does_not_notify_again_before_its_repeat():
 def test_rule4_recrossing_within_fifteen_minutes_continues_the_episode():
     closed = {
         rules.LOW: ep(
-            rules.LOW, is_open=False, last_seen_at=NOW - 14 * MIN, last_notified_at=NOW - 20 * MIN
+            rules.LOW, is_open=False, last_seen_at=NOW - 14 * MIN, last_notified_at=NOW - 14 * MIN
         )
     }
-    d = by_kind(evaluate(series(76, 72, 68), closed, user(), NOW))[rules.LOW]
-    assert d.action == "rejoin" and not d.notify and d.reason == "episode_open"
+    out = evaluate(series(76, 72, 68), closed, user(), NOW).decisions
+    assert [(d.kind, d.action, d.notify, d.reason) for d in out] == [
+        (rules.LOW, "rejoin", False, "episode_open")
+    ]
+
+
+def test_rule4_rejoined_episode_repeats_when_its_repeat_came_due_meanwhile():
+    closed = {
+        rules.LOW: ep(
+            rules.LOW, is_open=False, last_seen_at=NOW - 10 * MIN, last_notified_at=NOW - 20 * MIN
+        )
+    }
+    out = evaluate(series(76, 72, 68), closed, user(), NOW).decisions
+    assert [(d.action, d.notify) for d in out] == [("rejoin", False), ("repeat", True)]
 
 
 def test_rule4_recrossing_after_fifteen_minutes_opens_a_new_episode():

@@ -1,0 +1,369 @@
+"""Alert evaluation on ingest: one evaluation per accepted batch, on the user's newest
+canonical CGM reading (issue 14, rule 1: state, not rows).
+
+``on_data_changed`` is an after-commit subscriber (wired in subscribers.py). It opens its own
+session, serialises on the user's ``AlertState`` row (row lock on PostgreSQL; on SQLite the
+first write statement takes the database's write lock), reads only the last hour of the
+canonical stream (index ``ix_glucose_canonical``), skips a batch whose newest reading is not
+newer than the one already evaluated, applies ``alerts.rules`` and writes the episodes and
+their decisions. Notifications go through ``alerts.delivery.notify`` inside this transaction,
+so nothing is sent unless the decision is durable. A failure here is logged (without values)
+and never reaches the ingest, which committed before.
+
+The writing half (``apply`` and friends) is shared with the scheduler tick (alerts/tick.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from glucolens.alerts import rules
+from glucolens.alerts.defaults import (
+    LOW,
+    PATTERN,
+    SEVERITY,
+    STALE_DATA,
+    STALE_READING_MIN,
+    URGENT_LOW,
+    effective_configs,
+)
+from glucolens.alerts.delivery import notify
+from glucolens.alerts.models import (
+    Alert,
+    AlertConfig,
+    AlertDecision,
+    AlertSettings,
+    AlertSnooze,
+    AlertState,
+)
+from glucolens.alerts.service import alert_out
+from glucolens.auth.models import User
+from glucolens.core.db import get_sessionmaker, utcnow
+from glucolens.core.events import Broadcast, DataChanged, publish
+from glucolens.core.sql import insert_for, is_postgres
+from glucolens.readings.canonical import is_canonical_cgm
+from glucolens.readings.models import GlucoseReading
+
+log = logging.getLogger(__name__)
+
+READINGS_WINDOW = dt.timedelta(minutes=60)
+# Episodes older than this matter neither for rejoining (15 min) nor for rate limiting.
+EPISODE_LOOKBACK = dt.timedelta(hours=24)
+# Decision actions as the history shows them (frontend/src/lib/alerts.ts).
+ACTION = {"raise": "notified", "repeat": "repeated", "escalate": "escalated"}
+
+
+def on_data_changed(evt: DataChanged) -> None:
+    """After a write committed: evaluate the user's alerts if glucose changed and the batch
+    holds a live reading (backfilled history never alerts, and costs nothing here)."""
+    if "glucose" not in evt.kinds:
+        return
+    now = utcnow()
+    newest = evt.newest_reading_at
+    if newest is not None and now - newest > dt.timedelta(minutes=STALE_READING_MIN):
+        return
+    try:
+        with get_sessionmaker()() as db:
+            evaluate_user(db, evt.user_id, now)
+            db.commit()
+    except Exception as exc:  # noqa: BLE001 - the ingest is durable; never raise into it
+        # No traceback: a database error's text can carry the statement's values.
+        log.error(
+            "alert evaluation failed",
+            extra={"fields": {"user_id": str(evt.user_id), "error": type(exc).__name__}},
+        )
+
+
+def lock_state(db: Session, user_id: uuid.UUID) -> AlertState:
+    """The user's ``AlertState``, created if missing and locked until commit: evaluations
+    of one user (ingest in any process, the tick) run one after another."""
+    insert = insert_for(db)
+    db.execute(
+        insert(AlertState)
+        .values(user_id=user_id, pending={}, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    stmt = select(AlertState).where(AlertState.user_id == user_id)
+    if is_postgres(db):
+        stmt = stmt.with_for_update()
+    return db.execute(stmt).scalar_one()
+
+
+def recent_readings(db: Session, user_id: uuid.UUID, now: dt.datetime) -> list[rules.Reading]:
+    rows = db.execute(
+        select(GlucoseReading.ts, GlucoseReading.value_mgdl)
+        .where(
+            GlucoseReading.user_id == user_id,
+            is_canonical_cgm,
+            GlucoseReading.ts >= now - READINGS_WINDOW,
+        )
+        .order_by(GlucoseReading.ts)
+    ).all()
+    return [rules.Reading(ts, float(v)) for ts, v in rows if v is not None]
+
+
+def latest_episodes(db: Session, user_id: uuid.UUID, now: dt.datetime) -> dict[str, Alert]:
+    """Per kind, the open episode, else the latest one of the last day."""
+    rows = db.scalars(
+        select(Alert)
+        .where(
+            Alert.user_id == user_id,
+            Alert.kind != PATTERN,
+            or_(Alert.status == "open", Alert.opened_at >= now - EPISODE_LOOKBACK),
+        )
+        .order_by(Alert.opened_at)
+    ).all()
+    latest: dict[str, Alert] = {}
+    for a in rows:
+        cur = latest.get(a.kind)
+        if cur is None or cur.status != "open" or a.status == "open":
+            latest[a.kind] = a
+    return latest
+
+
+def _iso(raw: Any) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def to_episode(a: Alert) -> rules.Episode:
+    details = a.details or {}
+    return rules.Episode(
+        kind=a.kind,
+        is_open=a.status == "open",
+        opened_at=a.opened_at,
+        last_seen_at=a.last_seen_at,
+        last_notified_at=a.last_notified_at,
+        notify_count=a.notify_count or 0,
+        acknowledged_at=a.acknowledged_at,
+        escalated_at=a.escalated_at,
+        severity=a.severity,
+        last_suppressed=details.get("last_suppressed"),
+        notify_after=_iso(details.get("notify_after")),
+    )
+
+
+def user_alerting(
+    tz: str | None,
+    configs: Iterable[AlertConfig],
+    prefs: AlertSettings | None,
+    snoozes: Iterable[AlertSnooze],
+) -> rules.UserAlerting:
+    return rules.UserAlerting(
+        configs=effective_configs(configs),
+        tz=tz or "UTC",
+        snoozes=tuple(rules.Snooze(frozenset(s.kinds or ()), s.until) for s in snoozes),
+        quiet_start=prefs.quiet_start if prefs else None,
+        quiet_end=prefs.quiet_end if prefs else None,
+        quiet_kinds=frozenset(prefs.quiet_kinds or ()) if prefs else frozenset(),
+        mute_until=prefs.mute_until if prefs else None,
+        has_emergency_contact=bool(prefs and prefs.emergency_contact_email),
+    )
+
+
+def load_user_alerting(db: Session, user: User, now: dt.datetime) -> rules.UserAlerting:
+    configs = db.scalars(select(AlertConfig).where(AlertConfig.user_id == user.id)).all()
+    snoozes = db.scalars(
+        select(AlertSnooze).where(
+            AlertSnooze.user_id == user.id,
+            AlertSnooze.until > now,
+            AlertSnooze.cancelled_at.is_(None),
+        )
+    ).all()
+    return user_alerting(user.timezone, configs, db.get(AlertSettings, user.id), snoozes)
+
+
+def evaluate_user(db: Session, user_id: uuid.UUID, now: dt.datetime) -> bool:
+    """One evaluation of the user's newest reading; False when there was nothing new."""
+    state = lock_state(db, user_id)
+    readings = recent_readings(db, user_id, now)
+    if not readings:
+        return False
+    newest = readings[-1]
+    if state.last_reading_at is not None and newest.at <= state.last_reading_at:
+        return False  # state, not rows: this reading was already evaluated
+    state.last_reading_at, state.last_value_mgdl = newest.at, newest.value_mgdl
+    state.last_evaluated_at = now
+    if now - newest.at > dt.timedelta(minutes=STALE_READING_MIN):
+        return True  # stale guard: the state moves on, nothing alerts
+    user = db.get(User, user_id)
+    if user is None:
+        return False
+    episodes = latest_episodes(db, user_id, now)
+    stale = episodes.get(STALE_DATA)
+    if stale is not None and stale.status == "open":
+        close(db, user, stale, "data_returned", now, newest.value_mgdl)
+    ua = load_user_alerting(db, user, now)
+    result = rules.evaluate(
+        readings,
+        {k: to_episode(a) for k, a in episodes.items()},
+        ua,
+        now,
+        state.pending or {},
+    )
+    if result.pending != (state.pending or {}):
+        state.pending = result.pending
+    for kind, a in episodes.items():
+        if a.status == "open" and kind != STALE_DATA:
+            a.last_value_mgdl, a.last_reading_at = newest.value_mgdl, newest.at
+            if kind in result.holding:
+                a.last_seen_at = newest.at
+    for d in result.decisions:
+        apply(db, user, episodes, d, now, reading=newest, configs=ua.configs)
+    if result.break_low_snoozes:
+        break_low_snoozes(db, user_id, now, episodes.get(URGENT_LOW))
+    return True
+
+
+def record(
+    db: Session,
+    alert: Alert,
+    action: str,
+    reason: str | None,
+    now: dt.datetime,
+    value_mgdl: float | None = None,
+) -> None:
+    db.add(
+        AlertDecision(
+            alert_id=alert.id,
+            user_id=alert.user_id,
+            at=now,
+            action=action,
+            reason=reason,
+            value_mgdl=value_mgdl,
+        )
+    )
+
+
+def _broadcast(db: Session, user: User, alert: Alert, type_: str) -> None:
+    data = alert_out(alert, user).model_dump(mode="json", exclude={"decisions"})
+    publish(db, Broadcast(user.id, type_, data))
+
+
+def send(db: Session, user: User, alert: Alert, purpose: str, now: dt.datetime, **kw: Any) -> None:
+    """Notify (the delivery rows are written in this transaction). The emergency contact's
+    email does not move the user's repeat clock."""
+    if purpose != "escalate":
+        alert.last_notified_at = now
+        alert.notify_count = (alert.notify_count or 0) + 1
+        details = dict(alert.details or {})
+        details.pop("last_suppressed", None)
+        alert.details = details
+        db.flush()
+    notify(db, alert, purpose, **kw)
+
+
+def suppress(db: Session, user: User, alert: Alert, reason: str, now: dt.datetime) -> None:
+    alert.details = {**(alert.details or {}), "last_suppressed": reason}
+    _broadcast(db, user, alert, "alert.updated")
+
+
+def close(
+    db: Session,
+    user: User,
+    alert: Alert,
+    reason: str,
+    now: dt.datetime,
+    value_mgdl: float | None = None,
+) -> None:
+    alert.status, alert.resolved_at, alert.resolved_reason = "resolved", now, reason
+    db.flush()
+    record(db, alert, "resolved", reason, now, value_mgdl)
+    _broadcast(db, user, alert, "alert.resolved")
+
+
+def apply(
+    db: Session,
+    user: User,
+    episodes: dict[str, Alert],
+    d: rules.Decision,
+    now: dt.datetime,
+    *,
+    reading: rules.Reading | None = None,
+    configs: Mapping[str, Any] | None = None,
+) -> Alert | None:
+    """Write one decision: the episode row, its decision row, the notification."""
+    alert = episodes.get(d.kind)
+    if d.action == "pending":
+        return None  # no episode yet: "must persist" is the AlertState's pending timer
+    if d.action == "open":
+        cfg = (configs or {}).get(d.kind)
+        details = dict(d.details)
+        if cfg is not None and cfg.threshold is not None and d.kind != STALE_DATA:
+            details["threshold_mgdl"] = cfg.threshold
+        alert = Alert(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            kind=d.kind,
+            severity=d.severity or SEVERITY.get(d.kind, "warning"),
+            status="open",
+            opened_at=now,
+            trigger_value_mgdl=reading.value_mgdl if reading else None,
+            trigger_reading_at=reading.at if reading else None,
+            last_value_mgdl=reading.value_mgdl if reading else None,
+            last_reading_at=reading.at if reading else None,
+            last_seen_at=reading.at if reading else None,
+            notify_count=0,
+            details=details,
+        )
+        db.add(alert)
+        episodes[d.kind] = alert
+    if alert is None:
+        return None
+    if d.action == "rejoin":
+        alert.status, alert.resolved_at, alert.resolved_reason = "open", None, None
+        alert.last_seen_at = reading.at if reading else now
+        db.flush()
+        record(db, alert, "continued", d.reason, now, d.value_mgdl)
+        _broadcast(db, user, alert, "alert.updated")
+        return alert
+    if d.action == "close":
+        close(db, user, alert, d.reason or "recovered", now, d.value_mgdl)
+        return alert
+    if d.action == "severity":
+        alert.severity = d.severity or alert.severity
+    if d.details and d.action != "open":
+        alert.details = {**(alert.details or {}), **d.details}
+    if d.action == "escalate":
+        alert.escalated_at = now
+    db.flush()
+    value = d.value_mgdl if d.value_mgdl is not None else alert.last_value_mgdl
+    if d.notify and d.purpose:
+        action = "severity" if d.action == "severity" else ACTION[d.purpose]
+        record(db, alert, action, None, now, value)
+        kw = {"recipient": "emergency_contact"} if d.purpose == "escalate" else {}
+        send(db, user, alert, d.purpose, now, **kw)
+    else:
+        action = "escalate" if d.action == "escalate" else "suppressed"
+        record(db, alert, action, d.reason, now, value)
+        if d.reason and d.action != "escalate":
+            suppress(db, user, alert, d.reason, now)
+    return alert
+
+
+def break_low_snoozes(
+    db: Session, user_id: uuid.UUID, now: dt.datetime, alert: Alert | None
+) -> None:
+    """An urgent low opened: snoozes of low or urgent low end now (issue 14, rule 3)."""
+    rows = db.scalars(
+        select(AlertSnooze).where(
+            AlertSnooze.user_id == user_id,
+            AlertSnooze.until > now,
+            AlertSnooze.cancelled_at.is_(None),
+        )
+    ).all()
+    broken = [s.id for s in rows if {LOW, URGENT_LOW} & set(s.kinds or ())]
+    if not broken:
+        return
+    db.execute(update(AlertSnooze).where(AlertSnooze.id.in_(broken)).values(cancelled_at=now))
+    if alert is not None:
+        record(db, alert, "snooze_broken", "escalation", now, alert.trigger_value_mgdl)
