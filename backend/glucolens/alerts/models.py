@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -101,6 +102,13 @@ class Alert(Base):
     __table_args__ = (
         Index("ix_alerts_user_opened", "user_id", "opened_at"),
         Index("ix_alerts_user_status_kind", "user_id", "status", "kind"),
+        # The scheduler's scan of open episodes (alerts/tick.py): a few rows among all history.
+        Index(
+            "ix_alerts_open",
+            "kind",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

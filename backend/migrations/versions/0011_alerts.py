@@ -122,6 +122,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_alerts_user_status_kind", ["user_id", "status", "kind"], unique=False
         )
+        # The scheduler's scan of open episodes (alerts/tick.py): a few rows among all history.
+        batch_op.create_index(
+            "ix_alerts_open",
+            ["kind"],
+            unique=False,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
 
     op.create_table(
         "push_subscriptions",
@@ -207,6 +215,7 @@ def downgrade() -> None:
     op.drop_table("alert_decisions")
     op.drop_table("push_subscriptions")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_open")
         batch_op.drop_index("ix_alerts_user_status_kind")
         batch_op.drop_index("ix_alerts_user_opened")
 
