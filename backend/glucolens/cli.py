@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 
@@ -51,18 +53,46 @@ def db_check(repair: bool, as_json: bool) -> int:
     return 0 if repair or not report.mismatched_days else 1
 
 
-def serve(host: str | None, port: int | None, reload: bool) -> None:
+def default_workers(redis_url: str | None) -> int:
+    """One per core when what processes must share has a place to live (Redis: rate limits,
+    caches, WebSocket fan-out); one otherwise (the embedded default, see docs/deploy.md)."""
+    return max(1, os.cpu_count() or 1) if redis_url else 1
+
+
+def _multiprocess_metrics_dir(data_dir: Path) -> None:
+    """Prometheus' multi-process mode: each worker writes its samples to files in an
+    emptied directory that /metrics sums (core/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    path = data_dir / "prometheus"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+def serve(host: str | None, port: int | None, reload: bool, workers: int | None = None) -> None:
     import uvicorn
 
     from glucolens.core.config import get_settings
 
     settings = get_settings()
+    n = workers or default_workers(settings.redis_url)
+    if n > 1:
+        if not settings.redis_url:
+            print(
+                "warning: several workers without GLUCOLENS_REDIS_URL: each keeps its own "
+                "rate limits and cache, and live updates reach only WebSockets connected to "
+                "the worker that took the reading (docs/deploy.md)",
+                file=sys.stderr,
+            )
+        _multiprocess_metrics_dir(settings.data_dir)
     uvicorn.run(
         "glucolens.main:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
+        workers=None if reload else n,
         # The app believes X-Forwarded-* only from GLUCOLENS_TRUSTED_PROXIES (core/proxies);
         # uvicorn's own handling would trust any loopback peer.
         proxy_headers=False,
@@ -179,6 +209,11 @@ def main(argv: list[str] | None = None) -> None:
     p_serve.add_argument("--host")
     p_serve.add_argument("--port", type=int)
     p_serve.add_argument("--reload", action="store_true")
+    p_serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes (default: one per core with GLUCOLENS_REDIS_URL set, else 1)",
+    )
 
     p_db = sub.add_parser("db", help="database")
     db_sub = p_db.add_subparsers(dest="db_cmd", required=True)
@@ -221,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
 
     wire_subscribers()
     if args.cmd == "serve":
-        serve(args.host, args.port, args.reload)
+        serve(args.host, args.port, args.reload, args.workers)
     elif args.cmd == "db" and args.db_cmd == "check":
         sys.exit(db_check(args.repair, args.json))
     elif args.cmd == "db":

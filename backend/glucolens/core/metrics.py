@@ -31,7 +31,6 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
-    Info,
     generate_latest,
 )
 from prometheus_client import multiprocess as prom_multiprocess
@@ -75,8 +74,11 @@ _JOB_BUCKETS_S = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 _DELAY_BUCKETS_S = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 6 * 3600, 86400)
 _BATCH_BUCKETS = (1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000)
 
-BUILD = Info("glucolens_build", "The running GlucoLens version")
-BUILD.info({"version": __version__})
+# A gauge, not an Info: Info series are not collected in multi-process mode.
+BUILD = Gauge(
+    "glucolens_build_info", "The running GlucoLens version", ["version"], multiprocess_mode="max"
+)
+BUILD.labels(version=__version__).set(1)
 
 INGEST_READINGS = Counter(
     "glucolens_ingest_readings",
