@@ -6,7 +6,7 @@ domains themselves never import upward (see docs/architecture.md).
 
 from __future__ import annotations
 
-from glucolens.alerts.delivery import on_deliveries_queued
+from glucolens.alerts.delivery import on_deliveries_queued, run_due_deliveries
 from glucolens.alerts.engine import on_data_changed as evaluate_alerts
 from glucolens.core.events import (
     AccountDeleted,
@@ -16,6 +16,7 @@ from glucolens.core.events import (
     ProfileChanged,
     subscribe,
 )
+from glucolens.core.scheduler import register_periodic
 from glucolens.insights.service import on_data_changed, on_data_removed
 from glucolens.integrations.healthkit.service import on_data_removed as forget_healthkit_samples
 from glucolens.integrations.importers.service import remove_user_files
@@ -30,3 +31,4 @@ def wire_subscribers() -> None:
     subscribe(DataChanged, on_data_changed)
     subscribe(AccountDeleted, remove_user_files)
     subscribe(DeliveriesQueued, on_deliveries_queued)
+    register_periodic("alerts.deliveries", 15, run_due_deliveries)  # retries and leftovers

@@ -162,11 +162,13 @@ def _forget(delivery_id: int) -> Callable[[concurrent.futures.Future[None]], Non
     return done
 
 
-def wait_for(ids: Iterable[int], timeout_s: float) -> None:
-    """Wait (bounded) for this process's sends of ``ids`` to finish."""
+def wait_for(ids: Iterable[int], timeout_s: float) -> bool:
+    """Wait (bounded) for this process's sends of ``ids`` to finish; False on timeout."""
     futures = [f for i in ids if (f := _inflight.get(i)) is not None]
-    if futures:
-        concurrent.futures.wait(futures, timeout=timeout_s)
+    if not futures:
+        return True
+    _done, not_done = concurrent.futures.wait(futures, timeout=timeout_s)
+    return not not_done
 
 
 def _run_one(delivery_id: int) -> None:
@@ -176,11 +178,15 @@ def _run_one(delivery_id: int) -> None:
         log.exception("alert delivery crashed", extra={"fields": {"delivery_id": delivery_id}})
 
 
-def run_due_deliveries(slot: dt.datetime, *, now: dt.datetime | None = None) -> int:
-    """The "alerts.deliveries" periodic job: send every pending row whose retry time has
-    come (also rows whose after-commit send never ran, such as after a crash). Returns how
-    many this process claimed and attempted."""
-    now = now or utcnow()
+def run_due_deliveries(slot: dt.datetime, *, now: dt.datetime | None = None) -> None:
+    """The "alerts.deliveries" periodic job (core/scheduler, every 15 s): send every pending
+    row whose retry time has come, and rows whose after-commit send never ran (the process
+    died between commit and send). ``now`` exists for tests that jump ahead in time."""
+    send_due(now or utcnow())
+
+
+def send_due(now: dt.datetime) -> int:
+    """Attempt the due rows (at most ``DUE_BATCH``); how many this process won and tried."""
     with get_sessionmaker()() as db:
         ids = db.scalars(
             select(AlertDelivery.id)

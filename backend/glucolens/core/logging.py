@@ -82,7 +82,9 @@ def configure_logging(level: str = "INFO") -> None:
     handler._glucolens = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpx2", "httpcore"):
+    # urllib3 (under requests: alert webhooks and web push) logs each request's URL at DEBUG,
+    # and a webhook or push endpoint URL is a secret capability.
+    for noisy in ("httpx", "httpx2", "httpcore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # uvicorn's own handlers print full exception messages; send its records through ours.
     for name in ("uvicorn", "uvicorn.error"):
