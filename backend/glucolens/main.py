@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from glucolens import __version__
+from glucolens.alerts.endpoints import router as alerts_router
 from glucolens.auth.account import router as account_router
 from glucolens.auth.endpoints import OPEN_PATHS, api_keys_router
 from glucolens.auth.endpoints import router as auth_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         nightscout_credentials_router,
         healthkit_router,
+        alerts_router,
         nightscout_router,  # at the host root (/api/v1/entries, ...), before the web app
         nightscout_v3_router,  # /api/v3/... at the host root too
     ):
