@@ -2,22 +2,28 @@
 
 Liveness says the process answers; it touches no dependency, so an orchestrator does not
 restart a healthy app because its database is down. Readiness says whether to send it
-traffic: 503 while the database is unreachable (every data route would answer 503), 200
-with ``redis: "degraded"`` while Redis is down (the app runs on in-process limits and
-no cache).
+traffic: 503 while the database is unreachable (every data route would answer 503) or its
+schema is behind the code's migrations, 200 with ``redis: "degraded"`` while Redis is down
+(the app runs on in-process limits and no cache) and with ``broker: "unavailable"`` while
+the Celery broker is (jobs wait). Neither says which version runs: they are public.
 """
 
 from __future__ import annotations
 
+import socket
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+import redis
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from glucolens import __version__
+from glucolens.core.config import get_settings
 from glucolens.core.db import get_engine
 from glucolens.core.errors import DB_DOWN_RETRY_AFTER_S, ErrorBody, log_db_unavailable
 from glucolens.core.redisconn import redis_status
@@ -27,14 +33,18 @@ router = APIRouter(tags=["health"])
 
 class Liveness(BaseModel):
     status: Literal["ok"]
-    version: str
+
+
+Check = Literal["database", "migrations", "redis", "broker"]
 
 
 class Readiness(BaseModel):
     status: Literal["ok", "degraded", "unavailable"]
     database: Literal["ok", "unavailable"]
+    migrations: Literal["ok", "behind", "unknown"]
     redis: Literal["ok", "degraded", "not_configured"]
-    version: str
+    broker: Literal["ok", "unavailable", "not_configured"]
+    failed: list[Check] = []
     error: ErrorBody | None = None
 
 
@@ -43,39 +53,102 @@ class Readiness(BaseModel):
 async def healthz() -> Liveness:
     """Always 200 while the process serves requests; dependencies are in ``/readyz``.
     ``/livez`` is the Kubernetes-style name; ``/healthz`` stays for existing probes."""
-    # async: answered on the event loop, so it never waits for a worker thread.
-    return Liveness(status="ok", version=__version__)
+    # async: answered on the event loop, so it never waits for a worker thread. No version:
+    # anonymous callers learn nothing about the deployment here.
+    return Liveness(status="ok")
 
 
-def database_status() -> Literal["ok", "unavailable"]:
+@lru_cache
+def head_revision() -> str | None:
+    """The newest migration this code knows (None when the scripts are not shipped)."""
+    scripts = Path(__file__).resolve().parents[2] / "migrations"
+    if not scripts.is_dir():
+        return None
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(scripts))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def database_status() -> tuple[Literal["ok", "unavailable"], Literal["ok", "behind", "unknown"]]:
+    head = head_revision()
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
+            if head is None:
+                return "ok", "unknown"
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
         log_db_unavailable("database unavailable", exc)
+        return "unavailable", "unknown"
+    return "ok", "ok" if current == head else "behind"
+
+
+def broker_status() -> Literal["ok", "unavailable", "not_configured"]:
+    """The Celery broker answers (Redis: PING; others: a TCP connect)."""
+    url = get_settings().celery_broker_url
+    if not url:
+        return "not_configured"
+    timeout = get_settings().redis_timeout_s
+    try:
+        if url.startswith(("redis://", "rediss://")):
+            client = redis.Redis.from_url(
+                url, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
+            try:
+                client.ping()
+            finally:
+                client.close()
+        else:
+            parts = urlsplit(url)
+            with socket.create_connection(
+                (parts.hostname or "localhost", parts.port or 5672), timeout
+            ):
+                pass
+    except (OSError, redis.RedisError):
         return "unavailable"
     return "ok"
 
 
 @router.get(
     "/readyz",
-    summary="Readiness: database and Redis",
+    summary="Readiness: database, migrations, Redis and the broker",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "Database unavailable"}},
+    responses={503: {"model": Readiness, "description": "Database unavailable or behind"}},
 )
 def readyz() -> Any:
-    """200 when the database answers (``redis`` may still be ``degraded``); 503 with
-    ``Retry-After`` and an ``error`` object when it does not."""
-    database, redis = database_status(), redis_status()
+    """200 when the database answers at the code's schema revision (``redis`` and ``broker``
+    may be degraded: the app runs on without them); 503 with ``Retry-After``, the failed
+    checks and an ``error`` object otherwise."""
+    (database, migrations), redis_state, broker = database_status(), redis_status(), broker_status()
+    failed: list[Check] = []
     if database != "ok":
-        body = Readiness(
-            status="unavailable",
-            database=database,
-            redis=redis,
-            version=__version__,
-            error=ErrorBody(code="service_unavailable", message="The database is unavailable."),
+        failed.append("database")
+    if migrations == "behind":
+        failed.append("migrations")
+    if redis_state == "degraded":
+        failed.append("redis")
+    if broker == "unavailable":
+        failed.append("broker")
+    body = Readiness(
+        status="ok",
+        database=database,
+        migrations=migrations,
+        redis=redis_state,
+        broker=broker,
+        failed=failed,
+    )
+    if "database" in failed or "migrations" in failed:
+        body.status = "unavailable"
+        message = (
+            "The database is unavailable."
+            if "database" in failed
+            else "The database schema is behind this version: run `glucolens db upgrade`."
         )
+        body.error = ErrorBody(code="service_unavailable", message=message)
         headers = {"Retry-After": str(DB_DOWN_RETRY_AFTER_S)}
         return JSONResponse(body.model_dump(mode="json"), status_code=503, headers=headers)
-    status = "ok" if redis in ("ok", "not_configured") else "degraded"
-    return Readiness(status=status, database=database, redis=redis, version=__version__)
+    body.status = "degraded" if failed else "ok"
+    return body
