@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from glucolens import __version__
 from glucolens.alerts.endpoints import router as alerts_router
+from glucolens.alerts.realtime import router as realtime_router
 from glucolens.auth.account import router as account_router
 from glucolens.auth.endpoints import OPEN_PATHS, api_keys_router
 from glucolens.auth.endpoints import router as auth_router
@@ -16,6 +17,7 @@ from glucolens.core.errors import install_error_handlers
 from glucolens.core.health import router as health_router
 from glucolens.core.http_guard import install_request_guard
 from glucolens.core.http_headers import SecurityHeadersMiddleware, app_csp, static_script_hashes
+from glucolens.core.lifespan import app_lifespan
 from glucolens.core.logging import configure_logging, log_requests
 from glucolens.core.methods import install_method_not_allowed
 from glucolens.core.proxies import TrustedProxyMiddleware
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         docs_url=None,  # see core/api_docs: off unless GLUCOLENS_API_DOCS
         redoc_url=None,
+        lifespan=app_lifespan(settings),  # the hub and the scheduler (core/lifespan)
     )
     install_error_handlers(app)
     install_method_not_allowed(app)  # 405 with every method of the path in Allow
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
 
     app.include_router(health_router)  # /healthz (liveness) and /readyz (dependencies)
+    app.include_router(realtime_router)  # WS /ws/alerts
 
     if settings.api_docs:
         mount_api_docs(app)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from glucolens.alerts.delivery import on_deliveries_queued, run_due_deliveries
 from glucolens.alerts.engine import on_data_changed as evaluate_alerts
+from glucolens.alerts.live_reading import on_data_changed as broadcast_reading
 from glucolens.core.events import (
     AccountDeleted,
+    Broadcast,
     DataChanged,
     DataRemoved,
     DeliveriesQueued,
     ProfileChanged,
     subscribe,
 )
+from glucolens.core.hub import hub_on_broadcast
 from glucolens.core.scheduler import register_periodic
 from glucolens.insights.service import on_data_changed, on_data_removed
 from glucolens.integrations.healthkit.service import on_data_removed as forget_healthkit_samples
@@ -28,7 +31,9 @@ def wire_subscribers() -> None:
     subscribe(DataRemoved, on_data_removed, phase="in_transaction")
     subscribe(DataRemoved, forget_healthkit_samples, phase="in_transaction")
     subscribe(DataChanged, evaluate_alerts)  # first: a live alert should not wait on insights
+    subscribe(DataChanged, broadcast_reading)  # the dashboard's live tile (WS /ws/alerts)
     subscribe(DataChanged, on_data_changed)
     subscribe(AccountDeleted, remove_user_files)
+    subscribe(Broadcast, hub_on_broadcast)  # after commit, to every process's sockets
     subscribe(DeliveriesQueued, on_deliveries_queued)
     register_periodic("alerts.deliveries", 15, run_due_deliveries)  # retries and leftovers

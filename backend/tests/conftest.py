@@ -22,6 +22,9 @@ os.environ.setdefault("GLUCOLENS_API_RATE_LIMIT", "100000/minute")
 # Debounced background recomputation would outlive each test; insight tests trigger jobs explicitly.
 os.environ.setdefault("GLUCOLENS_INSIGHTS_DEBOUNCE_S", "3600")
 os.environ.setdefault("GLUCOLENS_DASHBOARD_CACHE_S", "60")
+# The periodic-job runner (core/scheduler) would tick in every app a test starts; scheduler
+# tests start their own runners.
+os.environ.setdefault("GLUCOLENS_SCHEDULER", "off")
 os.environ.pop("GLUCOLENS_REDIS_URL", None)
 os.environ.pop("GLUCOLENS_CELERY_BROKER_URL", None)
 os.environ.pop("GLUCOLENS_SMTP_HOST", None)

@@ -128,6 +128,10 @@ class CatchUp:
     gap: bool
 
 
+class HubUnavailable(Exception):
+    """Redis did not answer a catch-up; the connection does not know what it missed."""
+
+
 class Hub:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
@@ -199,10 +203,11 @@ class Hub:
                     )
                 buf.append((seq, text, time.monotonic()))
             loop = self._loop
-        if loop is not None and not loop.is_closed():
+            # Handed over under the lock, so the loop sees the messages in seq order.
             # RuntimeError: the loop closed in between (shutdown).
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._dispatch, user_id, seq, text)
+            if loop is not None and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._dispatch, user_id, seq, text)
         return seq
 
     def _publish_redis(self, user_id: uuid.UUID, tail: str) -> int:
@@ -266,7 +271,8 @@ class Hub:
                 sub.request_catch_up()
 
     async def catch_up(self, user_id: uuid.UUID, after: int | None) -> CatchUp:
-        """What a client that last saw ``after`` has missed (nothing when ``after`` is None)."""
+        """What a client that last saw ``after`` has missed (nothing when ``after`` is None);
+        raises HubUnavailable while Redis is down."""
         if self.redis_url:
             return await self._catch_up_redis(user_id, after)
         max_age = self.settings.hub_replay_max_age_s
@@ -295,8 +301,7 @@ class Hub:
                 pipe.zrangebyscore(f"{KEY_PREFIX}buf:{uid}", f"({after}", "+inf", withscores=True)
                 raw, rows = await pipe.execute()
         except (redis.RedisError, OSError) as exc:
-            log.warning("hub cannot replay", extra={"fields": {"error": type(exc).__name__}})
-            return CatchUp(after or 0, [], after is not None)
+            raise HubUnavailable(type(exc).__name__) from None
         current = int(raw or 0)
         if after == current:
             return CatchUp(current, [], False)
