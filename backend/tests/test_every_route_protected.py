@@ -21,6 +21,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User, UserSession
+from glucolens.core.db import get_sessionmaker
+from tests.alerts._api_rows import make_alert_factory
 from tests.auth.jwt_factory import bad_tokens
 from tests.conftest import TEST_PASSWORD
 
@@ -326,6 +328,16 @@ def job_finished(client: TestClient, owner: Owner, job_id: str) -> None:
         time.sleep(0.2)
 
 
+def _snooze() -> dict[str, Any]:
+    return {"kinds": ["high"], "minutes": 30}
+
+
+def engine_alert(client: TestClient, owner: Owner) -> str:
+    """An alert of the owner's, written as the alert engine writes one (alerts/engine.py)."""
+    with get_sessionmaker()() as db:
+        return str(make_alert_factory(db)(owner.user, "urgent_low", value_mgdl=50.0).id)
+
+
 # One entry per route with a path parameter (matched by shape, whatever the parameter is
 # called). Entries for routes not in the schema are harmless; a route missing from this
 # table fails test_every_id_route_has_a_factory.
@@ -367,6 +379,8 @@ FACTORIES: dict[str, Factory] = {
     "/api/v1/insights/jobs/{id}": Factory(
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
     ),
+    "/api/v1/alerts/snoozes/{id}": Factory(post("/api/v1/alerts/snoozes", _snooze)),
+    "/api/v1/alerts/{id}/acknowledge": Factory(engine_alert),
 }
 
 
