@@ -63,6 +63,7 @@ def bench_env(url: str, data_dir: Path) -> dict[str, str]:
         GLUCOLENS_DATABASE_URL=url,
         GLUCOLENS_DATA_DIR=str(data_dir),
         GLUCOLENS_API_RATE_LIMIT="1000000/minute",
+        GLUCOLENS_UPLOADER_RATE_LIMIT="1000000/minute",
         GLUCOLENS_LOG_LEVEL="WARNING",
         GLUCOLENS_INSIGHTS_DEBOUNCE_S="86400",
     )

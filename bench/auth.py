@@ -78,6 +78,7 @@ def main() -> None:
         GLUCOLENS_LOGIN_MAX_PER_ACCOUNT="100000/minute",
         GLUCOLENS_LOGIN_MAX_PER_IP="100000/minute",
         GLUCOLENS_API_RATE_LIMIT="10000000/minute",
+        GLUCOLENS_UPLOADER_RATE_LIMIT="10000000/minute",
         GLUCOLENS_LOG_LEVEL="WARNING",
     )
     for var in (

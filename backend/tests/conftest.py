@@ -19,6 +19,7 @@ os.environ["GLUCOLENS_DATABASE_URL"] = os.environ.get(
 os.environ.setdefault("GLUCOLENS_ARGON2_TIME_COST", "1")
 os.environ.setdefault("GLUCOLENS_ARGON2_MEMORY_COST_KIB", "8192")
 os.environ.setdefault("GLUCOLENS_API_RATE_LIMIT", "100000/minute")
+os.environ.setdefault("GLUCOLENS_UPLOADER_RATE_LIMIT", "100000/minute")
 # Debounced background recomputation would outlive each test; insight tests trigger jobs explicitly.
 os.environ.setdefault("GLUCOLENS_INSIGHTS_DEBOUNCE_S", "3600")
 os.environ.setdefault("GLUCOLENS_DASHBOARD_CACHE_S", "60")

@@ -88,10 +88,12 @@ def authenticate(request: Request, db: Session) -> AuthSubject:
     raw = _bearer(request)
     if not raw:
         raise Unauthorized()
-    subject = _from_api_key(db, raw) if raw.startswith(API_KEY_PREFIX) else _from_jwt(db, raw)
+    machine = raw.startswith(API_KEY_PREFIX)
+    subject = _from_api_key(db, raw) if machine else _from_jwt(db, raw)
+    settings = get_settings()
     get_rate_limiter().hit(
-        get_settings().api_rate_limit,
-        "api",
+        settings.uploader_rate_limit if machine else settings.api_rate_limit,
+        "api-keys" if machine else "api",
         str(subject.user_id),
         message="Too many requests for this account; slow down.",
     )

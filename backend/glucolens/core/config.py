@@ -92,7 +92,15 @@ class Settings(BaseSettings):
 
     login_max_per_account: str = "5/minute"
     login_max_per_ip: str = "20/minute"
-    api_rate_limit: str = "600/minute"
+    api_rate_limit: str = Field(
+        default="600/minute",
+        description="Requests per user from signed-in web sessions (docs/auth.md: a dashboard "
+        "load is about 10, browsing every insight page in a minute about 60).",
+    )
+    uploader_rate_limit: str = Field(
+        default="100/minute",
+        description="Requests per user from API keys and Nightscout uploaders (the seed's 100).",
+    )
 
     # The HTTP edge (docs/api.md "HTTP edge", docs/auth.md "Client address and proxies").
     max_body_bytes: int = Field(

@@ -76,8 +76,25 @@ class RateLimited(DomainError):
     status_code = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after_s))})
+    def __init__(
+        self,
+        message: str,
+        retry_after_s: int,
+        limit: int | None = None,
+        window_s: int | None = None,
+    ) -> None:
+        retry = max(1, retry_after_s)
+        headers = {"Retry-After": str(retry)}
+        if limit is not None:
+            # draft-ietf-httpapi-ratelimit-headers: the quota, what is left, seconds to reset.
+            headers |= {
+                "RateLimit-Limit": str(limit),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(retry),
+            }
+            if window_s:
+                headers["RateLimit-Policy"] = f"{limit};w={window_s}"
+        super().__init__(message, headers=headers)
 
 
 class PayloadTooLarge(DomainError):

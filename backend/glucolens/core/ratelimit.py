@@ -52,7 +52,12 @@ class RateLimiter:
         item = parse(limit)
         if not self._run(lambda lim: lim.hit(item, *keys)):
             stats = self._run(lambda lim: lim.get_window_stats(item, *keys))
-            raise RateLimited(message, retry_after_s=math.ceil(stats.reset_time - time.time()))
+            raise RateLimited(
+                message,
+                retry_after_s=math.ceil(stats.reset_time - time.time()),
+                limit=item.amount,
+                window_s=item.get_expiry(),
+            )
 
     def test(self, limit: str, *keys: str) -> bool:
         item = parse(limit)

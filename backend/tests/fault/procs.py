@@ -237,6 +237,7 @@ def app_env(data_dir: Path, database_url: str, redis: RedisServer | None) -> dic
         GLUCOLENS_DATA_DIR=str(data_dir),
         GLUCOLENS_DATABASE_URL=database_url,
         GLUCOLENS_API_RATE_LIMIT="1000000/minute",
+        GLUCOLENS_UPLOADER_RATE_LIMIT="1000000/minute",
         GLUCOLENS_LOG_LEVEL="WARNING",
         # Jobs start only when the test asks (POST /insights/refresh).
         GLUCOLENS_INSIGHTS_DEBOUNCE_S="86400",

@@ -199,8 +199,8 @@ def _resolve(request: Request, db: Session) -> tuple[NightscoutCredential, User]
 def authenticate(request: Request, db: Session) -> NightscoutCaller:
     credential, user = _resolve(request, db)
     get_rate_limiter().hit(
-        get_settings().api_rate_limit,
-        "api",
+        get_settings().uploader_rate_limit,
+        "api-keys",  # one budget with the account's API keys: both are machines
         str(user.id),
         message="Too many requests for this account; slow down.",
     )
