@@ -90,7 +90,17 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
 # Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too;
 # a source order is a list of pattern-checked names (tests/sources/test_source_priority.py);
 # the HealthKit configuration is a list of type names (an enum) and a source order.
-NOT_FIELD_BODIES = {"BulkIn", "SourcePriorityIn", "HealthKitConfigureIn"}
+# Alert bodies hold their free text one level down (ConfigIn.settings: SettingsIn), walked by
+# test_alert_settings_text_is_422_naming_the_nested_field; mark-read and snooze bodies hold
+# ids, kinds (an enum), numbers and booleans only.
+NOT_FIELD_BODIES = {
+    "BulkIn",
+    "SourcePriorityIn",
+    "HealthKitConfigureIn",
+    "ConfigIn",
+    "MarkReadIn",
+    "SnoozeIn",
+}
 
 
 def _json_schemas(app: Any) -> set[str]:
@@ -150,6 +160,18 @@ def test_unstorable_text_in_any_field_is_422_naming_it(app, client, ctx, schema,
         assert r.status_code == 422, (schema, field, r.status_code, r.text)
         named = [d["field"] for d in r.json()["error"]["details"]]
         assert field in named, (schema, field, named)
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\ud800"], ids=["nul", "lone_surrogate"])
+def test_alert_settings_text_is_422_naming_the_nested_field(app, client, ctx, bad):
+    fields = _text_fields(app, "SettingsIn")
+    assert len(fields) >= 4, fields
+    for field in fields:
+        body = {"settings": {field: bad}}
+        r = _send(client, "POST", "/api/v1/alerts/config", body, ctx["headers"])
+        assert r.status_code == 422, (field, r.status_code, r.text)
+        named = [d["field"] for d in r.json()["error"]["details"]]
+        assert f"settings.{field}" in named, (field, named)
 
 
 def _id_routes(app: Any) -> list[tuple[str, str, str | None]]:
