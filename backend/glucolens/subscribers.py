@@ -9,6 +9,7 @@ from __future__ import annotations
 from glucolens.alerts.delivery import on_deliveries_queued, run_due_deliveries
 from glucolens.alerts.engine import on_data_changed as evaluate_alerts
 from glucolens.alerts.live_reading import on_data_changed as broadcast_reading
+from glucolens.alerts.tick import run_tick as alerts_tick
 from glucolens.core.events import (
     AccountDeleted,
     Broadcast,
@@ -37,3 +38,4 @@ def wire_subscribers() -> None:
     subscribe(Broadcast, hub_on_broadcast)  # after commit, to every process's sockets
     subscribe(DeliveriesQueued, on_deliveries_queued)
     register_periodic("alerts.deliveries", 15, run_due_deliveries)  # retries and leftovers
+    register_periodic("alerts.tick", 60, alerts_tick)

@@ -212,6 +212,15 @@ def condition(
     return rate_condition(kind, readings, cfg)
 
 
+def value_condition(kind: str, value_mgdl: float, cfg: KindConfig) -> bool:
+    """Whether a threshold kind's condition holds on a value (the scheduler's repeats, which
+    have the newest value but not the readings)."""
+    threshold = float(cfg.threshold or 0.0)
+    if kind in BELOW:
+        return value_mgdl < threshold
+    return kind in ABOVE and value_mgdl > threshold
+
+
 def repeat_decision(
     kind: str,
     ep: Episode,

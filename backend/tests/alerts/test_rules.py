@@ -6,11 +6,22 @@ uploaders send one every 5 min, some every minute); "now" is just after the newe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import replace
+
+import pytest
 
 from glucolens.alerts import rules
 from glucolens.alerts.defaults import DEFAULTS, effective_configs
 from glucolens.alerts.rules import Episode, Reading, Snooze, UserAlerting, evaluate
+
+
+@pytest.fixture(autouse=True)
+def _clean_state() -> Iterator[None]:
+    """These tests touch no database: skip conftest's per-test table cleanup (over a
+    second per test on a busy PostgreSQL)."""
+    yield
+
 
 NOW = dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
