@@ -44,6 +44,28 @@ def test_every_api_write_route_refuses_a_read_only_key(app, make_user, auth_head
     assert not failures, "write routes a read-only key was not refused on:\n" + "\n".join(failures)
 
 
+def test_every_alert_write_route_refuses_a_key_that_may_write_readings(
+    app, make_user, auth_headers
+):
+    """Alert settings, snoozes, acknowledging and read marks need a signed-in user (scope
+    ``account``): an uploader's key, which may write readings, must not silence alarms."""
+    with TestClient(app, base_url="https://testserver") as client:
+        scopes = ["read", "write:readings"]
+        key = create_key(client, auth_headers(make_user()), scopes).json()["key"]
+        failures: list[str] = []
+        checked = 0
+        for method, path, op in operations(app):
+            if method in READ_ONLY_METHODS or not path.startswith("/api/v1/alerts"):
+                continue
+            client.cookies.clear()
+            r = client.request(method, fill_path(path, op), headers={"X-API-Key": key})
+            checked += 1
+            if r.status_code != 403 or "'account'" not in r.text:
+                failures.append(f"{method} {path} -> {r.status_code}")
+    assert checked >= 6, "the walk found too few alert write routes to prove anything"
+    assert not failures, "alert writes an uploader key was not refused on:\n" + "\n".join(failures)
+
+
 def test_read_only_key_cannot_start_a_recompute(client, make_user, auth_headers):
     headers = auth_headers(make_user())
     read_key = create_key(client, headers, ["read"]).json()["key"]
