@@ -98,6 +98,9 @@ def serve(host: str | None, port: int | None, reload: bool, workers: int | None 
         proxy_headers=False,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # uvicorn closes with 1009 a WebSocket message over this before buffering it (its
+        # default is 16 MiB); /ws/alerts checks the same limit itself (alerts/realtime.py).
+        ws_max_size=settings.ws_max_message_bytes,
     )
 
 
