@@ -139,7 +139,10 @@ WS_MESSAGES = Counter(
     ["direction", "type"],
 )
 SCHEDULER_RUNS = Counter(
-    "glucolens_scheduler_runs", "Periodic job slots run, by job and outcome", ["job", "outcome"]
+    # "schedule", not "job": Prometheus gives every series a job label of its own.
+    "glucolens_scheduler_runs",
+    "Periodic job slots run, by schedule and outcome",
+    ["schedule", "outcome"],
 )
 
 # Every label name any glucolens_* or HTTP series may carry, with its allowed values (None:
@@ -168,7 +171,7 @@ LABEL_VALUES: dict[str, frozenset[str] | None] = {
     "channel": frozenset({"websocket", "email", "push", "webhook"}),
     "direction": frozenset({"in", "out"}),
     "type": None,
-    "job": None,
+    "schedule": None,
     "version": None,
     # prometheus-fastapi-instrumentator's HTTP series
     "handler": None,
@@ -188,7 +191,7 @@ LABEL_PATTERNS: dict[str, re.Pattern[str]] = {
     "task": re.compile(r"^glucolens(\.[a-z_]+){1,3}$"),
     "kind": re.compile(r"^[a-z_]{1,24}$"),
     "type": re.compile(r"^[a-z_.]{1,32}$"),
-    "job": re.compile(r"^[a-z_.]{1,64}$"),
+    "schedule": re.compile(r"^[a-z_.]{1,64}$"),
     "version": re.compile(r"^[0-9A-Za-z.+-]{1,32}$"),
     # route templates only: "/api/v1/alerts/{alert_id}/acknowledge", or "none" when no route
     "handler": re.compile(r"^(none|/[A-Za-z0-9_/{}:.-]*)$"),
