@@ -1,9 +1,11 @@
 """The Celery worker entry point: ``celery -A glucolens.worker:celery_app worker`` or
 ``glucolens worker``. The app itself is configured in ``core/taskqueue.py``.
 
-The worker wires the event subscribers when it starts (``worker_init``). The import sits in
-the handler so that merely importing this module (the CLI does, to start the worker) does not
-pull in every domain before the settings are final.
+The worker wires the event subscribers when it starts (``worker_init``), and each pool process
+runs the periodic-job scheduler (core/scheduler.py; ``GLUCOLENS_SCHEDULER=off`` to leave that
+to the API processes): started after the fork, since a thread does not survive one. The
+imports sit in the handlers so that merely importing this module (the CLI does, to start the
+worker) does not pull in every domain before the settings are final.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from celery.signals import task_postrun, task_prerun, worker_init
+from celery.signals import task_postrun, task_prerun, worker_init, worker_process_init
 
 from glucolens.core.taskqueue import celery_app
 
@@ -34,6 +36,13 @@ def _wire_subscribers(**_kw: object) -> None:
         release=__version__,
         component="worker",
     )
+
+
+@worker_process_init.connect
+def _start_scheduler(**_kw: object) -> None:
+    from glucolens.core.scheduler import start_scheduler
+
+    start_scheduler()
 
 
 _started: dict[str, float] = {}
