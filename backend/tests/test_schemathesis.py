@@ -31,6 +31,7 @@ from glucolens.auth.models import User, UserSession
 from glucolens.auth.tokens import issue_access_token
 from glucolens.core.db import get_sessionmaker
 from glucolens.main import create_app
+from tests.alerts._api_rows import make_alert_factory
 from tests.conftest import UserFactory
 
 MAX_EXAMPLES = int(os.environ.get("GLUCOLENS_FUZZ_MAX_EXAMPLES", "25"))
@@ -120,6 +121,19 @@ def _seed(user: User) -> None:
         for path, body in posts:
             r = client.post(path, json=body, headers=headers)
             assert r.status_code in (200, 201), (path, r.status_code, r.text)
+    # Alerts are written by the engine, not through the API: one open urgent low with a
+    # notification and a suppressed repeat, and one resolved high, as alerts/engine.py does.
+    with get_sessionmaker()() as db:
+        make = make_alert_factory(db)
+        make(
+            user,
+            "urgent_low",
+            value_mgdl=52.0,
+            opened_at=now - dt.timedelta(minutes=20),
+            decisions=[("notified", None), ("suppressed", "snoozed")],
+        )
+        make(user, "high", value_mgdl=262.0, opened_at=now - dt.timedelta(hours=6),
+             status="resolved", resolved_at=now - dt.timedelta(hours=5))  # fmt: skip
 
 
 def _fresh_bearer(user: User) -> dict[str, str]:

@@ -20,6 +20,7 @@ from glucolens.alerts import defaults as d
 from glucolens.alerts import schemas
 from glucolens.alerts.defaults import KindConfig
 from glucolens.alerts.models import AlertConfig, AlertSettings
+from glucolens.alerts.rules import DEFAULT_QUIET_KINDS
 from glucolens.auth.models import User
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed
@@ -38,8 +39,9 @@ REPEAT_BOUNDS: dict[str, tuple[int, int]] = {
     d.FALLING_FAST: (5, 240),
     d.STALE_DATA: (5, 240),
 }
-# "Must persist N min" exists for these only; a low waits less than a high.
-PERSIST_MAX_MIN = {d.LOW: 30, d.HIGH: 120, d.URGENT_HIGH: 60}
+# "Must persist N min" exists for low and high only (the issue's table; rules.PERSIST_KINDS);
+# a low may wait less than a high.
+PERSIST_MAX_MIN = {d.LOW: 30, d.HIGH: 120}
 HORIZON_BOUNDS = (10, 30)  # urgent_low_soon's forecast horizon, within the forecaster's
 URGENT_AFTER_MAX_MIN = 24 * 60
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -124,7 +126,8 @@ def settings_out(row: AlertSettings | None, user: User) -> schemas.SettingsOut:
         timezone=user.timezone or "UTC",
         quiet_start=row.quiet_start if row else None,
         quiet_end=row.quiet_end if row else None,
-        quiet_kinds=list(row.quiet_kinds or []) if row else [],
+        # None chosen: quiet hours silence what the issue names (rules.DEFAULT_QUIET_KINDS).
+        quiet_kinds=[k for k in d.KINDS if k in ((row and row.quiet_kinds) or DEFAULT_QUIET_KINDS)],
         mute_until=mute if mute is not None and mute > now else None,
         channels=schemas.Channels(**d.effective_channels(row.channels if row else None)),
         webhook_url=row.webhook_url if row else None,

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictFloat, StrictInt
 
 from glucolens.alerts import defaults as d
 from glucolens.core.schemas import QueryTime, StorableTextIn, UtcTime
@@ -57,7 +57,8 @@ class DecisionOut(BaseModel):
 
     at: UtcTime
     action: str = Field(
-        description="notify, repeat, escalate, suppress, continue, acknowledge, resolve, ..."
+        description="notified, repeated, escalated, suppressed (with a reason), severity, "
+        "acknowledged, ..."
     )
     reason: str | None = Field(
         description="Why a notification was not sent (snoozed, stale, quiet_hours, muted, "
@@ -112,7 +113,7 @@ class UnreadCountOut(BaseModel):
 
 class MarkReadIn(_In):
     ids: list[uuid.UUID] | None = Field(default=None, max_length=MAX_IDS)
-    all: bool = Field(default=False, description="true marks every alert read")
+    all: StrictBool = Field(default=False, description="true marks every alert read")
 
 
 class MarkReadOut(BaseModel):
@@ -180,24 +181,24 @@ class KindConfigIn(_In):
     """Fields left out keep their current value; null on persist_min clears it."""
 
     kind: AlertKind
-    enabled: bool | None = None
-    threshold: float | None = Field(
+    enabled: StrictBool | None = None
+    threshold: StrictFloat | None = Field(
         default=None, allow_inf_nan=False, description="In the user's unit (see GET)."
     )
-    repeat_min: int | None = Field(default=None, ge=1, le=24 * 60)
-    persist_min: int | None = Field(default=None, ge=0, le=24 * 60)
-    urgent_after_min: int | None = Field(
+    repeat_min: StrictInt | None = Field(default=None, ge=1, le=24 * 60)
+    persist_min: StrictInt | None = Field(default=None, ge=0, le=24 * 60)
+    urgent_after_min: StrictInt | None = Field(
         default=None, ge=1, le=24 * 60, description="stale_data only: urgent from this age."
     )
-    horizon_min: int | None = Field(
+    horizon_min: StrictInt | None = Field(
         default=None, ge=1, le=24 * 60, description="urgent_low_soon only: forecast horizon."
     )
 
 
 class ChannelsIn(_In):
-    email: bool | None = None
-    push: bool | None = None
-    webhook: bool | None = None
+    email: StrictBool | None = None
+    push: StrictBool | None = None
+    webhook: StrictBool | None = None
 
 
 class SettingsIn(_In):
@@ -206,7 +207,7 @@ class SettingsIn(_In):
     quiet_start: str | None = Field(default=None, pattern=HHMM, examples=["22:00"])
     quiet_end: str | None = Field(default=None, pattern=HHMM, examples=["07:00"])
     quiet_kinds: list[AlertKind] | None = Field(default=None, max_length=len(d.KINDS))
-    mute_minutes: int | None = Field(
+    mute_minutes: StrictInt | None = Field(
         default=None, ge=0, description="Mute all that may be muted for this long; 0 unmutes."
     )
     mute_until: QueryTime | None = Field(default=None, description="Or: mute until this time.")
@@ -219,7 +220,7 @@ class SettingsIn(_In):
 class ConfigIn(_In):
     kinds: list[KindConfigIn] | None = Field(default=None, max_length=len(d.KINDS))
     settings: SettingsIn | None = None
-    confirm_disable_urgent_low: bool = Field(
+    confirm_disable_urgent_low: StrictBool = Field(
         default=False, description="Required (true) to turn urgent_low off."
     )
 
@@ -229,7 +230,7 @@ class ConfigIn(_In):
 
 class SnoozeIn(_In):
     kinds: list[AlertKind] = Field(min_length=1, max_length=len(d.KINDS))
-    minutes: int = Field(
+    minutes: StrictInt = Field(
         ge=1,
         description=f"At most {d.MAX_SNOOZE_MIN[d.URGENT_LOW]} for urgent_low and "
         f"urgent_low_soon, {d.DEFAULT_MAX_SNOOZE_MIN} for the others.",

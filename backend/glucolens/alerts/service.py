@@ -29,7 +29,7 @@ from glucolens.core.units import from_mgdl
 
 __all__ = ["alert_out", "alert_title_and_body"]
 
-ACK = "acknowledge"
+ACK = "acknowledged"  # past tense, like the engine's notified, repeated, suppressed
 
 
 def decision_out(row: AlertDecision, unit: str) -> schemas.DecisionOut:

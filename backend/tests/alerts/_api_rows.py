@@ -22,7 +22,7 @@ def make_alert_factory(db: Session) -> AlertFactory:
     def factory(user: User, kind: str = "low", **kw: Any) -> Alert:
         opened = kw.pop("opened_at", T0)
         value = kw.pop("value_mgdl", 62.0)
-        decisions: list[tuple[str, str | None]] = kw.pop("decisions", [("notify", None)])
+        decisions: list[tuple[str, str | None]] = kw.pop("decisions", [("notified", None)])
         alert = Alert(
             id=uuid.uuid4(),
             user_id=user.id,

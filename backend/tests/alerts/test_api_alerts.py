@@ -146,13 +146,13 @@ def test_history_shows_suppressed_notifications_with_their_reasons(
         user,
         "high",
         value_mgdl=262.0,
-        decisions=[("notify", None), ("suppress", "snoozed"), ("suppress", "quiet_hours")],
+        decisions=[("notified", None), ("suppressed", "snoozed"), ("suppressed", "quiet_hours")],
     )
     item = client.get(f"{A}/history", headers=headers).json()["items"][0]
     assert [(x["action"], x["reason"]) for x in item["decisions"]] == [
-        ("notify", None),
-        ("suppress", "snoozed"),
-        ("suppress", "quiet_hours"),
+        ("notified", None),
+        ("suppressed", "snoozed"),
+        ("suppressed", "quiet_hours"),
     ]
     assert item["decisions"][1]["value"] == 262.0
 
@@ -249,7 +249,7 @@ def test_acknowledge_twice_answers_the_same_time_and_records_once(
     acks = (
         db.execute(
             select(AlertDecision).where(
-                AlertDecision.alert_id == a.id, AlertDecision.action == "acknowledge"
+                AlertDecision.alert_id == a.id, AlertDecision.action == "acknowledged"
             )
         )
         .scalars()
@@ -262,7 +262,7 @@ def test_acknowledge_shows_in_the_history_decisions(client, user, headers, make_
     a = make_alert(user, "urgent_low", value_mgdl=50.0)
     client.post(f"{A}/{a.id}/acknowledge", headers=headers)
     item = client.get(f"{A}/history", headers=headers).json()["items"][0]
-    assert [x["action"] for x in item["decisions"]] == ["notify", "acknowledge"]
+    assert [x["action"] for x in item["decisions"]] == ["notified", "acknowledged"]
 
 
 def test_acknowledge_broadcasts_once(client, user, headers, make_alert, broadcasts):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from glucolens.alerts.models import AlertConfig, AlertSettings
+from glucolens.alerts.rules import PERSIST_KINDS
 from glucolens.main import create_app
 
 CONFIG = "/api/v1/alerts/config"
@@ -61,11 +62,15 @@ def test_untouched_config_shows_the_issue_defaults(client, headers):
     assert kind(body, "stale_data")["options"]["urgent_after_min"] == 60
 
 
-def test_untouched_settings_have_push_on_and_nothing_quiet(client, headers):
+def test_untouched_settings_have_push_on_and_no_quiet_hours(client, headers):
     settings = client.get(CONFIG, headers=headers).json()["settings"]
     assert settings["channels"] == {"email": False, "push": True, "webhook": False}
     assert settings["quiet_start"] is None and settings["mute_until"] is None
-    assert settings["quiet_kinds"] == []
+
+
+def test_quiet_hours_silence_low_and_high_until_kinds_are_chosen(client, headers):
+    settings = client.get(CONFIG, headers=headers).json()["settings"]
+    assert settings["quiet_kinds"] == ["low", "high"]
 
 
 def test_mmol_user_sees_thresholds_and_bounds_in_mmol(client, mmol_headers):
@@ -173,6 +178,13 @@ def test_repeat_outside_the_kinds_bounds_is_422(client, headers):
 def test_persist_on_a_kind_without_persist_is_422(client, headers):
     r = post(client, headers, {"kinds": [{"kind": "urgent_low", "persist_min": 5}]})
     assert error_field(r) == "kinds[urgent_low].persist_min"
+
+
+def test_persist_is_offered_for_the_kinds_the_engine_honours_it_on(client, headers):
+    offered = {
+        k["kind"] for k in client.get(CONFIG, headers=headers).json()["kinds"] if k["persists"]
+    }
+    assert offered == PERSIST_KINDS
 
 
 def test_persist_over_the_low_limit_is_422(client, headers):
@@ -316,3 +328,19 @@ def test_a_refused_request_changes_nothing(client, headers, db):
     body = {"kinds": [{"kind": "high", "threshold": 200}], "settings": {"quiet_start": "22:00"}}
     assert post(client, headers, body).status_code == 422
     assert kind(client.get(CONFIG, headers=headers).json(), "high")["threshold"] == 250.0
+
+
+def test_confirmation_must_be_json_true_not_1(client, headers):
+    body = {"kinds": [{"kind": "urgent_low", "enabled": False}], "confirm_disable_urgent_low": 1}
+    assert error_field(post(client, headers, body)) == "confirm_disable_urgent_low"
+
+
+def test_threshold_given_as_a_string_is_422(client, headers):
+    r = post(client, headers, {"kinds": [{"kind": "high", "threshold": "200"}]})
+    assert error_field(r) == "kinds[0].threshold"
+
+
+def test_threshold_too_large_for_a_float_is_422(client, headers):
+    raw = b'{"kinds": [{"kind": "high", "threshold": 1' + b"0" * 400 + b"}]}"
+    r = client.post(CONFIG, content=raw, headers={**headers, "content-type": "application/json"})
+    assert error_field(r) == "kinds[0].threshold"
