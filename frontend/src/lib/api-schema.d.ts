@@ -95,6 +95,266 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open alerts
+         * @description The alerts whose episode is still open, newest first.
+         */
+        get: operations["get_active_api_v1_alerts_active_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert settings
+         * @description Every alert kind's effective configuration in the user's unit, with bounds, and the
+         *     user's quiet hours, mute, channels, webhook and emergency contact.
+         */
+        get: operations["get_config_api_v1_alerts_config_get"];
+        /**
+         * Change alert settings (same as POST)
+         * @description The same partial upsert as POST /config.
+         */
+        put: operations["put_config_api_v1_alerts_config_put"];
+        /**
+         * Change alert settings
+         * @description Upserts the kinds and settings given (thresholds in the user's unit); answers the
+         *     whole configuration.
+         */
+        post: operations["post_config_api_v1_alerts_config_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert history (newest first)
+         * @description Alerts with every decision about notifying, suppressed ones and their reasons too.
+         */
+        get: operations["get_history_api_v1_alerts_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/mark-read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark alerts read
+         * @description Marks the given alerts (or all) read; alerts already read keep their time.
+         */
+        put: operations["mark_read_api_v1_alerts_mark_read_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Push subscriptions
+         * @description The user's browsers that receive web push, newest first, with their health.
+         */
+        get: operations["list_subscriptions_api_v1_alerts_push_subscriptions_get"];
+        put?: never;
+        /**
+         * Subscribe a browser to web push
+         * @description Stores the browser's PushSubscription.toJSON(); the same endpoint again updates it.
+         */
+        post: operations["subscribe_api_v1_alerts_push_subscriptions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/push/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a push subscription
+         * @description Stops web push to that browser.
+         */
+        delete: operations["unsubscribe_api_v1_alerts_push_subscriptions__subscription_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Web Push public key
+         * @description The server's VAPID public key (RFC 8292), for PushManager.subscribe().
+         */
+        get: operations["vapid_public_key_api_v1_alerts_push_vapid_public_key_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/snoozes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active snoozes
+         * @description The snoozes not yet expired or cancelled, soonest to end first.
+         */
+        get: operations["get_snoozes_api_v1_alerts_snoozes_get"];
+        put?: never;
+        /**
+         * Snooze alert kinds
+         * @description Silences exactly the kinds given for some minutes (urgent lows at most 30).
+         */
+        post: operations["post_snooze_api_v1_alerts_snoozes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/snoozes/{snooze_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a snooze
+         * @description Ends the snooze now; the row stays, with its cancellation time.
+         */
+        delete: operations["delete_snooze_api_v1_alerts_snoozes__snooze_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test notification
+         * @description Sends a test alert through the WebSocket and every channel that is on (email, web
+         *     push, webhook) and answers once their first attempts finished (at most the delivery
+         *     timeout plus 5 s; ``complete`` says whether they all did).
+         */
+        post: operations["test_notification_api_v1_alerts_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unread alerts
+         * @description How many alerts the user has not read yet (the bell's badge).
+         */
+        get: operations["get_unread_count_api_v1_alerts_unread_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{alert_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an alert
+         * @description Stops the alert's repeats and escalation; a second call answers the same time.
+         */
+        post: operations["acknowledge_api_v1_alerts__alert_id__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/api-keys": {
         parameters: {
             query?: never;
@@ -2084,10 +2344,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness: the process answers
+         * Liveness: the process answers (no I/O)
          * @description Always 200 while the process serves requests; dependencies are in ``/readyz``.
+         *     ``/livez`` is the Kubernetes-style name; ``/healthz`` stays for existing probes.
          */
         get: operations["healthz_healthz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers (no I/O)
+         * @description Always 200 while the process serves requests; dependencies are in ``/readyz``.
+         *     ``/livez`` is the Kubernetes-style name; ``/healthz`` stays for existing probes.
+         */
+        get: operations["healthz_livez_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2104,9 +2386,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: database and Redis
-         * @description 200 when the database answers (``redis`` may still be ``degraded``); 503 with
-         *     ``Retry-After`` and an ``error`` object when it does not.
+         * Readiness: database, migrations, Redis and the broker
+         * @description 200 when the database answers at the code's schema revision (``redis`` and ``broker``
+         *     may be degraded: the app runs on without them); 503 with ``Retry-After``, the failed
+         *     checks and an ``error`` object otherwise.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -2130,6 +2413,11 @@ export interface components {
         AccountDeleteIn: {
             /** Password */
             password: string;
+        };
+        /** ActiveOut */
+        ActiveOut: {
+            /** Items */
+            items: components["schemas"]["AlertOut"][];
         };
         /** ActivityIn */
         ActivityIn: {
@@ -2257,6 +2545,91 @@ export interface components {
             /** P95 */
             p95: number | null;
         };
+        /**
+         * AlertOut
+         * @description One alert: an episode of one kind, from opening to resolution.
+         */
+        AlertOut: {
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /**
+             * Decisions
+             * @description Every notify/suppress decision, oldest first (history only).
+             */
+            decisions?: components["schemas"]["DecisionOut"][] | null;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Escalated At */
+            escalated_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Last Notified At */
+            last_notified_at: string | null;
+            /** Last Reading At */
+            last_reading_at: string | null;
+            /**
+             * Last Value
+             * @description The newest value seen while open.
+             */
+            last_value: number | null;
+            /** Last Value Mgdl */
+            last_value_mgdl: number | null;
+            /**
+             * Message
+             * @description One or two sentences for a notification body.
+             */
+            message: string;
+            /** Notify Count */
+            notify_count: number;
+            /** Opened At */
+            opened_at: string;
+            /** Read At */
+            read_at: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved Reason */
+            resolved_reason: string | null;
+            /** Severity */
+            severity: string;
+            /** Status */
+            status: string;
+            /**
+             * Title
+             * @description Short text, e.g. 'Urgent low: 52 mg/dL'.
+             */
+            title: string;
+            /** Trigger Reading At */
+            trigger_reading_at: string | null;
+            /**
+             * Unit
+             * @description The unit of value and last_value (the user's).
+             */
+            unit: string;
+            /**
+             * Value
+             * @description The value that opened the alert.
+             */
+            value: number | null;
+            /** Value Mgdl */
+            value_mgdl: number | null;
+        };
+        /** AlertPage */
+        AlertPage: {
+            /** Items */
+            items: components["schemas"]["AlertOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next (older) page.
+             */
+            next_cursor: string | null;
+        };
         /** ApiKeyCreated */
         ApiKeyCreated: {
             /**
@@ -2340,6 +2713,13 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Bounds */
+        Bounds: {
+            /** Max */
+            max: number;
+            /** Min */
+            min: number;
+        };
         /** BulkIn */
         BulkIn: {
             /**
@@ -2356,6 +2736,49 @@ export interface components {
             inserted: number;
             /** Rejected */
             rejected: components["schemas"]["Rejected"][];
+        };
+        /** Channels */
+        Channels: {
+            /** Email */
+            email: boolean;
+            /** Push */
+            push: boolean;
+            /** Webhook */
+            webhook: boolean;
+        };
+        /** ChannelsIn */
+        ChannelsIn: {
+            /** Email */
+            email?: boolean | null;
+            /** Push */
+            push?: boolean | null;
+            /** Webhook */
+            webhook?: boolean | null;
+        };
+        /** ConfigIn */
+        ConfigIn: {
+            /**
+             * Confirm Disable Urgent Low
+             * @description Required (true) to turn urgent_low off.
+             * @default false
+             */
+            confirm_disable_urgent_low: boolean;
+            /** Kinds */
+            kinds?: components["schemas"]["KindConfigIn"][] | null;
+            settings?: components["schemas"]["SettingsIn"] | null;
+        };
+        /** ConfigOut */
+        ConfigOut: {
+            /** Kinds */
+            kinds: components["schemas"]["KindConfigOut"][];
+            /**
+             * Max Mute Min
+             * @default 720
+             */
+            max_mute_min: number;
+            settings: components["schemas"]["SettingsOut"];
+            /** Unit */
+            unit: string;
         };
         /** CredentialCreated */
         CredentialCreated: {
@@ -2492,6 +2915,31 @@ export interface components {
             /** Wear Pct */
             wear_pct: number | null;
         };
+        /**
+         * DecisionOut
+         * @description One decision about notifying: sent, repeated, escalated, or not sent and why.
+         */
+        DecisionOut: {
+            /**
+             * Action
+             * @description notified, repeated, escalated, suppressed (with a reason), severity, acknowledged, ...
+             */
+            action: string;
+            /** At */
+            at: string;
+            /**
+             * Reason
+             * @description Why a notification was not sent (snoozed, stale, quiet_hours, muted, episode_open, rate_limited, persist_pending, ...), else null.
+             */
+            reason: string | null;
+            /**
+             * Value
+             * @description The glucose value then, in the user's unit.
+             */
+            value: number | null;
+            /** Value Mgdl */
+            value_mgdl: number | null;
+        };
         /** DeleteIn */
         DeleteIn: {
             /**
@@ -2516,6 +2964,36 @@ export interface components {
         /** DeletionPreview */
         DeletionPreview: {
             counts: components["schemas"]["KindCounts"];
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "websocket" | "email" | "push" | "webhook";
+            /** Id */
+            id: number;
+            /**
+             * Last Error
+             * @description A code such as smtp_550 or push_410.
+             */
+            last_error: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Push Subscription Id */
+            push_subscription_id: string | null;
+            /** Recipient */
+            recipient: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "failed" | "gone";
         };
         /** DemoCounts */
         DemoCounts: {
@@ -3242,6 +3720,87 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * KindConfigIn
+         * @description Fields left out keep their current value; null on persist_min clears it.
+         */
+        KindConfigIn: {
+            /** Enabled */
+            enabled?: boolean | null;
+            /**
+             * Horizon Min
+             * @description urgent_low_soon only: forecast horizon.
+             */
+            horizon_min?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "urgent_low" | "urgent_low_soon" | "low" | "high" | "urgent_high" | "rising_fast" | "falling_fast" | "stale_data" | "pattern";
+            /** Persist Min */
+            persist_min?: number | null;
+            /** Repeat Min */
+            repeat_min?: number | null;
+            /**
+             * Threshold
+             * @description In the user's unit (see GET).
+             */
+            threshold?: number | null;
+            /**
+             * Urgent After Min
+             * @description stale_data only: urgent from this age.
+             */
+            urgent_after_min?: number | null;
+        };
+        /** KindConfigOut */
+        KindConfigOut: {
+            /** @description Allowed threshold range, in threshold_unit. */
+            bounds: components["schemas"]["Bounds"] | null;
+            /**
+             * Confirm To Disable
+             * @description Turning it off needs confirm_disable_urgent_low: true.
+             */
+            confirm_to_disable: boolean;
+            /** Enabled */
+            enabled: boolean;
+            /** Kind */
+            kind: string;
+            /** Max Snooze Min */
+            max_snooze_min: number;
+            /** Options */
+            options: {
+                [key: string]: unknown;
+            };
+            /** Persist Min */
+            persist_min: number | null;
+            /**
+             * Persists
+             * @description Whether persist_min applies to this kind.
+             */
+            persists: boolean;
+            /**
+             * Quiet Allowed
+             * @description Whether quiet hours and mute may silence it.
+             */
+            quiet_allowed: boolean;
+            repeat_bounds: components["schemas"]["Bounds"] | null;
+            /** Repeat Min */
+            repeat_min: number | null;
+            /** Severity */
+            severity: string;
+            /**
+             * Threshold
+             * @description In threshold_unit: the user's glucose unit, that unit per minute for rising/falling fast, minutes without data for stale_data; null for pattern.
+             */
+            threshold: number | null;
+            /**
+             * Threshold Mgdl
+             * @description As stored (mg/dL, mg/dL/min or min).
+             */
+            threshold_mgdl: number | null;
+            /** Threshold Unit */
+            threshold_unit: string | null;
+        };
         /** KindCounts */
         KindCounts: {
             /**
@@ -3277,8 +3836,6 @@ export interface components {
              * @constant
              */
             status: "ok";
-            /** Version */
-            version: string;
         };
         /** LoginIn */
         LoginIn: {
@@ -3293,6 +3850,27 @@ export interface components {
         LogoutIn: {
             /** Refresh Token */
             refresh_token?: string | null;
+        };
+        /** MarkReadIn */
+        MarkReadIn: {
+            /**
+             * All
+             * @description true marks every alert read
+             * @default false
+             */
+            all: boolean;
+            /** Ids */
+            ids?: string[] | null;
+        };
+        /** MarkReadOut */
+        MarkReadOut: {
+            /** Unread */
+            unread: number;
+            /**
+             * Updated
+             * @description How many alerts were unread and are read now.
+             */
+            updated: number;
         };
         /** MealIn */
         MealIn: {
@@ -3404,14 +3982,92 @@ export interface components {
             /** Unit */
             unit?: ("mg/dL" | "mmol/L") | null;
         };
+        /** PushKeys */
+        PushKeys: {
+            /**
+             * Auth
+             * @description base64url, 16-byte auth secret
+             */
+            auth: string;
+            /**
+             * P256Dh
+             * @description base64url, 65-byte uncompressed P-256 point
+             */
+            p256dh: string;
+        };
+        /**
+         * PushSubscriptionIn
+         * @description The browser's PushSubscription.toJSON().
+         */
+        PushSubscriptionIn: {
+            /**
+             * Endpoint
+             * @description The push service URL (https).
+             */
+            endpoint: string;
+            /**
+             * Expirationtime
+             * @description Milliseconds since the epoch, or null (most browsers).
+             */
+            expirationTime?: number | null;
+            keys: components["schemas"]["PushKeys"];
+        };
+        /** PushSubscriptionList */
+        PushSubscriptionList: {
+            /** Items */
+            items: components["schemas"]["PushSubscriptionOut"][];
+        };
+        /** PushSubscriptionOut */
+        PushSubscriptionOut: {
+            /**
+             * Active
+             * @description False once the push service said it is gone (404/410).
+             */
+            active: boolean;
+            /** Created At */
+            created_at: string;
+            /** Disabled At */
+            disabled_at: string | null;
+            /**
+             * Endpoint Origin
+             * @description e.g. https://fcm.googleapis.com
+             */
+            endpoint_origin: string;
+            /** Failures */
+            failures: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Success At */
+            last_success_at: string | null;
+            /** User Agent */
+            user_agent: string | null;
+        };
         /** Readiness */
         Readiness: {
+            /**
+             * Broker
+             * @enum {string}
+             */
+            broker: "ok" | "unavailable" | "not_configured";
             /**
              * Database
              * @enum {string}
              */
             database: "ok" | "unavailable";
             error?: components["schemas"]["ErrorBody"] | null;
+            /**
+             * Failed
+             * @default []
+             */
+            failed: ("database" | "migrations" | "redis" | "broker")[];
+            /**
+             * Migrations
+             * @enum {string}
+             */
+            migrations: "ok" | "behind" | "unknown";
             /**
              * Redis
              * @enum {string}
@@ -3422,8 +4078,6 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "degraded" | "unavailable";
-            /** Version */
-            version: string;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -3612,6 +4266,64 @@ export interface components {
              */
             last_seen_at: string;
         };
+        /**
+         * SettingsIn
+         * @description Fields left out keep their current value; null clears a nullable one.
+         */
+        SettingsIn: {
+            channels?: components["schemas"]["ChannelsIn"] | null;
+            /** Emergency Contact Email */
+            emergency_contact_email?: string | null;
+            /** Emergency Contact Name */
+            emergency_contact_name?: string | null;
+            /**
+             * Mute Minutes
+             * @description Mute all that may be muted for this long; 0 unmutes.
+             */
+            mute_minutes?: number | null;
+            /**
+             * Mute Until
+             * @description Or: mute until this time.
+             */
+            mute_until?: string | null;
+            /**
+             * Quiet End
+             * @example 07:00
+             */
+            quiet_end?: string | null;
+            /** Quiet Kinds */
+            quiet_kinds?: ("urgent_low" | "urgent_low_soon" | "low" | "high" | "urgent_high" | "rising_fast" | "falling_fast" | "stale_data" | "pattern")[] | null;
+            /**
+             * Quiet Start
+             * @example 22:00
+             */
+            quiet_start?: string | null;
+            /** Webhook Url */
+            webhook_url?: string | null;
+        };
+        /** SettingsOut */
+        SettingsOut: {
+            channels: components["schemas"]["Channels"];
+            /** Emergency Contact Email */
+            emergency_contact_email: string | null;
+            /** Emergency Contact Name */
+            emergency_contact_name: string | null;
+            /** Mute Until */
+            mute_until: string | null;
+            /** Quiet End */
+            quiet_end: string | null;
+            /** Quiet Kinds */
+            quiet_kinds: string[];
+            /** Quiet Start */
+            quiet_start: string | null;
+            /**
+             * Timezone
+             * @description Quiet hours are wall-clock times in this zone.
+             */
+            timezone: string;
+            /** Webhook Url */
+            webhook_url: string | null;
+        };
         /** SleepIn */
         SleepIn: {
             /** Asleep Min */
@@ -3712,6 +4424,39 @@ export interface components {
             /** Utc Offset Min */
             utc_offset_min: number;
         };
+        /** SnoozeIn */
+        SnoozeIn: {
+            /** Kinds */
+            kinds: ("urgent_low" | "urgent_low_soon" | "low" | "high" | "urgent_high" | "rising_fast" | "falling_fast" | "stale_data" | "pattern")[];
+            /**
+             * Minutes
+             * @description At most 30 for urgent_low and urgent_low_soon, 720 for the others.
+             */
+            minutes: number;
+        };
+        /** SnoozeOut */
+        SnoozeOut: {
+            /** Active */
+            active: boolean;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kinds */
+            kinds: string[];
+            /** Until */
+            until: string;
+        };
+        /** SnoozesOut */
+        SnoozesOut: {
+            /** Items */
+            items: components["schemas"]["SnoozeOut"][];
+        };
         /** SourceDeleted */
         SourceDeleted: {
             deleted: components["schemas"]["KindCounts"];
@@ -3769,6 +4514,21 @@ export interface components {
             /** Windows */
             windows: components["schemas"]["Window"][];
         };
+        /** TestNotificationOut */
+        TestNotificationOut: {
+            /**
+             * Alert Id
+             * Format: uuid
+             */
+            alert_id: string;
+            /**
+             * Complete
+             * @description True when every delivery finished its first attempt within the wait; pending ones go on in the background (and are retried).
+             */
+            complete: boolean;
+            /** Deliveries */
+            deliveries: components["schemas"]["DeliveryOut"][];
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -3814,6 +4574,11 @@ export interface components {
              */
             rejected: number;
         };
+        /** UnreadCountOut */
+        UnreadCountOut: {
+            /** Unread */
+            unread: number;
+        };
         /** UserOut */
         UserOut: {
             /**
@@ -3851,6 +4616,14 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VapidPublicKeyOut */
+        VapidPublicKeyOut: {
+            /**
+             * Public Key
+             * @description applicationServerKey for PushManager.subscribe(): the uncompressed P-256 point in base64url without padding.
+             */
+            public_key: string;
         };
         /** Window */
         Window: {
@@ -4347,6 +5120,949 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_active_api_v1_alerts_active_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_config_api_v1_alerts_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    put_config_api_v1_alerts_config_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfigIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    post_config_api_v1_alerts_config_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfigIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_history_api_v1_alerts_history_get: {
+        parameters: {
+            query?: {
+                kind?: ("urgent_low" | "urgent_low_soon" | "low" | "high" | "urgent_high" | "rising_fast" | "falling_fast" | "stale_data" | "pattern" | "test") | null;
+                status?: ("open" | "resolved") | null;
+                /** @description true: only unread; false: only read */
+                unread?: boolean | null;
+                /** @description opened at or after, with offset */
+                since?: string | null;
+                /** @description opened before, with offset */
+                until?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mark_read_api_v1_alerts_mark_read_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkReadIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkReadOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_subscriptions_api_v1_alerts_push_subscriptions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionList"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    subscribe_api_v1_alerts_push_subscriptions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unsubscribe_api_v1_alerts_push_subscriptions__subscription_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The push subscription's id. */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    vapid_public_key_api_v1_alerts_push_vapid_public_key_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKeyOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_snoozes_api_v1_alerts_snoozes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnoozesOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    post_snooze_api_v1_alerts_snoozes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnoozeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnoozeOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_snooze_api_v1_alerts_snoozes__snooze_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The snooze's id. */
+                snooze_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnoozeOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    test_notification_api_v1_alerts_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestNotificationOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_unread_count_api_v1_alerts_unread_count_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCountOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    acknowledge_api_v1_alerts__alert_id__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The alert's id. */
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
             };
             /** @description Missing, expired or invalid credentials */
             401: {
@@ -13943,6 +15659,26 @@ export interface operations {
             };
         };
     };
+    healthz_livez_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+        };
+    };
     readyz_readyz_get: {
         parameters: {
             query?: never;
@@ -13961,7 +15697,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Database unavailable */
+            /** @description Database unavailable or behind */
             503: {
                 headers: {
                     [name: string]: unknown;
