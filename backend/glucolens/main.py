@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from glucolens import __version__
 from glucolens.alerts.endpoints import router as alerts_router
+from glucolens.alerts.push_endpoints import router as alerts_push_router
 from glucolens.alerts.realtime import router as realtime_router
 from glucolens.auth.account import router as account_router
 from glucolens.auth.endpoints import OPEN_PATHS, api_keys_router
@@ -17,13 +18,10 @@ from glucolens.core.errors import install_error_handlers
 from glucolens.core.health import router as health_router
 from glucolens.core.http_guard import install_request_guard
 from glucolens.core.http_headers import SecurityHeadersMiddleware, app_csp, static_script_hashes
-from glucolens.core.https import HttpsRedirectMiddleware, https_enforced
 from glucolens.core.lifespan import app_lifespan
 from glucolens.core.logging import configure_logging, log_requests
 from glucolens.core.methods import install_method_not_allowed
-from glucolens.core.metrics import install_metrics
 from glucolens.core.proxies import TrustedProxyMiddleware
-from glucolens.core.sentry import init_sentry
 from glucolens.core.static import mount_static
 from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
@@ -48,9 +46,6 @@ from glucolens.subscribers import wire_subscribers
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    init_sentry(
-        settings.sentry_dsn, environment=settings.environment, release=__version__, component="api"
-    )
     wire_subscribers()
     app = FastAPI(
         title="GlucoLens API",
@@ -75,8 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_request_guard(app, settings, OPEN_PATHS)
     app.middleware("http")(log_requests)
     app.add_middleware(SecurityHeadersMiddleware, csp=app_csp(static_script_hashes(static_dir)))
-    if https_enforced(settings.public_url):  # after the proxy rewrite has settled the scheme
-        app.add_middleware(HttpsRedirectMiddleware, public_url=settings.public_url or "")
     app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks)
 
     for router in (
@@ -97,14 +90,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         nightscout_credentials_router,
         healthkit_router,
         alerts_router,
+        alerts_push_router,
         nightscout_router,  # at the host root (/api/v1/entries, ...), before the web app
         nightscout_v3_router,  # /api/v3/... at the host root too
     ):
         app.include_router(router)
 
-    app.include_router(health_router)  # /livez, /healthz (liveness), /readyz (dependencies)
+    app.include_router(health_router)  # /healthz (liveness) and /readyz (dependencies)
     app.include_router(realtime_router)  # WS /ws/alerts
-    install_metrics(app, settings.metrics_token)  # outermost of the app's own middlewares
 
     if settings.api_docs:
         mount_api_docs(app)

@@ -7,8 +7,10 @@ object it addresses.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
+import os
 import re
 import time
 import uuid
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -332,6 +336,21 @@ def _snooze() -> dict[str, Any]:
     return {"kinds": ["high"], "minutes": 30}
 
 
+def _push_subscription() -> dict[str, Any]:
+    """A browser's PushSubscription.toJSON() (W3C Push API; RFC 8291 keys), FCM-shaped."""
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    keys = {"p256dh": point, "auth": os.urandom(16)}
+    return {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
+        "expirationTime": None,
+        "keys": {k: base64.urlsafe_b64encode(v).rstrip(b"=").decode() for k, v in keys.items()},
+    }
+
+
 def engine_alert(client: TestClient, owner: Owner) -> str:
     """An alert of the owner's, written as the alert engine writes one (alerts/engine.py)."""
     with get_sessionmaker()() as db:
@@ -381,6 +400,9 @@ FACTORIES: dict[str, Factory] = {
     ),
     "/api/v1/alerts/snoozes/{id}": Factory(post("/api/v1/alerts/snoozes", _snooze)),
     "/api/v1/alerts/{id}/acknowledge": Factory(engine_alert),
+    "/api/v1/alerts/push/subscriptions/{id}": Factory(
+        post("/api/v1/alerts/push/subscriptions", _push_subscription)
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from glucolens.core.config import Settings
 from glucolens.main import create_app
+from tests.alerts._delivery_servers import BrowserKeys
 from tests.conftest import TEST_PASSWORD
 from tests.test_every_route_protected import operations
 
@@ -86,7 +87,19 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
         "/api/v1/integrations/healthkit/sync",
         lambda c: {"batch_id": str(uuid.uuid4()), "app_version": "1.0"},
     ),
+    "PushSubscriptionIn": ("POST", "/api/v1/alerts/push/subscriptions", lambda c: _push_json()),
 }
+
+
+def _push_json() -> dict[str, Any]:
+    """A browser's PushSubscription.toJSON() (W3C Push API, RFC 8291 keys)."""
+    keys = BrowserKeys.generate()
+    return {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
+        "keys": {"p256dh": keys.p256dh, "auth": keys.auth_b64},
+    }
+
+
 # Bodies that are not plain objects of fields: bulk items are tested below, the CSV upload too;
 # a source order is a list of pattern-checked names (tests/sources/test_source_priority.py);
 # the HealthKit configuration is a list of type names (an enum) and a source order.
