@@ -18,10 +18,13 @@ from glucolens.core.errors import install_error_handlers
 from glucolens.core.health import router as health_router
 from glucolens.core.http_guard import install_request_guard
 from glucolens.core.http_headers import SecurityHeadersMiddleware, app_csp, static_script_hashes
+from glucolens.core.https import HttpsRedirectMiddleware, https_enforced
 from glucolens.core.lifespan import app_lifespan
 from glucolens.core.logging import configure_logging, log_requests
 from glucolens.core.methods import install_method_not_allowed
+from glucolens.core.metrics import install_metrics
 from glucolens.core.proxies import TrustedProxyMiddleware
+from glucolens.core.sentry import init_sentry
 from glucolens.core.static import mount_static
 from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
@@ -46,6 +49,9 @@ from glucolens.subscribers import wire_subscribers
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    init_sentry(
+        settings.sentry_dsn, environment=settings.environment, release=__version__, component="api"
+    )
     wire_subscribers()
     app = FastAPI(
         title="GlucoLens API",
@@ -70,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_request_guard(app, settings, OPEN_PATHS)
     app.middleware("http")(log_requests)
     app.add_middleware(SecurityHeadersMiddleware, csp=app_csp(static_script_hashes(static_dir)))
+    if https_enforced(settings.public_url):  # after the proxy rewrite has settled the scheme
+        app.add_middleware(HttpsRedirectMiddleware, public_url=settings.public_url or "")
     app.add_middleware(TrustedProxyMiddleware, networks=settings.trusted_proxy_networks)
 
     for router in (
@@ -96,8 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
 
-    app.include_router(health_router)  # /healthz (liveness) and /readyz (dependencies)
+    app.include_router(health_router)  # /livez, /healthz (liveness), /readyz (dependencies)
     app.include_router(realtime_router)  # WS /ws/alerts
+    install_metrics(app, settings.metrics_token)  # outermost of the app's own middlewares
 
     if settings.api_docs:
         mount_api_docs(app)
