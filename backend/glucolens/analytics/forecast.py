@@ -360,10 +360,11 @@ def damped_trend_path(
         return []
     last = float(values[-1])
     lo, hi = CLAMP_MGDL
-    return [
-        (h, min(max(last + float(_damped_delta(slope, h)), lo), hi))
-        for h in range(INTERVAL_MIN, horizon_min + 1, INTERVAL_MIN)
-    ]
+    out, gain = [], 0.0
+    for k, h in enumerate(range(INTERVAL_MIN, horizon_min + 1, INTERVAL_MIN), start=1):
+        gain += FALLBACK_PHI**k * INTERVAL_MIN  # as _damped_delta, without numpy per call
+        out.append((h, min(max(last + slope * gain, lo), hi)))
+    return out
 
 
 @dataclass

@@ -428,3 +428,13 @@ def test_kind_effective_configs_over_user_rows_feed_the_rules():
 
     u = UserAlerting(configs=effective_configs([Row()]))
     assert by_kind(evaluate(series(78), {}, u, NOW))[rules.LOW].notify
+
+
+def test_kind_urgent_low_soon_path_is_the_forecasters_damped_trend():
+    from glucolens.analytics.forecast import _damped_delta, damped_trend_path
+
+    readings = series(100, 92, 84, 76)
+    path = damped_trend_path([r.at for r in readings], [r.value_mgdl for r in readings], 20)
+    assert [m for m, _ in path] == [5, 10, 15, 20]
+    for minutes, value in path:
+        assert value == pytest.approx(76 + float(_damped_delta(-1.6, minutes)))
