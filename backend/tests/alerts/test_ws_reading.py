@@ -20,8 +20,12 @@ PATH = "/ws/alerts"
 BULK = "/api/v1/glucose/bulk"
 
 
+NOW = dt.datetime.now(dt.UTC)  # one clock for the module: deltas are exact
+
+
 def _ago(minutes: float) -> str:
-    return (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)).isoformat()
+    # A module lasts seconds; readings stay well inside the 10-minute live window.
+    return (NOW - dt.timedelta(minutes=minutes)).isoformat()
 
 
 def _row(minutes_ago: float, value: float, **kw: Any) -> dict[str, Any]:
