@@ -17,6 +17,7 @@ from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.errors import NotFound
 from glucolens.core.events import DataChanged, DataRemoved
+from glucolens.core.sql import lock_user_writes
 from glucolens.insights import jobs, predict
 from glucolens.insights.models import InsightJob, InsightResult, PatternStreamState
 from glucolens.insights.repository import cache_key
@@ -75,6 +76,8 @@ def active_job(db: Session, user_id: uuid.UUID) -> InsightJob | None:
 
 
 def request_refresh(db: Session, user: User) -> InsightJob:
+    # Two refreshes at once (two tabs, two API processes) must find one job, not make two.
+    lock_user_writes(db, user.id)
     job = active_job(db, user.id)
     if job is not None and job.status == "queued" and job.started_at is None:
         # A debounced job may be waiting; a user asking explicitly should not wait for it.

@@ -195,7 +195,7 @@ class AppServer(Proc):
     def __init__(self, env: dict[str, str], workdir: Path) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        argv = [str(BIN / "glucolens"), "serve", "--port", str(self.port)]
+        argv = [str(BIN / "glucolens"), "serve", "--port", str(self.port), "--workers", "1"]
         super().__init__(argv, workdir / "app.log", env)
 
     def ready(self) -> bool:
