@@ -318,17 +318,31 @@ def _broadcast(db: Session, user: User, alert: Alert, type_: str) -> None:
     publish(db, Broadcast(user.id, type_, data))
 
 
-def send(db: Session, user: User, alert: Alert, purpose: str, now: dt.datetime, **kw: Any) -> None:
-    """Notify (the delivery rows are written in this transaction). The emergency contact's
-    email does not move the user's repeat clock."""
+Outbox = list[tuple[Alert, str, dict[str, Any]]]
+
+
+def send(
+    db: Session,
+    alert: Alert,
+    purpose: str,
+    now: dt.datetime,
+    outbox: Outbox | None = None,
+    **kw: Any,
+) -> None:
+    """Notify (the delivery rows are written in this transaction), at once or, with an
+    ``outbox``, when the caller flushes it (the tick: one batched INSERT of all its episodes
+    and decisions before the first notify's flush). The emergency contact's email does not
+    move the user's repeat clock."""
     if purpose != "escalate":
         alert.last_notified_at = now
         alert.notify_count = (alert.notify_count or 0) + 1
         details = dict(alert.details or {})
         details.pop("last_suppressed", None)
         alert.details = details
-        db.flush()
-    notify(db, alert, purpose, **kw)
+    if outbox is None:
+        notify(db, alert, purpose, **kw)
+    else:
+        outbox.append((alert, purpose, kw))
 
 
 def suppress(db: Session, user: User, alert: Alert, reason: str, now: dt.datetime) -> None:
@@ -345,7 +359,6 @@ def close(
     value_mgdl: float | None = None,
 ) -> None:
     alert.status, alert.resolved_at, alert.resolved_reason = "resolved", now, reason
-    db.flush()
     record(db, alert, "resolved", reason, now, value_mgdl)
     _broadcast(db, user, alert, "alert.resolved")
 
@@ -359,6 +372,7 @@ def apply(
     *,
     reading: rules.Reading | None = None,
     configs: Mapping[str, Any] | None = None,
+    outbox: Outbox | None = None,
 ) -> Alert | None:
     """Write one decision: the episode row, its decision row, the notification."""
     alert = episodes.get(d.kind)
@@ -391,7 +405,6 @@ def apply(
     if d.action == "rejoin":
         alert.status, alert.resolved_at, alert.resolved_reason = "open", None, None
         alert.last_seen_at = reading.at if reading else now
-        db.flush()
         record(db, alert, "continued", d.reason, now, d.value_mgdl)
         _broadcast(db, user, alert, "alert.updated")
         return alert
@@ -404,13 +417,12 @@ def apply(
         alert.details = {**(alert.details or {}), **d.details}
     if d.action == "escalate":
         alert.escalated_at = now
-    db.flush()
     value = d.value_mgdl if d.value_mgdl is not None else alert.last_value_mgdl
     if d.notify and d.purpose:
         action = "severity" if d.action == "severity" else ACTION[d.purpose]
         record(db, alert, action, None, now, value)
         kw = {"recipient": "emergency_contact"} if d.purpose == "escalate" else {}
-        send(db, user, alert, d.purpose, now, **kw)
+        send(db, alert, d.purpose, now, outbox, **kw)
     else:
         action = "escalate" if d.action == "escalate" else "suppressed"
         record(db, alert, action, d.reason, now, value)

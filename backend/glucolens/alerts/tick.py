@@ -43,6 +43,7 @@ from glucolens.alerts.defaults import (
     URGENT_HIGH,
     URGENT_LOW,
 )
+from glucolens.alerts.delivery import notify
 from glucolens.alerts.models import Alert, AlertConfig, AlertSettings, AlertSnooze, AlertState
 from glucolens.auth.models import User
 from glucolens.core.db import get_sessionmaker, utcnow
@@ -238,6 +239,7 @@ def _apply_users(db: Session, user_ids: list[uuid.UUID], now: dt.datetime) -> tu
     ctx = load_contexts(db, user_ids, now)  # what the lock lets us see, not the snapshot
     users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
     acted = n = 0
+    outbox: engine.Outbox = []
     for uid in user_ids:
         u, user = ctx[uid], users.get(uid)
         decisions = decide(u, now)
@@ -262,7 +264,10 @@ def _apply_users(db: Session, user_ids: list[uuid.UUID], now: dt.datetime) -> tu
                 now,
                 reading=reading if opens_stale else None,
                 configs=configs,
+                outbox=outbox,
             )
+    for alert, purpose, kw in outbox:
+        notify(db, alert, purpose, **kw)
     return acted, n
 
 
