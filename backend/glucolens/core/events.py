@@ -98,6 +98,17 @@ class DeliveriesQueued:
     delivery_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class InsightsUpdated:
+    """An insights run stored recurring patterns or anomalies that its previous results did
+    not have (the alerts' "pattern" feed reacts). Each finding is a small dict with a
+    ``key`` stable across runs and what a feed item shows; no glucose values."""
+
+    user_id: uuid.UUID
+    patterns: tuple[dict[str, Any], ...] = ()
+    anomalies: tuple[dict[str, Any], ...] = ()
+
+
 E = TypeVar("E")
 _subscribers: dict[tuple[type, Phase], list[Callable[..., None]]] = defaultdict(list)
 
