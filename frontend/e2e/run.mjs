@@ -28,6 +28,7 @@ import {
   weekTrace,
 } from "./flows.mjs";
 import { appleHealthStatus, integrationsOnPhone, nightscoutToken } from "./nightscout.mjs";
+import { alertHistory, liveTile, lowAlert, testNotification } from "./alerts.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
@@ -200,6 +201,21 @@ async function measureDashboard(page) {
   return { renderMs: perf.renderMs, gzip, raw, files };
 }
 
+/** Issue 14, with an account of its own: live tile, a low alert in mmol/L, its history, a test notification. */
+async function alertWalk(t, password) {
+  const email = `e2e-alerts-${Date.now()}@example.org`;
+  let creds;
+  await step("alerts: the dashboard's tile shows readings posted with an API key live, without a reload", async () => {
+    creds = await liveTile(t, email, password);
+    return creds.detail;
+  });
+  await step("alerts: a low threshold set in mmol/L raises a toast and the bell's count for a low reading", () =>
+    lowAlert(t, creds.token, creds.apiKey),
+  );
+  await step("alerts: the bell opens the history; mark read empties the bell", () => alertHistory(t));
+  await step("alerts: a test notification reports each channel's outcome", () => testNotification(t), { soft: true });
+}
+
 async function main() {
   mkdirSync(artifacts, { recursive: true });
   if (!existsSync(glucolens)) throw new Error(`backend CLI not found at ${glucolens}; install the backend into ${venvBin}`);
@@ -266,6 +282,11 @@ async function main() {
 
   const email = `e2e-${Date.now()}@example.org`;
   const password = "correct-horse-battery-staple-42";
+  if (process.env.E2E_ONLY === "alerts") {
+    // Development shortcut: only issue 14's walk (make test-e2e always runs everything).
+    await alertWalk({ page, context, baseUrl, step, shot, shotPath, text, gotoApp, apiGet, log }, password);
+    return;
+  }
 
   await step("register", async () => {
     await gotoApp(page, "/register/");
@@ -450,9 +471,11 @@ async function main() {
     await shot(page, "14-integrations");
   });
 
-  await step("settings: alerts page", async () => {
+  await step("settings: alerts page lists every kind", async () => {
     await gotoApp(page, "/settings/alerts/");
-    await page.getByText("Coming soon").waitFor();
+    await page.getByTestId("kind-pattern").waitFor();
+    const kinds = await page.locator('[data-testid="alert-kinds"] > form').count();
+    if (kinds !== 9) throw new Error(`${kinds} alert kinds on the page`);
     await shot(page, "15-alerts");
   });
 
@@ -510,6 +533,7 @@ async function main() {
   );
   await step("settings → integrations fits a 390 px phone (dark theme)", () => integrationsOnPhone(t), { soft: true });
   await step("settings: delete the account (password, then /login)", () => deleteAccount(t, email2, password));
+  await alertWalk(t, password);
 
   if (consoleErrors.length) log(`page errors seen: ${consoleErrors.slice(0, 5).join(" | ")}`);
 

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NAV } from "@/config/nav";
-import { renderWithClient, signInTestUser } from "@/test/render";
+import { renderWithClient, routeFetch, signInTestUser } from "@/test/render";
 import { AppShell } from "./app-shell";
 
 vi.mock("next/navigation", () => ({
@@ -10,7 +10,20 @@ vi.mock("next/navigation", () => ({
 }));
 
 describe("AppShell", () => {
-  beforeEach(() => signInTestUser());
+  beforeEach(() => {
+    signInTestUser();
+    // The shell's live channel is tested in hooks/use-realtime.test.ts; here it stays off.
+    vi.stubGlobal("WebSocket", undefined);
+    vi.stubGlobal("fetch", vi.fn(routeFetch({ "/alerts/unread-count": { unread: 3 } })));
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("shows the alert bell with the unread count, linking to the history", async () => {
+    renderWithClient(<AppShell>page</AppShell>);
+    const bell = await screen.findByRole("link", { name: "Alerts, 3 unread" });
+    expect(bell.getAttribute("href")).toMatch(/^\/alerts\/?$/);
+    expect(within(bell).getByTestId("alert-bell-count")).toHaveTextContent("3");
+  });
 
   it("opens the whole navigation as a sheet from the menu button (phones) and closes it on a choice", async () => {
     renderWithClient(<AppShell>page</AppShell>);

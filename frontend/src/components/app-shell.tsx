@@ -5,9 +5,12 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useState } from "react";
 import { activeItem, isActive, NAV } from "@/config/nav";
+import { useRealtime } from "@/hooks/use-realtime";
 import { useUser } from "@/hooks/use-user";
 import { logout } from "@/lib/api";
 import { cn } from "@/lib/utils";
+import { AlertBell } from "./alerts/bell";
+import { AlertToasts } from "./alerts/toasts";
 import { Logo } from "./logo";
 import { Button } from "./ui/button";
 import { Dialog, DialogContent } from "./ui/dialog";
@@ -134,6 +137,8 @@ function UserMenu() {
 export function AppShell({ children }: { children: React.ReactNode }) {
   const pathname = usePathname();
   const current = activeItem(pathname);
+  // One real-time connection per tab, for every signed-in page (readings, alerts, the bell).
+  useRealtime();
   return (
     <div className="min-h-screen md:flex">
       <a
@@ -161,7 +166,8 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             <Logo />
           </Link>
           {current ? <span className="truncate text-sm text-slate-500 md:hidden">· {current.label}</span> : null}
-          <div className="ml-auto">
+          <div className="ml-auto flex items-center gap-1">
+            <AlertBell />
             <UserMenu />
           </div>
         </header>
@@ -169,6 +175,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           {children}
         </main>
       </div>
+      <AlertToasts />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import {
   Activity,
   Bell,
+  BellRing,
   Database,
   Droplet,
   Grid3x3,
@@ -30,7 +31,13 @@ export interface NavGroup {
 
 /** The app's navigation, for the sidebar (wide screens) and the menu sheet (phones). */
 export const NAV: NavGroup[] = [
-  { heading: null, items: [{ href: "/dashboard/", label: "Dashboard", icon: LayoutDashboard }] },
+  {
+    heading: null,
+    items: [
+      { href: "/dashboard/", label: "Dashboard", icon: LayoutDashboard },
+      { href: "/alerts/", label: "Alerts", icon: BellRing },
+    ],
+  },
   {
     heading: "Data",
     items: [

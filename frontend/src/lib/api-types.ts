@@ -5,7 +5,7 @@
  */
 import type { ClientPathsWithMethod, MethodResponse } from "openapi-fetch";
 import type { api } from "./api";
-import type { components } from "./api-schema";
+import type { components, paths } from "./api-schema";
 
 export type Schemas = components["schemas"];
 
@@ -71,3 +71,20 @@ export type ExportFormat = Schemas["ExportFormat"];
 
 export type Job = Schemas["JobOut"];
 export type InsightEnvelope = Schemas["InsightEnvelope"];
+
+export type AlertOut = Schemas["AlertOut"];
+export type AlertPage = Schemas["AlertPage"];
+export type AlertDecision = Schemas["DecisionOut"];
+export type AlertConfig = Schemas["ConfigOut"];
+export type AlertKindConfig = Schemas["KindConfigOut"];
+export type AlertSettings = Schemas["SettingsOut"];
+export type AlertConfigIn = Schemas["ConfigIn"];
+export type AlertKindConfigIn = Schemas["KindConfigIn"];
+export type AlertSettingsIn = Schemas["SettingsIn"];
+export type SnoozeIn = Schemas["SnoozeIn"];
+export type Snooze = Schemas["SnoozeOut"];
+export type AlertHistoryQuery = NonNullable<paths["/api/v1/alerts/history"]["get"]["parameters"]["query"]>;
+export type PushSubscriptionIn = Schemas["PushSubscriptionIn"];
+export type PushSubscriptionOut = Schemas["PushSubscriptionOut"];
+export type TestNotification = Schemas["TestNotificationOut"];
+export type AlertDelivery = Schemas["DeliveryOut"];

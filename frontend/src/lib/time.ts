@@ -148,16 +148,20 @@ export function browserTimeZone(): string {
   }
 }
 
-/** "just now", "4 min ago", "2 h 5 min ago", "3 days ago" for an age in milliseconds. */
-export function formatAge(ms: number): string {
+/** "4 min", "2 h 5 min", "3 days" for a span in milliseconds (whole minutes, rounded down). */
+export function formatElapsed(ms: number): string {
   const min = Math.floor(Math.max(0, ms) / 60000);
-  if (min < 1) return "just now";
-  if (min < 60) return `${min} min ago`;
+  if (min < 60) return `${min} min`;
   if (min < 1440) {
     const h = Math.floor(min / 60);
     const m = min % 60;
-    return m ? `${h} h ${m} min ago` : `${h} h ago`;
+    return m ? `${h} h ${m} min` : `${h} h`;
   }
   const d = Math.floor(min / 1440);
-  return `${d} ${d === 1 ? "day" : "days"} ago`;
+  return `${d} ${d === 1 ? "day" : "days"}`;
+}
+
+/** "just now", "4 min ago", "2 h 5 min ago", "3 days ago" for an age in milliseconds. */
+export function formatAge(ms: number): string {
+  return ms < 60000 ? "just now" : `${formatElapsed(ms)} ago`;
 }

@@ -7,3 +7,5 @@ export * from "./imports";
 export * from "./insights";
 export * from "./records";
 export * from "./integrations";
+export * from "./alerts";
+export * from "./push";
