@@ -130,14 +130,14 @@ def notify(
 # ---------------------------------------------------------------- after commit
 
 
-def _executor() -> concurrent.futures.ThreadPoolExecutor:
+def _executor_locked() -> concurrent.futures.ThreadPoolExecutor:
+    """The pool (created on first use); the caller holds ``_pool_lock``."""
     global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(
-                max_workers=4, thread_name_prefix="alert-delivery"
-            )
-        return _pool
+    if _pool is None:
+        _pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="alert-delivery"
+        )
+    return _pool
 
 
 def on_deliveries_queued(evt: DeliveriesQueued) -> None:
@@ -145,11 +145,18 @@ def on_deliveries_queued(evt: DeliveriesQueued) -> None:
     submit(evt.delivery_ids)
 
 
-def submit(ids: Iterable[int]) -> list[concurrent.futures.Future[None]]:
+def submit(
+    ids: Iterable[int], now: dt.datetime | None = None
+) -> list[concurrent.futures.Future[None]]:
+    """Queue one attempt per id on the pool; ids this process is already sending are
+    skipped (another process may still race for them: the claim decides)."""
     futures = []
     for delivery_id in ids:
-        fut = _executor().submit(_run_one, delivery_id)
-        _inflight[delivery_id] = fut
+        with _pool_lock:
+            if delivery_id in _inflight:
+                continue
+            fut = _executor_locked().submit(_run_one, delivery_id, now)
+            _inflight[delivery_id] = fut
         fut.add_done_callback(_forget(delivery_id))
         futures.append(fut)
     return futures
@@ -157,36 +164,40 @@ def submit(ids: Iterable[int]) -> list[concurrent.futures.Future[None]]:
 
 def _forget(delivery_id: int) -> Callable[[concurrent.futures.Future[None]], None]:
     def done(_fut: concurrent.futures.Future[None]) -> None:
-        _inflight.pop(delivery_id, None)
+        with _pool_lock:
+            _inflight.pop(delivery_id, None)
 
     return done
 
 
 def wait_for(ids: Iterable[int], timeout_s: float) -> bool:
     """Wait (bounded) for this process's sends of ``ids`` to finish; False on timeout."""
-    futures = [f for i in ids if (f := _inflight.get(i)) is not None]
+    with _pool_lock:
+        futures = [f for i in ids if (f := _inflight.get(i)) is not None]
     if not futures:
         return True
     _done, not_done = concurrent.futures.wait(futures, timeout=timeout_s)
     return not not_done
 
 
-def _run_one(delivery_id: int) -> None:
+def _run_one(delivery_id: int, now: dt.datetime | None = None) -> None:
     try:
-        deliver(delivery_id)
+        deliver(delivery_id, now=now)
     except Exception:  # noqa: BLE001 - a pool thread has nobody to raise to
         log.exception("alert delivery crashed", extra={"fields": {"delivery_id": delivery_id}})
 
 
 def run_due_deliveries(slot: dt.datetime, *, now: dt.datetime | None = None) -> None:
-    """The "alerts.deliveries" periodic job (core/scheduler, every 15 s): send every pending
-    row whose retry time has come, and rows whose after-commit send never ran (the process
-    died between commit and send). ``now`` exists for tests that jump ahead in time."""
-    send_due(now or utcnow())
+    """The "alerts.deliveries" periodic job (core/scheduler, every 15 s): queue every
+    pending row whose retry time has come, and rows whose after-commit send never ran (the
+    process died between commit and send). It returns at once: the scheduler's thread also
+    runs the stale-data tick, which must not wait on a slow SMTP server. ``now`` exists for
+    tests that jump ahead in time."""
+    submit_due(now or utcnow())
 
 
-def send_due(now: dt.datetime) -> int:
-    """Attempt the due rows (at most ``DUE_BATCH``); how many this process won and tried."""
+def submit_due(now: dt.datetime) -> list[concurrent.futures.Future[None]]:
+    """Queue the due rows (at most ``DUE_BATCH``, oldest first) on the pool."""
     with get_sessionmaker()() as db:
         ids = db.scalars(
             select(AlertDelivery.id)
@@ -194,14 +205,7 @@ def send_due(now: dt.datetime) -> int:
             .order_by(AlertDelivery.next_attempt_at)
             .limit(DUE_BATCH)
         ).all()
-    done = 0
-    futures = [_executor().submit(deliver, i, now=now) for i in ids]
-    for fut in futures:
-        try:
-            done += int(fut.result())
-        except Exception:  # noqa: BLE001 - one row's crash must not stop the others
-            log.exception("alert delivery crashed")
-    return done
+    return submit(ids, now)
 
 
 # ---------------------------------------------------------------- one attempt

@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -94,6 +95,7 @@ class Receiver:
     one repeats)."""
 
     statuses: list[int] = field(default_factory=lambda: [201])
+    delay_s: float = 0.0  # a slow receiver
     extra_headers: dict[str, str] = field(default_factory=dict)
     requests: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
@@ -114,6 +116,8 @@ def start_receiver(statuses: list[int] | None = None) -> Receiver:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server API
+            if receiver.delay_s:
+                time.sleep(receiver.delay_s)
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             with lock:

@@ -3,17 +3,21 @@ once, and leases of senders that died (real webhook receiver, real database)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
 from glucolens.alerts.delivery import (
+    deliver,
     notify,
     on_deliveries_queued,
     run_due_deliveries,
+    submit_due,
     wait_for,
 )
 from glucolens.alerts.models import Alert, AlertDelivery, AlertSettings
@@ -27,6 +31,12 @@ from tests.alerts._delivery_servers import (
 )
 
 SECOND = dt.timedelta(seconds=1)
+
+
+def run_due(now: dt.datetime) -> None:
+    """What the periodic job does at ``now``, waiting for the attempts to finish."""
+    concurrent.futures.wait(submit_due(now), timeout=30)
+
 
 pytestmark = pytest.mark.usefixtures("short_delivery_timeout")
 
@@ -79,14 +89,14 @@ def test_a_retryable_failure_backs_off_exponentially_then_succeeds(db, make_user
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "webhook_503")
     assert abs((row.next_attempt_at - utcnow()).total_seconds() - base) < 3
 
-    run_due_deliveries(utcnow(), now=row.next_attempt_at - SECOND)  # not due yet
+    run_due(row.next_attempt_at - SECOND)  # not due yet
     assert len(hook.requests) == 1
-    run_due_deliveries(utcnow(), now=row.next_attempt_at)
+    run_due(row.next_attempt_at)
     row = fresh(db, row)
     assert (row.status, row.attempts) == ("pending", 2)
     assert abs((row.next_attempt_at - utcnow()).total_seconds() - 2 * base) < 3
 
-    run_due_deliveries(utcnow(), now=row.next_attempt_at)
+    run_due(row.next_attempt_at)
     row = fresh(db, row)
     assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == (
         "sent",
@@ -105,7 +115,7 @@ def test_the_last_attempt_marks_the_delivery_failed(db, make_user, receivers, wi
     row = webhook_row(db, webhook_alert(db, make_user(), f"{hook.base}/h"))
     for _ in range(4):
         if row.next_attempt_at is not None:
-            run_due_deliveries(utcnow(), now=row.next_attempt_at)
+            run_due(row.next_attempt_at)
         row = fresh(db, row)
     assert (row.status, row.attempts, row.last_error, row.next_attempt_at) == (
         "failed",
@@ -121,7 +131,7 @@ def test_a_permanent_failure_is_not_retried(db, make_user, receivers, wired):
     receivers.append(hook)
     row = webhook_row(db, webhook_alert(db, make_user(), f"{hook.base}/h"))
     assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 1, None)
-    run_due_deliveries(utcnow(), now=utcnow() + dt.timedelta(hours=1))
+    run_due(utcnow() + dt.timedelta(hours=1))
     assert len(hook.requests) == 1
 
 
@@ -133,7 +143,7 @@ def test_no_retry_once_the_alert_has_resolved(db, make_user, receivers, wired):
     alert = db.get(Alert, alert.id)
     alert.status, alert.resolved_at = "resolved", utcnow()
     db.commit()
-    run_due_deliveries(utcnow(), now=row.next_attempt_at)
+    run_due(row.next_attempt_at)
     row = fresh(db, row)
     assert (row.status, row.last_error) == ("failed", "alert_resolved_before_retry")
     assert len(hook.requests) == 1
@@ -146,32 +156,50 @@ def test_rows_not_sent_after_commit_go_out_with_the_periodic_job(
     receivers.append(hook)
     row = webhook_row(db, webhook_alert(db, make_user(), f"{hook.base}/h"))
     assert (row.status, row.attempts, len(hook.requests)) == ("pending", 0, 0)
-    run_due_deliveries(utcnow())
+    run_due(utcnow())
     assert (fresh(db, row).status, len(hook.requests)) == ("sent", 1)
 
 
 def test_concurrent_senders_send_each_delivery_exactly_once(
     db, make_user, receivers, no_after_commit_send
 ):
-    """Eight runners (own threads, own database connections) at the same moment: the
-    conditional UPDATE gives each row to one of them."""
+    """Eight senders (own threads, own database connections, as eight processes would have)
+    attempt every row at the same moment: the conditional UPDATE gives each row to one."""
     hook = start_receiver([200])
     receivers.append(hook)
     rows = [webhook_row(db, webhook_alert(db, make_user(), f"{hook.base}/h{i}")) for i in range(5)]
     barrier = threading.Barrier(8)
     now = utcnow()
+    won: list[bool] = []
 
-    def runner() -> None:
+    def sender() -> None:
         barrier.wait()
-        run_due_deliveries(now, now=now)
+        for row in rows:
+            won.append(deliver(row.id, now=now))
 
-    threads = [threading.Thread(target=runner) for _ in range(8)]
+    threads = [threading.Thread(target=sender) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
+    assert won.count(True) == 5 and len(won) == 40
     assert sorted(r.path for r in hook.requests) == [f"/h{i}" for i in range(5)]
     assert {(fresh(db, r).status, fresh(db, r).attempts) for r in rows} == {("sent", 1)}
+
+
+def test_the_periodic_job_returns_without_waiting_for_slow_receivers(
+    db, make_user, receivers, no_after_commit_send
+):
+    """It runs on the scheduler's thread, which the stale-data tick shares."""
+    hook = start_receiver([200])
+    hook.delay_s = 1.0
+    receivers.append(hook)
+    row = webhook_row(db, webhook_alert(db, make_user(), f"{hook.base}/h"))
+    started = time.monotonic()
+    run_due_deliveries(utcnow())
+    assert time.monotonic() - started < 0.5
+    assert wait_for([row.id], 10)
+    assert fresh(db, row).status == "sent"
 
 
 def test_a_dead_senders_claim_expires_and_the_row_is_retried(
@@ -185,9 +213,9 @@ def test_a_dead_senders_claim_expires_and_the_row_is_retried(
         claimed = other.get(AlertDelivery, row.id)
         claimed.attempts, claimed.next_attempt_at = 1, lease_end
         other.commit()
-    run_due_deliveries(utcnow())
+    run_due(utcnow())
     assert hook.requests == []
-    run_due_deliveries(utcnow(), now=lease_end)
+    run_due(lease_end)
     row = fresh(db, row)
     assert (row.status, row.attempts, len(hook.requests)) == ("sent", 2, 1)
 
@@ -204,5 +232,5 @@ def test_websocket_rows_are_never_picked_by_the_periodic_job(db, make_user, no_a
     db.flush()
     (ws,) = notify(db, alert, "raise")
     db.commit()
-    run_due_deliveries(utcnow(), now=utcnow() + dt.timedelta(days=1))
+    run_due(utcnow() + dt.timedelta(days=1))
     assert db.scalar(select(AlertDelivery.attempts).where(AlertDelivery.id == ws.id)) == 0
