@@ -24,6 +24,7 @@ from glucolens.auth.models import User
 from glucolens.core.db import utcnow
 from glucolens.core.errors import NotFound, ValidationFailed
 from glucolens.core.events import Broadcast, publish
+from glucolens.core.sql import is_postgres, lock_user_writes
 from glucolens.core.timeutil import query_time_problem
 from glucolens.core.units import from_mgdl
 
@@ -79,9 +80,18 @@ def _json(out: schemas.AlertOut) -> dict[str, object]:
     return out.model_dump(mode="json", exclude={"decisions"})
 
 
+def _lock_first(db: Session, user: User) -> None:
+    """Before a read-then-write that must happen once (acknowledge, cancel): PostgreSQL locks
+    the row (FOR UPDATE); SQLite ignores that, so take its write lock before reading. Not the
+    advisory lock on PostgreSQL: acknowledging an urgent low must not wait behind an upload."""
+    if not is_postgres(db):
+        lock_user_writes(db, user.id)
+
+
 def _owned(db: Session, user: User, alert_id: uuid.UUID, *, lock: bool = False) -> Alert:
     stmt = select(Alert).where(Alert.id == alert_id, Alert.user_id == user.id)
     if lock:
+        _lock_first(db, user)
         stmt = stmt.with_for_update()
     alert = db.execute(stmt).scalar_one_or_none()
     if alert is None:
@@ -287,6 +297,7 @@ def create_snooze(db: Session, user: User, body: schemas.SnoozeIn) -> schemas.Sn
 
 def cancel_snooze(db: Session, user: User, snooze_id: uuid.UUID) -> schemas.SnoozeOut:
     """Idempotent: the row stays, with the first cancellation time."""
+    _lock_first(db, user)
     row = db.execute(
         select(AlertSnooze)
         .where(AlertSnooze.id == snooze_id, AlertSnooze.user_id == user.id)
