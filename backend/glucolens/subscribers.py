@@ -9,6 +9,7 @@ from __future__ import annotations
 from glucolens.alerts.delivery import on_deliveries_queued, run_due_deliveries
 from glucolens.alerts.engine import on_data_changed as evaluate_alerts
 from glucolens.alerts.live_reading import on_data_changed as broadcast_reading
+from glucolens.alerts.patterns_feed import on_insights_updated
 from glucolens.alerts.tick import run_tick as alerts_tick
 from glucolens.core.events import (
     AccountDeleted,
@@ -16,6 +17,7 @@ from glucolens.core.events import (
     DataChanged,
     DataRemoved,
     DeliveriesQueued,
+    InsightsUpdated,
     ProfileChanged,
     subscribe,
 )
@@ -35,6 +37,7 @@ def wire_subscribers() -> None:
     subscribe(DataChanged, broadcast_reading)  # the dashboard's live tile (WS /ws/alerts)
     subscribe(DataChanged, on_data_changed)
     subscribe(AccountDeleted, remove_user_files)
+    subscribe(InsightsUpdated, on_insights_updated)  # the alerts' "pattern" feed
     subscribe(Broadcast, hub_on_broadcast)  # after commit, to every process's sockets
     subscribe(DeliveriesQueued, on_deliveries_queued)
     register_periodic("alerts.deliveries", 15, run_due_deliveries)  # retries and leftovers

@@ -203,7 +203,9 @@ def user_alerting(
     return rules.UserAlerting(
         configs=effective_configs(configs),
         tz=tz or "UTC",
-        snoozes=tuple(rules.Snooze(frozenset(s.kinds or ()), s.until) for s in snoozes),
+        snoozes=tuple(
+            rules.Snooze(frozenset(s.kinds or ()), s.until, s.created_at) for s in snoozes
+        ),
         quiet_start=prefs.quiet_start if prefs else None,
         quiet_end=prefs.quiet_end if prefs else None,
         quiet_kinds=frozenset(prefs.quiet_kinds or ()) if prefs else frozenset(),

@@ -21,12 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glucolens.alerts.defaults import (
+    DEFAULT_MAX_SNOOZE_MIN,
     EPISODE_REJOIN_MIN,
     ESCALATE_AFTER_MIN,
     FALLING_FAST,
     HIGH,
     HYSTERESIS_MGDL,
     LOW,
+    MAX_MUTE_MIN,
+    MAX_SNOOZE_MIN,
     NEVER_QUIET,
     RISING_FAST,
     SEVERITY,
@@ -81,6 +84,15 @@ class Episode:
 class Snooze:
     kinds: frozenset[str]
     until: dt.datetime
+    created_at: dt.datetime | None = None
+
+    def covers(self, kind: str, now: dt.datetime) -> bool:
+        """Whether it silences ``kind`` now: only the kinds it names, and never for longer
+        than that kind's limit from its creation (urgent low: 30 min), whatever was stored."""
+        if kind not in self.kinds or self.until <= now:
+            return False
+        limit = MAX_SNOOZE_MIN.get(kind, DEFAULT_MAX_SNOOZE_MIN) * MINUTE
+        return self.created_at is None or now < self.created_at + limit
 
 
 @dataclass(frozen=True)
@@ -133,12 +145,13 @@ def suppression(
     the kinds it names (snoozing high never silences a low); ``escalation`` (a new urgent-low
     episode) breaks every snooze."""
     if kind not in NEVER_QUIET:
-        if user.mute_until is not None and user.mute_until > now:
+        # A mute reaching more than 12 h ahead was not set through the API: not honoured.
+        if user.mute_until is not None and now < user.mute_until <= now + MAX_MUTE_MIN * MINUTE:
             return "muted"
         quiet_kinds = user.quiet_kinds or DEFAULT_QUIET_KINDS
         if kind in quiet_kinds and in_quiet_hours(now, user.quiet_start, user.quiet_end, user.tz):
             return "quiet_hours"
-    if not escalation and any(kind in s.kinds and s.until > now for s in user.snoozes):
+    if not escalation and any(s.covers(kind, now) for s in user.snoozes):
         return "snoozed"
     return None
 

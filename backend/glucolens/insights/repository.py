@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 
 from glucolens.auth.models import User
 from glucolens.core.db import utcnow
+from glucolens.core.events import InsightsUpdated, publish
 from glucolens.core.sql import insert_for
 from glucolens.core.timeutil import READ_MIN, clamp_to_read_window
+from glucolens.insights.findings import PATTERN_KINDS, new_findings
 from glucolens.insights.models import InsightResult, PatternStreamState
 from glucolens.lifestyle.models import Activity, Meal, SleepSession
 from glucolens.readings.canonical import is_canonical_cgm
@@ -178,8 +180,10 @@ def cache_key(user_id: uuid.UUID, kind: str) -> str:
 def upsert_results(
     db: Session, user_id: uuid.UUID, results: Iterable[Any], computed_at: dt.datetime
 ) -> list[str]:
-    """Store one row per kind (the newest wins); returns the kinds written."""
+    """Store one row per kind (the newest wins); returns the kinds written. New recurring
+    patterns and anomalies go out as ``InsightsUpdated`` after the job commits."""
     kinds = []
+    new: dict[str, list[dict[str, Any]]] = {}
     for r in results:
         row = db.execute(
             select(InsightResult).where(
@@ -189,8 +193,18 @@ def upsert_results(
         if row is None:
             row = InsightResult(user_id=user_id, kind=r.kind)
             db.add(row)
+        if r.kind in PATTERN_KINDS and r.status == "ok":
+            before = row.data if row.status == "ok" else None
+            new[r.kind] = new_findings(r.kind, before, r.data, computed_at)
         row.status, row.data, row.duration_s = r.status, r.data, round(r.duration_s, 3)
         # Results describe the data as it was when the job started reading it.
         row.computed_at = computed_at
         kinds.append(r.kind)
+    if any(new.values()):
+        found = InsightsUpdated(
+            user_id,
+            tuple(new.get("recurring_patterns", ())),
+            tuple(new.get("anomalies", ())),
+        )
+        publish(db, found)
     return kinds

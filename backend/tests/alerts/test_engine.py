@@ -150,6 +150,14 @@ def test_rule3_urgent_low_breaks_a_low_snooze_and_notifies(client, account, db):
     assert ("urgent_low", "snooze_broken", "escalation") in decisions(user)
 
 
+def test_rule3_cancelled_snooze_silences_nothing(client, account, db):
+    user, headers = account
+    db.add(AlertSnooze(user_id=user.id, kinds=["high"], until=now() + 60 * MIN, cancelled_at=now()))
+    db.commit()
+    post(client, headers, (now() - MIN, 260))
+    assert decisions(user) == [("high", "notified", None)]
+
+
 def test_rule5_suppressed_notification_is_recorded_with_its_reason(client, account, db):
     user, headers = account
     db.add(AlertSettings(user_id=user.id, mute_until=now() + 60 * MIN, quiet_kinds=[], channels={}))

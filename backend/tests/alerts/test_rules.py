@@ -140,6 +140,16 @@ def test_rule3_expired_snooze_silences_nothing():
     assert by_kind(evaluate(series(68), {}, expired, NOW))[rules.LOW].notify
 
 
+def test_rule3_urgent_low_snooze_never_lasts_beyond_thirty_minutes():
+    # Stored with a longer end (around the API's limit): honoured for 30 min from creation.
+    long = Snooze(frozenset({rules.URGENT_LOW}), NOW + 120 * MIN, created_at=NOW - 31 * MIN)
+    open_ul = {
+        rules.URGENT_LOW: ep(rules.URGENT_LOW, last_notified_at=NOW - 5 * MIN, notify_count=1)
+    }
+    d = by_kind(evaluate(series(50), open_ul, user(snoozes=[long]), NOW))[rules.URGENT_LOW]
+    assert d.notify
+
+
 # Rule 4: hysteresis and episodes
 
 
@@ -314,6 +324,11 @@ def test_rule6_mute_silences_high_but_never_urgent_low_or_urgent_low_soon():
     out = by_kind(evaluate(series(60, 54), {}, muted, NOW))
     assert out[rules.LOW].reason == "muted" and out[rules.URGENT_LOW].notify
     assert by_kind(evaluate(series(260), {}, muted, NOW))[rules.HIGH].reason == "muted"
+
+
+def test_rule6_mute_reaching_beyond_twelve_hours_is_not_honoured():
+    too_long = user(mute_until=NOW + 13 * 60 * MIN)
+    assert by_kind(evaluate(series(260), {}, too_long, NOW))[rules.HIGH].notify
 
 
 def test_rule6_quiet_kinds_choose_what_quiet_hours_silence():

@@ -245,3 +245,17 @@ def test_the_tick_is_registered_as_a_sixty_second_periodic_job():
     wire_subscribers()
     job = next(j for j in registered() if j.name == "alerts.tick")
     assert job.every == dt.timedelta(seconds=60) and job.fn is tick.run_tick
+
+
+def test_rule8_each_notification_is_a_delivery_of_the_same_alert_row(db, make_user):
+    user = make_user()
+    now = with_state(db, user, 25)
+    tick.tick(now)
+    tick.tick(now + 20 * MIN)
+    (alert,) = alerts_of(db, user, "stale_data")
+    purposes = db.scalars(
+        select(AlertDelivery.purpose)
+        .where(AlertDelivery.alert_id == alert.id, AlertDelivery.channel == "websocket")
+        .order_by(AlertDelivery.id)
+    ).all()
+    assert purposes == ["raise", "repeat"]
