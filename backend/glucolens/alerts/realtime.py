@@ -40,6 +40,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from glucolens.auth.deps import API_KEY_PREFIX, SCOPE_READ, _from_api_key, _from_jwt
 from glucolens.auth.models import ApiKey, User, UserSession
 from glucolens.auth.tokens import InvalidToken, verify_access_token
+from glucolens.core import metrics
 from glucolens.core.config import Settings, get_settings
 from glucolens.core.db import get_sessionmaker
 from glucolens.core.errors import DomainError
@@ -178,9 +179,11 @@ class AlertSocket:
         except WebSocketDisconnect:
             return
         sub = self.hub.subscribe(user_id)
+        metrics.WS_CONNECTIONS.inc()
         try:
             await self._run(sub, auth[1])
         finally:
+            metrics.WS_CONNECTIONS.dec()
             self.hub.unsubscribe(sub)
 
     async def _run(self, sub: Subscription, last_seq: int | None) -> None:
@@ -224,12 +227,16 @@ class AlertSocket:
             text = await self._receive()
             auth = parse_auth(text)
             if auth is not None:
+                metrics.WS_MESSAGES.labels(direction="in", type="auth").inc()
                 await self._renew(auth[0])
                 continue
             try:
                 kind = json.loads(text).get("type")
             except (ValueError, AttributeError):
                 kind = None
+            # Only known types as labels: a client must not be able to mint series.
+            label = kind if kind == "pong" else "other"
+            metrics.WS_MESSAGES.labels(direction="in", type=label).inc()
             if kind == "pong":
                 self.last_pong = time.monotonic()
             else:
@@ -245,12 +252,13 @@ class AlertSocket:
 
     # -- server to client --------------------------------------------------------------
 
-    async def _send(self, text: str) -> None:
+    async def _send(self, text: str, type_: str = "stream") -> None:
         async with self._send_lock:
             await self.ws.send_text(text)
+        metrics.WS_MESSAGES.labels(direction="out", type=type_).inc()
 
     async def _send_control(self, type_: str, data: dict[str, Any] | None = None) -> None:
-        await self._send(control_message(self._sent or 0, type_, data))
+        await self._send(control_message(self._sent or 0, type_, data), type_)
 
     _sent: int | None = None  # seq of the last stream message sent; None: not known
 
@@ -262,13 +270,13 @@ class AlertSocket:
         except HubUnavailable:
             self._sent = None
             hello = {"user_id": str(user_id), "last_seq": last_seq, "heartbeat_s": self._hb}
-            await self._send(control_message(last_seq or 0, "hello", hello))
+            await self._send(control_message(last_seq or 0, "hello", hello), "hello")
             if last_seq is not None:
                 await self._send_control("replay.gap", {"last_seq": None})
         else:
             hello_seq = start.current if start.gap or last_seq is None else last_seq
             hello = {"user_id": str(user_id), "last_seq": start.current, "heartbeat_s": self._hb}
-            await self._send(control_message(hello_seq, "hello", hello))
+            await self._send(control_message(hello_seq, "hello", hello), "hello")
             await self._deliver(start.messages, start.gap, start.current)
         while True:
             item = await sub.queue.get()

@@ -36,6 +36,7 @@ from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from glucolens.core import metrics
 from glucolens.core.config import Settings, get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.scheduler_models import ScheduledJob
@@ -190,6 +191,7 @@ class SchedulerRunner:
             error = _describe(exc)
             log.error("periodic job failed", extra={"fields": {"job": job.name, "error": error}})
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        metrics.SCHEDULER_RUNS.labels(schedule=job.name, outcome="error" if error else "ok").inc()
         try:
             with self.sessions() as db:
                 db.execute(

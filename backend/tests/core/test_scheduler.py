@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from glucolens.core import scheduler
 from glucolens.core.config import Settings
 from glucolens.core.scheduler import (
     SchedulerRunner,
@@ -29,6 +30,12 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
+
+
+@pytest.fixture(autouse=True)
+def _own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only this test's jobs: an app built by an earlier test wired the alert jobs."""
+    monkeypatch.setattr(scheduler, "_registry", {})
 
 
 @pytest.fixture
