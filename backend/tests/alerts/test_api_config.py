@@ -4,13 +4,15 @@ every validation rule of issue 14 (each refusal a 422 naming its field)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy import select
 
+from glucolens.alerts.defaults import KINDS, TEST
 from glucolens.alerts.models import AlertConfig, AlertSettings
 from glucolens.alerts.rules import PERSIST_KINDS
+from glucolens.alerts.schemas import AlertKind, HistoryKind
 from glucolens.main import create_app
 
 CONFIG = "/api/v1/alerts/config"
@@ -344,3 +346,8 @@ def test_threshold_too_large_for_a_float_is_422(client, headers):
     raw = b'{"kinds": [{"kind": "high", "threshold": 1' + b"0" * 400 + b"}]}"
     r = client.post(CONFIG, content=raw, headers={**headers, "content-type": "application/json"})
     assert error_field(r) == "kinds[0].threshold"
+
+
+def test_the_api_accepts_exactly_the_kinds_the_defaults_define():
+    assert get_args(AlertKind) == KINDS
+    assert get_args(HistoryKind) == (*KINDS, TEST)
