@@ -3,8 +3,10 @@ only, and what each recipient reads (real SMTP, push and webhook servers)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -284,3 +286,36 @@ def test_a_pattern_feed_item_goes_to_the_websocket_only(db, make_user, broadcast
 def test_unknown_purpose_is_refused(db, make_user):
     with pytest.raises(ValueError):
         notify(db, make_alert(db, make_user()), "shout")
+
+
+def test_a_live_urgent_low_posted_through_the_api_reaches_push_and_webhook(
+    client, make_user, auth_headers, db, receivers
+):
+    """End to end: ingest -> engine (after commit) -> notify -> pool -> channels."""
+    service, hook = start_receiver([201]), start_receiver([200])
+    receivers.extend([service, hook])
+    user = make_user()
+    keys = BrowserKeys.generate()
+    settings_row(db, user, channels={"push": True, "webhook": True}, webhook_url=f"{hook.base}/h")
+    add_subscription(db, user, f"{service.base}/p", keys)
+    db.commit()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    body = {"timestamp": now.isoformat(), "value": 48, "device": "Dexcom G7"}
+    assert client.post("/api/v1/glucose", json=body, headers=auth_headers(user)).status_code == 201
+
+    def kinds() -> tuple[set[str], set[str]]:
+        pushed = {keys.decrypt(r.body)["title"] for r in list(service.requests)}
+        posted = {json.loads(r.body)["kind"] for r in list(hook.requests)}
+        return pushed, posted
+
+    def arrived() -> bool:
+        # The engine decides which kinds fire (it may open low beside urgent low).
+        pushed, posted = kinds()
+        return "Urgent low: 48 mg/dL" in pushed and "urgent_low" in posted
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not arrived():
+        time.sleep(0.02)
+    assert arrived(), kinds()
+    rows = db.scalars(select(AlertDelivery.id)).all()
+    assert wait_for(rows, 10)  # the other sends finish before the tables are cleaned
