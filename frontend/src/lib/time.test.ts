@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatOffset, formatTime, isoToZonedLocal, tzOffsetMinutes, zonedLocalToIso } from "./time";
+import { formatAge, formatElapsed, formatOffset, formatTime, isoToZonedLocal, tzOffsetMinutes, zonedLocalToIso } from "./time";
 
 describe("zonedLocalToIso", () => {
   it("uses the winter offset for New York in January", () => {
@@ -58,5 +58,15 @@ describe("formatDuration", () => {
     expect(formatDuration(77.65886193255453)).toBe("1 h 18 min");
     expect(formatDuration(44.4)).toBe("44 min");
     expect(formatDuration(119.6)).toBe("2 h");
+  });
+});
+
+describe("formatElapsed and formatAge", () => {
+  it("says how long in whole minutes, hours and days", () => {
+    expect(formatElapsed(25 * 60000 + 59_000)).toBe("25 min");
+    expect(formatElapsed(125 * 60000)).toBe("2 h 5 min");
+    expect(formatElapsed(2 * 1440 * 60000)).toBe("2 days");
+    expect(formatAge(30_000)).toBe("just now");
+    expect(formatAge(3 * 60000)).toBe("3 min ago");
   });
 });
