@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from glucolens.alerts.defaults import PATTERN, SEVERITY, effective_configs
 from glucolens.alerts.delivery import notify
-from glucolens.alerts.engine import record
+from glucolens.alerts.episodes import record
 from glucolens.alerts.models import Alert, AlertConfig
 from glucolens.auth.models import User
 from glucolens.core.db import get_sessionmaker, utcnow

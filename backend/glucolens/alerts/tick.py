@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from glucolens.alerts import engine, rules
+from glucolens.alerts import episodes, rules, stale_rules
 from glucolens.alerts.defaults import (
     GLUCOSE_KINDS,
     HIGH,
@@ -167,11 +167,11 @@ def load_contexts(
 
 def decide(u: UserContext, now: dt.datetime) -> list[rules.Decision]:
     """The scheduler's decisions for one user (pure, on the loaded context)."""
-    ua = engine.user_alerting(u.tz, u.configs, u.prefs, u.snoozes)
+    ua = episodes.user_alerting(u.tz, u.configs, u.prefs, u.snoozes)
     out: list[rules.Decision] = []
     ul = u.open.get(URGENT_LOW)
     if ul is not None:
-        esc = rules.escalation(engine.to_episode(ul), ua, now)
+        esc = stale_rules.escalation(episodes.to_episode(ul), ua, now)
         if esc is not None:
             out.append(esc)
     last = u.last_reading_at
@@ -179,9 +179,9 @@ def decide(u: UserContext, now: dt.datetime) -> list[rules.Decision]:
         return out
     glucose_open = sorted(k for k in u.open if k in GLUCOSE_KINDS | RATE_KINDS)
     stale_ep = u.open.get(STALE_DATA)
-    d = rules.stale_data_decision(
+    d = stale_rules.stale_data_decision(
         last,
-        engine.to_episode(stale_ep) if stale_ep is not None else None,
+        episodes.to_episode(stale_ep) if stale_ep is not None else None,
         ua,
         now,
         glucose_episode_open=bool(glucose_open),
@@ -201,7 +201,7 @@ def decide(u: UserContext, now: dt.datetime) -> list[rules.Decision]:
             continue
         if rules.value_condition(kind, alert.last_value_mgdl, cfg):
             rep = rules.repeat_decision(
-                kind, engine.to_episode(alert), cfg, ua, now, alert.last_value_mgdl
+                kind, episodes.to_episode(alert), cfg, ua, now, alert.last_value_mgdl
             )
             if rep is not None:
                 out.append(rep)
@@ -216,7 +216,7 @@ def _has_work(u: UserContext, now: dt.datetime) -> bool:
 
 
 def lock_states(db: Session, user_ids: Iterable[uuid.UUID]) -> None:
-    """The same per-user lock as the ingest evaluation (engine.lock_state), for many users
+    """The same per-user lock as the ingest evaluation (engine.advance_state), for many users
     in one statement, in a fixed order so two lockers never deadlock."""
     ids = sorted(user_ids)
     if is_postgres(db):
@@ -239,15 +239,15 @@ def _apply_users(db: Session, user_ids: list[uuid.UUID], now: dt.datetime) -> tu
     ctx = load_contexts(db, user_ids, now)  # what the lock lets us see, not the snapshot
     users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
     acted = n = 0
-    outbox: engine.Outbox = []
+    outbox: episodes.Outbox = []
     for uid in user_ids:
         u, user = ctx[uid], users.get(uid)
         decisions = decide(u, now)
         if user is None or not decisions:
             continue
         acted += 1
-        configs = engine.user_alerting(u.tz, u.configs, u.prefs, u.snoozes).configs
-        episodes = dict(u.open)
+        configs = episodes.user_alerting(u.tz, u.configs, u.prefs, u.snoozes).configs
+        by_kind = dict(u.open)
         reading = (
             rules.Reading(u.last_reading_at, u.last_value_mgdl)
             if u.last_reading_at is not None and u.last_value_mgdl is not None
@@ -256,10 +256,10 @@ def _apply_users(db: Session, user_ids: list[uuid.UUID], now: dt.datetime) -> tu
         for d in decisions:
             n += 1
             opens_stale = d.kind == STALE_DATA and d.action == "open"
-            engine.apply(
+            episodes.apply(
                 db,
                 user,
-                episodes,
+                by_kind,
                 d,
                 now,
                 reading=reading if opens_stale else None,

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from glucolens.alerts import rules
+from glucolens.alerts import rules, stale_rules
 from glucolens.alerts.defaults import DEFAULTS, effective_configs
 from glucolens.alerts.rules import Episode, Reading, Snooze, UserAlerting, evaluate
 
@@ -73,33 +73,35 @@ def test_rule2_reading_older_than_ten_minutes_raises_nothing():
 
 
 def test_rule2_open_glucose_episode_turns_into_stale_data_at_ten_minutes():
-    d = rules.stale_data_decision(NOW - 10 * MIN, None, user(), NOW, glucose_episode_open=True)
-    assert d is not None and d.action == "open" and d.notify and d.kind == rules.STALE_DATA
+    d = stale_rules.stale_data_decision(
+        NOW - 10 * MIN, None, user(), NOW, glucose_episode_open=True
+    )
+    assert d is not None and d.action == "open" and d.notify and d.kind == stale_rules.STALE_DATA
 
 
 def test_rule2_stale_data_waits_for_its_threshold_without_open_episode():
-    assert rules.stale_data_decision(NOW - 15 * MIN, None, user(), NOW) is None
-    d = rules.stale_data_decision(NOW - 20 * MIN, None, user(), NOW)
+    assert stale_rules.stale_data_decision(NOW - 15 * MIN, None, user(), NOW) is None
+    d = stale_rules.stale_data_decision(NOW - 20 * MIN, None, user(), NOW)
     assert d is not None and d.severity == "warning"
 
 
 def test_rule2_stale_data_turns_urgent_at_sixty_minutes_and_notifies_again():
     open_ep = ep(
-        rules.STALE_DATA, last_notified_at=NOW - 2 * MIN, notify_count=1, acknowledged_at=NOW
+        stale_rules.STALE_DATA, last_notified_at=NOW - 2 * MIN, notify_count=1, acknowledged_at=NOW
     )
-    d = rules.stale_data_decision(NOW - 60 * MIN, open_ep, user(), NOW)
+    d = stale_rules.stale_data_decision(NOW - 60 * MIN, open_ep, user(), NOW)
     assert d is not None and d.action == "severity" and d.notify and d.severity == "urgent"
 
 
 def test_rule2_stale_data_keeps_alerting_at_its_repeat():
-    open_ep = ep(rules.STALE_DATA, last_notified_at=NOW - 20 * MIN, notify_count=1)
-    d = rules.stale_data_decision(NOW - 40 * MIN, open_ep, user(), NOW)
+    open_ep = ep(stale_rules.STALE_DATA, last_notified_at=NOW - 20 * MIN, notify_count=1)
+    d = stale_rules.stale_data_decision(NOW - 40 * MIN, open_ep, user(), NOW)
     assert d is not None and d.action == "repeat" and d.notify and d.purpose == "repeat"
 
 
 def test_rule2_stale_data_closes_when_data_returns():
-    open_ep = ep(rules.STALE_DATA, last_notified_at=NOW - 5 * MIN, notify_count=1)
-    d = rules.stale_data_decision(NOW - 1 * MIN, open_ep, user(), NOW)
+    open_ep = ep(stale_rules.STALE_DATA, last_notified_at=NOW - 5 * MIN, notify_count=1)
+    d = stale_rules.stale_data_decision(NOW - 1 * MIN, open_ep, user(), NOW)
     assert d is not None and d.action == "close" and d.reason == "data_returned"
 
 
@@ -292,9 +294,11 @@ def test_rule6_quiet_hours_silence_low_but_not_urgent_low():
 
 def test_rule6_quiet_hours_never_silence_stale_data():
     quiet = user(
-        quiet_start="00:00", quiet_end="23:59", quiet_kinds=frozenset({rules.STALE_DATA, rules.LOW})
+        quiet_start="00:00",
+        quiet_end="23:59",
+        quiet_kinds=frozenset({stale_rules.STALE_DATA, rules.LOW}),
     )
-    d = rules.stale_data_decision(NOW - 25 * MIN, None, quiet, NOW)
+    d = stale_rules.stale_data_decision(NOW - 25 * MIN, None, quiet, NOW)
     assert d is not None and d.notify
 
 
@@ -341,22 +345,22 @@ def test_rule6_quiet_kinds_choose_what_quiet_hours_silence():
 
 
 def test_rule7_urgent_low_unacknowledged_ten_minutes_escalates_to_the_contact():
-    d = rules.escalation(
+    d = stale_rules.escalation(
         ep(rules.URGENT_LOW, opened_at=NOW - 10 * MIN), user(has_emergency_contact=True), NOW
     )
     assert d is not None and d.notify and d.purpose == "escalate"
 
 
 def test_rule7_escalation_without_contact_is_recorded_with_reason():
-    d = rules.escalation(ep(rules.URGENT_LOW, opened_at=NOW - 11 * MIN), user(), NOW)
+    d = stale_rules.escalation(ep(rules.URGENT_LOW, opened_at=NOW - 11 * MIN), user(), NOW)
     assert d is not None and not d.notify and d.reason == "no_contact"
 
 
 def test_rule7_no_escalation_when_acknowledged_early_or_already_escalated():
     u = user(has_emergency_contact=True)
-    assert rules.escalation(ep(rules.URGENT_LOW, opened_at=NOW - 9 * MIN), u, NOW) is None
-    assert rules.escalation(ep(rules.URGENT_LOW, acknowledged_at=NOW - MIN), u, NOW) is None
-    assert rules.escalation(ep(rules.URGENT_LOW, escalated_at=NOW - MIN), u, NOW) is None
+    assert stale_rules.escalation(ep(rules.URGENT_LOW, opened_at=NOW - 9 * MIN), u, NOW) is None
+    assert stale_rules.escalation(ep(rules.URGENT_LOW, acknowledged_at=NOW - MIN), u, NOW) is None
+    assert stale_rules.escalation(ep(rules.URGENT_LOW, escalated_at=NOW - MIN), u, NOW) is None
 
 
 # Rule 8 (rows and attempts) is the engine's and delivery's: see test_engine*.py. Kinds:
