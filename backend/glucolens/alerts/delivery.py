@@ -116,11 +116,12 @@ def notify(
 
     db.add_all(rows)
     db.flush()
-    if recipient == USER:
-        user = db.get(User, alert.user_id)
-        if user is not None:
-            kind = "alert.raised" if purpose == "raise" else "alert.updated"
-            publish(db, Broadcast(alert.user_id, kind, content.alert_data(alert, user)))
+    user = db.get(User, alert.user_id)
+    if user is not None:
+        # An escalation to the contact is news for the user's open apps too (escalated_at),
+        # without a WebSocket delivery row of its own: the contact's email is the delivery.
+        kind = "alert.raised" if purpose == "raise" else "alert.updated"
+        publish(db, Broadcast(alert.user_id, kind, content.alert_data(alert, user)))
     queued = tuple(r.id for r in rows if r.status == "pending")
     if queued:
         publish(db, DeliveriesQueued(alert.user_id, queued))

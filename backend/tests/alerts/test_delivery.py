@@ -198,7 +198,9 @@ def test_emergency_contact_gets_one_email_without_the_glucose_value(
     assert [(r.channel, r.recipient, r.status) for r in rows] == [
         ("email", "emergency_contact", "sent")
     ]
-    assert broadcasts == []  # the user's own channel is not what escalation is about
+    # The user's apps hear of it (alert.updated), with no WebSocket row: the email is the
+    # delivery.
+    assert [b.type for b in broadcasts] == ["alert.updated"]
     (message,) = inbox.messages
     assert inbox.recipients == [["sam@example.org"]]
     body = body_of(message)
