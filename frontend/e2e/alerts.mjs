@@ -154,3 +154,71 @@ export async function testNotification(t) {
   await page.getByTestId("alert-toast").filter({ hasText: /test/i }).first().waitFor({ timeout: 10_000 });
   return all.map((s) => s.trim()).join("; ");
 }
+
+/**
+ * The backend goes away and comes back (same port and database, a new process): the tile says
+ * "Reconnecting…" meanwhile, keeps its last value, and follows the next reading once live again.
+ * The restarted in-memory hub counts its sequence from 1 again, below the page's last seq: the
+ * client must take that as a gap and follow the new numbering, or it would drop the reading.
+ */
+export async function reconnectAfterRestart(t, apiKey) {
+  const { page, shot } = t;
+  const status = (s) => page.getByTestId("connection-status").and(page.locator(`[data-status="${s}"]`));
+  await status("live").waitFor({ timeout: 10_000 });
+  const before = (await page.getByTestId("current-value").textContent()).trim();
+  const t0 = Date.now();
+  await t.restartBackend(async () => {
+    await status("reconnecting").waitFor({ timeout: 10_000 });
+    const shown = (await page.getByTestId("current-value").textContent()).trim();
+    if (shown !== before) throw new Error(`the tile changed to ${shown} while the server was down`);
+    await shot(page, "40b-dashboard-reconnecting");
+  });
+  await status("live").waitFor({ timeout: 30_000 });
+  const downMs = Date.now() - t0;
+  await postReading(t, apiKey, 2, 83);
+  await waitForText(page, "current-value", /^83$/);
+  if (!(await sameDocument(page))) throw new Error("the page reloaded");
+  return `"Reconnecting…" while down; live again ${downMs} ms after the stop; the next reading (83) shown without a reload`;
+}
+
+/** public/sw.js is served as JavaScript and registers under the app's CSP, scope "/". */
+export async function serviceWorker(t) {
+  const { page, gotoApp } = t;
+  await gotoApp(page, "/alerts/");
+  await page.getByTestId("alerts-list").or(page.getByTestId("alerts-empty")).first().waitFor();
+  const res = await fetch(`${t.baseUrl}/sw.js`);
+  const type = res.headers.get("content-type") ?? "";
+  if (!res.ok || !/javascript/.test(type)) throw new Error(`/sw.js: ${res.status} ${type}`);
+  const scope = await page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    await navigator.serviceWorker.ready;
+    return reg.scope;
+  });
+  if (new URL(scope).pathname !== "/") throw new Error(`scope ${scope}`);
+  return `registered, scope ${new URL(scope).pathname}, ${type}, cache ${res.headers.get("cache-control")}`;
+}
+
+/** The history and the settings page at 390 px in the dark theme: nothing wider than the screen. */
+export async function alertPagesOnPhone(t) {
+  const phone = await t.context.newPage();
+  try {
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.emulateMedia({ colorScheme: "dark" });
+    const widths = [];
+    for (const [path, ready, name] of [
+      ["/alerts/", "alert-row", "44-phone-alerts-dark"],
+      ["/settings/alerts/", "kind-pattern", "45-phone-settings-alerts-dark"],
+    ]) {
+      await t.gotoApp(phone, path);
+      await phone.getByTestId(ready).first().waitFor();
+      await phone.waitForTimeout(300);
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      widths.push(`${path} ${width} px`);
+      if (width > 390) throw new Error(`${path} is ${width} px wide on a 390 px screen`);
+      await t.shot(phone, name);
+    }
+    return widths.join(", ");
+  } finally {
+    await phone.close();
+  }
+}

@@ -28,7 +28,7 @@ import {
   weekTrace,
 } from "./flows.mjs";
 import { appleHealthStatus, integrationsOnPhone, nightscoutToken } from "./nightscout.mjs";
-import { alertHistory, liveTile, lowAlert, testNotification } from "./alerts.mjs";
+import { alertHistory, alertPagesOnPhone, liveTile, lowAlert, reconnectAfterRestart, serviceWorker, testNotification } from "./alerts.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
@@ -51,6 +51,7 @@ let server = null;
 let context = null;
 let work = null;
 let baseUrl = "";
+let restartBackend = null;
 
 function log(...args) {
   console.log("[e2e]", ...args);
@@ -209,11 +210,18 @@ async function alertWalk(t, password) {
     creds = await liveTile(t, email, password);
     return creds.detail;
   });
+  await step("alerts: the tile reconnects after a backend restart and shows the next reading (the restarted hub numbers anew)", () =>
+    reconnectAfterRestart(t, creds.apiKey),
+  );
   await step("alerts: a low threshold set in mmol/L raises a toast and the bell's count for a low reading", () =>
     lowAlert(t, creds.token, creds.apiKey),
   );
   await step("alerts: the bell opens the history; mark read empties the bell", () => alertHistory(t));
   await step("alerts: a test notification reports each channel's outcome", () => testNotification(t), { soft: true });
+  await step("alerts: the service worker registers under the app's CSP (sw.js served as JavaScript, scope /)", () => serviceWorker(t), {
+    soft: true,
+  });
+  await step("alerts: history and settings → alerts fit a 390 px phone (dark theme)", () => alertPagesOnPhone(t), { soft: true });
 }
 
 async function main() {
@@ -243,14 +251,23 @@ async function main() {
   });
 
   const serverLog = join(artifacts, "backend.log");
-  await step("backend: serve and /healthz", async () => {
-    const logStream = createWriteStream(serverLog);
+  const logStream = createWriteStream(serverLog);
+  const startServer = async () => {
     server = spawn(glucolens, ["serve", "--host", "127.0.0.1", "--port", String(port)], { env, detached: true });
-    server.stdout.pipe(logStream);
-    server.stderr.pipe(logStream);
-    const health = await waitForHealth(`${baseUrl}/healthz`, 60_000);
-    return JSON.stringify(health);
-  });
+    server.stdout.pipe(logStream, { end: false });
+    server.stderr.pipe(logStream, { end: false });
+    return waitForHealth(`${baseUrl}/healthz`, 60_000);
+  };
+  await step("backend: serve and /healthz", async () => JSON.stringify(await startServer()));
+  /** Stop the backend and start it again on the same port and database (the issue-14 reconnect walk). */
+  restartBackend = async (whileDown = async () => {}) => {
+    const old = server;
+    const exited = new Promise((r) => old.once("exit", r));
+    process.kill(-old.pid, "SIGTERM");
+    await exited;
+    await whileDown();
+    await startServer();
+  };
 
   const userDataDir = join(work, "chromium-profile");
   context = await chromium.launchPersistentContext(userDataDir, {
@@ -284,7 +301,7 @@ async function main() {
   const password = "correct-horse-battery-staple-42";
   if (process.env.E2E_ONLY === "alerts") {
     // Development shortcut: only issue 14's walk (make test-e2e always runs everything).
-    await alertWalk({ page, context, baseUrl, step, shot, shotPath, text, gotoApp, apiGet, log }, password);
+    await alertWalk({ page, context, baseUrl, step, shot, shotPath, text, gotoApp, apiGet, log, restartBackend }, password);
     return;
   }
 
@@ -320,7 +337,7 @@ async function main() {
     if (!/\/dashboard\/?$/.test(page.url())) throw new Error(`reload left the dashboard: ${page.url()}`);
   });
 
-  const t = { page, context, baseUrl, step, shot, shotPath, text, gotoApp, apiGet, log };
+  const t = { page, context, baseUrl, step, shot, shotPath, text, gotoApp, apiGet, log, restartBackend };
   await step("three tabs reloading at once all stay signed in", () => threeTabsReload(t));
   await step("refresh replay: same successor within the grace window, revoked after it", () =>
     refreshReplay(t, email, password, REFRESH_GRACE_S),

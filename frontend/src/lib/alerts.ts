@@ -151,6 +151,7 @@ const RESOLVED_REASONS: Record<string, string> = {
   escalated: "Became an urgent low",
   disabled: "The alert was turned off",
   expired: "Expired",
+  test: "Sent as a test",
 };
 
 export function resolvedText(reason: string | null | undefined): string {
