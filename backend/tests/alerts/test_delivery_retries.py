@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -31,6 +34,7 @@ from tests.alerts._delivery_servers import (
 )
 
 SECOND = dt.timedelta(seconds=1)
+BACKEND = Path(__file__).resolve().parents[2]
 
 
 def run_due(now: dt.datetime) -> None:
@@ -184,6 +188,38 @@ def test_concurrent_senders_send_each_delivery_exactly_once(
         t.join(30)
     assert won.count(True) == 5 and len(won) == 40
     assert sorted(r.path for r in hook.requests) == [f"/h{i}" for i in range(5)]
+    assert {(fresh(db, r).status, fresh(db, r).attempts) for r in rows} == {("sent", 1)}
+
+
+def test_senders_in_separate_processes_send_each_delivery_once(
+    db, make_user, receivers, no_after_commit_send
+):
+    """Four real processes (as four app or worker processes would) run the periodic job's
+    sends at the same instant against the same database."""
+    hook = start_receiver([200])
+    receivers.append(hook)
+    rows = [webhook_row(db, webhook_alert(db, make_user(), f"{hook.base}/h{i}")) for i in range(4)]
+    code = (
+        "import sys, time, datetime as dt\n"
+        "from glucolens.alerts.delivery import deliver\n"
+        "now = dt.datetime.fromisoformat(sys.argv[2])\n"
+        "time.sleep(max(0.0, float(sys.argv[1]) - time.time()))\n"
+        "print(sum(deliver(int(i), now=now) for i in sys.argv[3:]))\n"
+    )
+    start, now = str(time.time() + 2.0), utcnow().isoformat()
+    ids = [str(r.id) for r in rows]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, start, now, *ids],
+            cwd=BACKEND,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    won = [int(p.communicate(timeout=60)[0].strip()) for p in procs]
+    assert sum(won) == 4
+    assert sorted(r.path for r in hook.requests) == [f"/h{i}" for i in range(4)]
     assert {(fresh(db, r).status, fresh(db, r).attempts) for r in rows} == {("sent", 1)}
 
 
