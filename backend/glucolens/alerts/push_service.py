@@ -7,6 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from glucolens.alerts import delivery
@@ -64,11 +65,7 @@ def upsert_subscription(
             PushSubscription.endpoint_hash == digest, PushSubscription.user_id != user.id
         )
     )
-    row = db.scalar(
-        select(PushSubscription)
-        .where(PushSubscription.user_id == user.id, PushSubscription.endpoint_hash == digest)
-        .with_for_update()
-    )
+    row = _own(db, user, digest)
     if row is None:
         active = db.scalar(
             select(func.count())
@@ -79,17 +76,39 @@ def upsert_subscription(
             raise Conflict(
                 f"At most {MAX_ACTIVE_SUBSCRIPTIONS} active push subscriptions; delete one first."
             )
-        row = PushSubscription(user_id=user.id, endpoint=body.endpoint, endpoint_hash=digest)
-        db.add(row)
+        row = PushSubscription(
+            user_id=user.id,
+            endpoint=body.endpoint,
+            endpoint_hash=digest,
+            p256dh=body.keys.p256dh,
+            auth=body.keys.auth,
+            created_at=utcnow(),
+        )
+        try:
+            with db.begin_nested():
+                db.add(row)
+                db.flush()
+        except IntegrityError:
+            # The same browser subscribing twice at once (two tabs): the other request's
+            # row won the unique (user, endpoint) index; update that one.
+            row = _own(db, user, digest)
+            if row is None:
+                raise
     row.p256dh = body.keys.p256dh
     row.auth = body.keys.auth
     row.user_agent = (user_agent or "")[:200] or None
     row.failures = 0
     row.disabled_at = None
-    if row.created_at is None:
-        row.created_at = utcnow()
     db.flush()
     return subscription_out(row)
+
+
+def _own(db: Session, user: User, digest: str) -> PushSubscription | None:
+    return db.scalar(
+        select(PushSubscription)
+        .where(PushSubscription.user_id == user.id, PushSubscription.endpoint_hash == digest)
+        .with_for_update()
+    )
 
 
 def delete_subscription(db: Session, user: User, sub_id: uuid.UUID) -> None:

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from glucolens.alerts import push_service
 from glucolens.alerts.models import Alert, AlertSettings, PushSubscription
+from glucolens.alerts.push_schemas import PushSubscriptionIn
 from glucolens.alerts.vapid import get_vapid
+from glucolens.core.db import get_sessionmaker
 from glucolens.main import create_app
 from tests.alerts._delivery_servers import BrowserKeys, b64url, b64url_decode, start_receiver
 from tests.auth.test_api_keys import create_key
@@ -254,3 +259,30 @@ def test_the_public_key_is_base64url_of_the_x962_point():
     """applicationServerKey accepts exactly this form (Push API, PushSubscriptionOptions)."""
     key = get_vapid().public_key
     assert base64.urlsafe_b64decode(key + "=")[:1] == b"\x04"
+
+
+def test_two_tabs_subscribing_one_endpoint_at_once_leave_one_row(make_user, db):
+    """The second upsert waits on the first's row (PostgreSQL: on the unique index, then
+    takes the savepoint path; SQLite: on the write lock) and updates it."""
+    user = make_user()
+    body = PushSubscriptionIn.model_validate(browser_json(MOZ))
+    first, second = get_sessionmaker()(), get_sessionmaker()()
+    try:
+        a = push_service.upsert_subscription(first, first.merge(user), body, "tab 1")
+        result: list[Any] = []
+        other = threading.Thread(
+            target=lambda: result.append(
+                push_service.upsert_subscription(second, second.merge(user), body, "tab 2")
+            )
+        )
+        other.start()
+        time.sleep(0.3)  # the other tab is now waiting on this one's uncommitted row
+        first.commit()
+        other.join(20)
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert result and result[0].id == a.id
+    rows = db.scalars(select(PushSubscription)).all()
+    assert [(r.id, r.user_agent) for r in rows] == [(a.id, "tab 2")]
