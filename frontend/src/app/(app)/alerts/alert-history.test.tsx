@@ -4,6 +4,9 @@ import type { AlertOut } from "@/lib/api-types";
 import { jsonResponse, renderWithClient, signInTestUser } from "@/test/render";
 import { AlertHistory } from "./alert-history";
 
+let search = new URLSearchParams();
+vi.mock("next/navigation", () => ({ useSearchParams: () => search }));
+
 const low: AlertOut = {
   id: "a1",
   kind: "low",
@@ -84,6 +87,15 @@ describe("AlertHistory", () => {
     fireEvent.click(screen.getByTestId("alerts-filter-unread"));
     await waitFor(() => expect(requests.at(-1)?.url).toMatch(/kind=urgent_low/));
     expect(requests.at(-1)?.url).toMatch(/unread=true/);
+  });
+
+  it("marks the alert a notification links to (?alert=<id>)", async () => {
+    search = new URLSearchParams("alert=a1");
+    Element.prototype.scrollIntoView = vi.fn();
+    renderWithClient(<AlertHistory />);
+    expect(await screen.findByTestId("alert-row")).toHaveAttribute("aria-current", "true");
+    expect(Element.prototype.scrollIntoView).toHaveBeenCalled();
+    search = new URLSearchParams();
   });
 
   it("says so when there are no alerts yet", async () => {

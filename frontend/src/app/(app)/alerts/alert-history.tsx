@@ -1,7 +1,8 @@
 "use client";
 import { BellOff, CheckCheck } from "lucide-react";
 import Link from "next/link";
-import { useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
 import { PageHeader } from "@/components/app-shell";
 import { PushSetup } from "@/components/alerts/push-setup";
 import { LoadMore } from "@/components/load-more";
@@ -31,8 +32,13 @@ function Value({ value, unit }: { value: number | null; unit: string }) {
   );
 }
 
-function AlertRow({ alert, zone }: { alert: AlertOut; zone: string }) {
+function AlertRow({ alert, zone, target }: { alert: AlertOut; zone: string; target: boolean }) {
   const markRead = useMarkRead();
+  const ref = useRef<HTMLLIElement>(null);
+  // A notification's link (/alerts/?alert=<id>) lands on its alert.
+  useEffect(() => {
+    if (target) ref.current?.scrollIntoView({ block: "center" });
+  }, [target]);
   const ack = useAcknowledge();
   const [error, setError] = useState<string | null>(null);
   const unread = !alert.read_at;
@@ -50,7 +56,13 @@ function AlertRow({ alert, zone }: { alert: AlertOut; zone: string }) {
 
   return (
     <li
-      className={cn("space-y-2 rounded-lg border p-4", unread ? "border-brand-200 bg-brand-50/40" : "border-slate-200 bg-white")}
+      ref={ref}
+      aria-current={target ? "true" : undefined}
+      className={cn(
+        "space-y-2 rounded-lg border p-4",
+        unread ? "border-brand-200 bg-brand-50/40" : "border-slate-200 bg-white",
+        target && "ring-2 ring-brand-600",
+      )}
       data-testid="alert-row"
       data-kind={alert.kind}
       data-unread={unread ? "true" : "false"}
@@ -144,6 +156,7 @@ type StatusFilter = "" | "open" | "resolved";
 /** Every alert, newest first, with why each notification went out or did not. */
 export function AlertHistory() {
   const { zone } = useUser();
+  const target = useSearchParams().get("alert");
   const [kind, setKind] = useState("");
   const [status, setStatus] = useState<StatusFilter>("");
   const [unreadOnly, setUnreadOnly] = useState(false);
@@ -231,7 +244,7 @@ export function AlertHistory() {
         <>
           <ol className="space-y-3" data-testid="alerts-list">
             {list.items.map((a) => (
-              <AlertRow key={a.id} alert={a} zone={zone} />
+              <AlertRow key={a.id} alert={a} zone={zone} target={a.id === target} />
             ))}
           </ol>
           <LoadMore list={list} />
