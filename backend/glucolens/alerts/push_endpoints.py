@@ -16,7 +16,7 @@ from glucolens.alerts import push_schemas as ps
 from glucolens.alerts import push_service
 from glucolens.alerts.vapid import get_vapid
 from glucolens.auth.deps import AccountAuth, DbSession, ReadAuth
-from glucolens.core.errors import responses
+from glucolens.core.errors import ServiceUnavailable, responses
 from glucolens.core.transaction import TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/alerts", tags=["alerts"])
@@ -26,12 +26,21 @@ SubscriptionId = Annotated[uuid.UUID, Path(description="The push subscription's 
 @router.get(
     "/push/vapid-public-key",
     response_model=ps.VapidPublicKeyOut,
-    responses=responses(401, 403, 429),
+    responses=responses(401, 403, 429, 503),
     summary="Web Push public key",
 )
 def vapid_public_key(auth: ReadAuth) -> ps.VapidPublicKeyOut:
     """The server's VAPID public key (RFC 8292), for PushManager.subscribe()."""
-    return ps.VapidPublicKeyOut(public_key=get_vapid().public_key)
+    try:
+        keys = get_vapid()
+    except (ValueError, OSError, RuntimeError) as exc:
+        # A bad GLUCOLENS_VAPID_* setting or an unwritable data dir: the operator's to fix.
+        raise ServiceUnavailable(
+            "Web push is unavailable: the server's VAPID key or subject setting is invalid "
+            "or its key file cannot be written (see docs/alerts-delivery.md).",
+            retry_after_s=300,
+        ) from exc
+    return ps.VapidPublicKeyOut(public_key=keys.public_key)
 
 
 @router.get(

@@ -20,6 +20,7 @@ from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
@@ -54,8 +55,13 @@ _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 def _key_from_setting(value: str) -> ec.EllipticCurvePrivateKey:
     value = value.strip()
+    if value.startswith("-----BEGIN") and "\\n" in value:
+        value = value.replace("\\n", "\n")  # a PEM pasted into .env on one line
     if value.startswith("-----BEGIN"):
-        key = serialization.load_pem_private_key(value.encode(), password=None)
+        try:
+            key = serialization.load_pem_private_key(value.encode(), password=None)
+        except (TypeError, ValueError, UnsupportedAlgorithm) as exc:
+            raise ValueError("the VAPID key is not an unencrypted PEM private key") from exc
     else:
         raw = b64url_decode(value)
         if len(raw) != 32:

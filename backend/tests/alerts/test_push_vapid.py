@@ -10,10 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from glucolens.alerts.vapid import KEY_FILE, keys_for, load_or_create_keyfile, subject_for
-from glucolens.core.config import Settings
+from glucolens.alerts.vapid import (
+    KEY_FILE,
+    get_vapid,
+    keys_for,
+    load_or_create_keyfile,
+    subject_for,
+)
+from glucolens.core.config import Settings, get_settings
 from tests.alerts._delivery_servers import b64url, b64url_decode
 
 BACKEND = Path(__file__).resolve().parents[2]
@@ -86,3 +93,29 @@ def test_the_subject_is_a_mailto_or_https_contact(kw, subject):
 def test_a_subject_that_is_neither_mailto_nor_https_is_refused():
     with pytest.raises(ValueError):
         subject_for(Settings(vapid_subject="ops@example.org"))
+
+
+def test_a_pem_pasted_on_one_line_with_escaped_newlines_is_read(tmp_path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    one_line = pem.strip().replace("\n", "\\n")
+    keys = keys_for(Settings(data_dir=tmp_path, vapid_private_key=one_line))
+    assert keys.signer.private_key.private_numbers() == key.private_numbers()
+
+
+def test_a_broken_key_setting_makes_the_public_key_route_503_not_500(
+    client, make_user, auth_headers, monkeypatch
+):
+    monkeypatch.setenv("GLUCOLENS_VAPID_PRIVATE_KEY", "-----BEGIN PRIVATE KEY-----\nnope\n")
+    get_settings.cache_clear()
+    get_vapid.cache_clear()
+    try:
+        r = client.get("/api/v1/alerts/push/vapid-public-key", headers=auth_headers(make_user()))
+    finally:
+        get_vapid.cache_clear()
+    assert r.status_code == 503, r.text
+    assert "VAPID" in r.json()["error"]["message"]
