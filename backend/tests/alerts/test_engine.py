@@ -189,3 +189,31 @@ def test_evaluation_failure_never_breaks_ingest_and_logs_no_values(client, accou
     assert failed.fields == {"user_id": str(user.id), "error": "TypeError"}  # type: ignore[attr-defined]
     assert failed.exc_info is None  # no traceback, whose text could hold the values
     assert alerts(user) == []  # rolled back as a whole
+
+
+def test_two_evaluations_of_the_same_reading_at_once_notify_once(account, db):
+    """Two processes (or the tick and an ingest) evaluating one user at the same moment: the
+    AlertState lock lets one decide; the other sees the reading already evaluated."""
+    import threading
+
+    from glucolens.alerts import engine
+    from glucolens.core.events import DataChanged
+    from glucolens.readings.models import GlucoseReading
+
+    user, _ = account
+    t = now() - MIN
+    db.add(GlucoseReading(user_id=user.id, ts=t, value_mgdl=64.0, source="xdrip", kind="cgm"))
+    db.commit()  # a plain row: no DataChanged, so nothing has evaluated it yet
+    evt = DataChanged(user.id, frozenset({"glucose"}), t, t, t, "xdrip")
+    start = threading.Barrier(2)
+
+    def evaluate() -> None:
+        start.wait()
+        engine.on_data_changed(evt)
+
+    threads = [threading.Thread(target=evaluate) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert decisions(user) == [("low", "notified", None)]
