@@ -39,7 +39,7 @@ def value_in_unit(alert: Alert, user: User) -> tuple[float | None, str]:
 
 
 def alert_url(alert: Alert, settings: Settings) -> str:
-    return f"{settings.resolved_public_url}/alerts?alert={alert.id}"
+    return f"{settings.resolved_public_url}/alerts/?alert={alert.id}"
 
 
 def alert_data(alert: Alert, user: User) -> dict[str, Any]:

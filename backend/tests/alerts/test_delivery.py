@@ -148,7 +148,7 @@ def test_email_channel_mails_the_user(db, make_user, broadcasts, inbox):
     assert message["Subject"] == "GlucoLens: Urgent low: 47 mg/dL"
     body = body_of(message)
     assert "Glucose is 47 mg/dL" in body
-    assert f"https://glucolens.example/alerts?alert={rows[0].alert_id}" in body
+    assert f"https://glucolens.example/alerts/?alert={rows[0].alert_id}" in body
 
 
 def test_delivery_logs_hold_no_glucose_value_address_or_url(
@@ -274,7 +274,7 @@ def test_webhook_channel_posts_the_documented_payload(db, make_user, broadcasts,
         "value": 47.3,
         "unit": "mg/dL",
     }
-    assert payload["url"].endswith(f"/alerts?alert={alert.id}") and payload["at"].endswith("Z")
+    assert payload["url"].endswith(f"/alerts/?alert={alert.id}") and payload["at"].endswith("Z")
 
 
 def test_a_pattern_feed_item_goes_to_the_websocket_only(db, make_user, broadcasts):
