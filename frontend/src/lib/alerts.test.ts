@@ -59,6 +59,9 @@ describe("server messages", () => {
     expect(alertCodesToWords("Quiet hours need both quiet_start and quiet_end (or neither).")).toBe(
       "Quiet hours need both the start of quiet hours and the end of quiet hours (or neither).",
     );
+    // lib/errors.ts capitalises the server's sentence first: "Webhook_url must be ...".
+    expect(alertCodesToWords("Webhook_url must be https://.")).toBe("The webhook URL must be https://.");
+    expect(alertCodesToWords("Urgent_low threshold too high.")).toBe("Urgent low threshold too high.");
     expect(errorField("kinds[low].threshold")).toEqual({ kind: "low", field: "threshold" });
     expect(errorField("settings.quiet_end")).toEqual({ kind: null, field: "quiet_end" });
   });

@@ -183,14 +183,14 @@ export function hhmm(value: string | null | undefined): string {
 }
 
 const FIELD_CODES: [RegExp, string][] = [
-  [/\bquiet_start\b/g, "the start of quiet hours"],
-  [/\bquiet_end\b/g, "the end of quiet hours"],
-  [/\bmute_until\b|\bmute_minutes\b/g, "the mute"],
-  [/\bwebhook_url\b/g, "the webhook URL"],
-  [/\burgent_after_min\b/g, "'urgent after'"],
-  [/\bpersist_min\b/g, "'must persist'"],
-  [/\brepeat_min\b/g, "'repeat every'"],
-  [/\bhorizon_min\b/g, "the forecast horizon"],
+  [/\bquiet_start\b/gi, "the start of quiet hours"],
+  [/\bquiet_end\b/gi, "the end of quiet hours"],
+  [/\bmute_until\b|\bmute_minutes\b/gi, "the mute"],
+  [/\bwebhook_url\b/gi, "the webhook URL"],
+  [/\burgent_after_min\b/gi, "'urgent after'"],
+  [/\bpersist_min\b/gi, "'must persist'"],
+  [/\brepeat_min\b/gi, "'repeat every'"],
+  [/\bhorizon_min\b/gi, "the forecast horizon"],
 ];
 
 /**
@@ -198,11 +198,10 @@ const FIELD_CODES: [RegExp, string][] = [
  * between 2.2 and 3.9 mmol/L."); people read "The urgent low threshold ...".
  */
 export function alertCodesToWords(message: string): string {
-  let out = message.replace(/\b(urgent_low_soon|urgent_low|urgent_high|rising_fast|falling_fast|stale_data)(?:'s)?\b/g, (m) => {
-    const possessive = m.endsWith("'s");
-    const label = kindLabel(possessive ? m.slice(0, -2) : m).toLowerCase();
-    return possessive ? `${label}'s` : label;
-  });
+  // Case-insensitive: the web app's sentence() may already have capitalised a leading code.
+  let out = message.replace(/\b(urgent_low_soon|urgent_low|urgent_high|rising_fast|falling_fast|stale_data)\b/gi, (m) =>
+    kindLabel(m.toLowerCase()).toLowerCase(),
+  );
   for (const [re, words] of FIELD_CODES) out = out.replace(re, words);
   return out.replace(/^([a-z])/, (c) => c.toUpperCase());
 }

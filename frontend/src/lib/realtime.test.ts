@@ -293,6 +293,22 @@ describe("RealtimeClient", () => {
     expect(t.sockets).toHaveLength(1);
   });
 
+  it("gives up a socket that stays silent for 2.5 heartbeats and reconnects", () => {
+    const t = setup();
+    t.client.start();
+    t.last().open();
+    t.last().receive({ type: "hello", data: { last_seq: 0, heartbeat_s: 20 } });
+    vi.advanceTimersByTime(40_000);
+    t.last().receive({ type: "ping", data: {} });
+    vi.advanceTimersByTime(49_000);
+    expect(t.client.currentStatus).toBe("live");
+    vi.advanceTimersByTime(1_000);
+    expect(t.sockets[0].closedWith).toBe(4000);
+    expect(t.client.currentStatus).toBe("reconnecting");
+    vi.advanceTimersByTime(1_000);
+    expect(t.sockets).toHaveLength(2);
+  });
+
   it("closes and stays closed once stopped", () => {
     const t = setup();
     t.client.start();

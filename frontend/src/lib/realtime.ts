@@ -15,6 +15,9 @@
  *   e.g. restarted without Redis) means messages are lost: the app refetches its state.
  * - A dropped connection reconnects with exponential backoff and full jitter, so a server
  *   restart is not met by every tab at the same instant.
+ * - A connection that goes silent (a laptop waking up, a proxy that dropped it without a close)
+ *   is given up after 2.5 heartbeats without any message, so "Live" is never shown for a dead
+ *   socket.
  */
 
 export type RealtimeStatus = "idle" | "connecting" | "live" | "reconnecting" | "offline";
@@ -110,6 +113,8 @@ export class RealtimeClient {
   private stopped = true;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private renewTimer: ReturnType<typeof setTimeout> | null = null;
+  private silenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeatMs: number | null = null;
   private status: RealtimeStatus = "idle";
   private sentToken: string | null = null;
   private readonly opts: Required<Omit<RealtimeOptions, "createSocket">> & { createSocket: (url: string) => SocketLike };
@@ -217,6 +222,7 @@ export class RealtimeClient {
   }
 
   private onRaw(raw: unknown): void {
+    this.watchSilence();
     if (typeof raw !== "string") return;
     let msg: Envelope;
     try {
@@ -230,7 +236,7 @@ export class RealtimeClient {
         this.send({ type: "pong" });
         return;
       case "hello":
-        this.onHello(msg as Envelope<{ last_seq?: number | null }>);
+        this.onHello(msg as Envelope<{ last_seq?: number | null; heartbeat_s?: number }>);
         return;
       case "replay.gap": {
         // Follow the server's numbering from here, even backwards (a restarted hub counts anew).
@@ -250,8 +256,11 @@ export class RealtimeClient {
     if (!CONTROL_TYPES.has(msg.type)) this.opts.onMessage(msg);
   }
 
-  private onHello(msg: Envelope<{ last_seq?: number | null }>): void {
+  private onHello(msg: Envelope<{ last_seq?: number | null; heartbeat_s?: number }>): void {
     this.attempt = 0;
+    const hb = msg.data?.heartbeat_s;
+    this.heartbeatMs = typeof hb === "number" && hb > 0 ? hb * 1000 : null;
+    this.watchSilence();
     const serverSeq = typeof msg.data?.last_seq === "number" ? msg.data.last_seq : null;
     if (serverSeq !== null) {
       if (this.lastSeq !== null && serverSeq < this.lastSeq) {
@@ -266,8 +275,31 @@ export class RealtimeClient {
     this.setStatus("live");
   }
 
-  private onClose(socket: SocketLike, code: number): void {
-    if (socket !== this.socket) return;
+  /** (Re)arm the silence watchdog: the server pings every heartbeat, so silence means a dead link. */
+  private watchSilence(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = null;
+    if (this.heartbeatMs === null || !this.socket) return;
+    const socket = this.socket;
+    this.silenceTimer = setTimeout(() => {
+      this.silenceTimer = null;
+      if (socket !== this.socket) return;
+      // A dead link may never deliver its close event: drop the socket ourselves.
+      socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
+      try {
+        socket.close(4000, "silent");
+      } catch {
+        /* already closed */
+      }
+      this.onClose(socket, 4000, true);
+    }, this.heartbeatMs * 2.5);
+  }
+
+  private onClose(socket: SocketLike, code: number, force = false): void {
+    if (socket !== this.socket && !force) return;
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = null;
+    this.heartbeatMs = null;
     this.socket = null;
     this.sentToken = null;
     if (this.stopped) return;
@@ -331,6 +363,7 @@ export class RealtimeClient {
   private clearTimers(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.renewTimer) clearTimeout(this.renewTimer);
-    this.reconnectTimer = this.renewTimer = null;
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.reconnectTimer = this.renewTimer = this.silenceTimer = null;
   }
 }

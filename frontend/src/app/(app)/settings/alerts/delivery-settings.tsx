@@ -207,7 +207,7 @@ export function Channels({ config }: { config: AlertConfig }) {
             <Field
               id="webhook-url"
               label="Webhook URL"
-              hint="GlucoLens POSTs each alert as JSON (docs/alerts-delivery.md). https://, or http:// to localhost."
+              hint="GlucoLens POSTs each alert to it as JSON. https://, or http:// to localhost."
               error={form.fieldError("webhook_url") ?? form.fieldError("channels.webhook")}
               className="max-w-xl space-y-1.5"
             >
