@@ -23,6 +23,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -255,12 +256,20 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
         if attempt is None:
             return False
         db.refresh(row)
-        outcome = _attempt(db, row, attempt, settings)
+        plan = _plan(db, row, attempt, settings)
+        # End the read transaction before the network: no connection sits idle in a
+        # transaction for an SMTP server's 10 seconds (the session keeps its loaded rows).
+        db.commit()
+        outcome = plan if isinstance(plan, Outcome) else plan()
         _record(db, row, attempt, outcome, settings)
         return True
 
 
-def _attempt(db: Session, row: AlertDelivery, attempt: int, settings: Settings) -> Outcome:
+def _plan(
+    db: Session, row: AlertDelivery, attempt: int, settings: Settings
+) -> Outcome | Callable[[], Outcome]:
+    """What this attempt will send (a call to a sender, made after the reads end), or the
+    outcome at once when there is nothing to send."""
     alert = db.get(Alert, row.alert_id)
     user = db.get(User, row.user_id)
     if alert is None or user is None:
@@ -279,7 +288,7 @@ def _attempt(db: Session, row: AlertDelivery, attempt: int, settings: Settings) 
         else:
             to = user.email
             subject, body = content.user_email(alert, user, settings)
-        return send_email(to, subject, body, settings)
+        return partial(send_email, to, subject, body, settings)
     if row.channel == PUSH:
         sub = (
             db.get(PushSubscription, row.push_subscription_id) if row.push_subscription_id else None
@@ -290,7 +299,8 @@ def _attempt(db: Session, row: AlertDelivery, attempt: int, settings: Settings) 
             vapid = get_vapid()
         except (ValueError, OSError, RuntimeError):
             return Outcome(ok=False, error_code="vapid_key_unusable")
-        return send_push(
+        return partial(
+            send_push,
             {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
             content.push_payload(alert, user, row.purpose, settings),
             vapid=vapid,
@@ -302,7 +312,8 @@ def _attempt(db: Session, row: AlertDelivery, attempt: int, settings: Settings) 
     if row.channel == WEBHOOK:
         if prefs is None or not prefs.webhook_url:
             return Outcome(ok=False, error_code="webhook_removed")
-        return send_webhook(
+        return partial(
+            send_webhook,
             prefs.webhook_url,
             content.webhook_payload(alert, user, row.purpose, settings),
             timeout_s=timeout,
