@@ -39,6 +39,8 @@ export interface ReadingMessage {
   delta: number | null;
   delta_mgdl: number | null;
   source: string;
+  /** "low"/"high" when the sensor reported below or above its range. */
+  flag?: string | null;
 }
 
 /** The subset of the browser's WebSocket the client uses (the tests pass a fake). */

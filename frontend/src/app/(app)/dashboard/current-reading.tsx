@@ -31,7 +31,7 @@ interface Shown {
 }
 
 function fromLive(r: ReadingMessage): Shown {
-  return { timestamp: r.ts, value_mgdl: r.value_mgdl, trend: r.trend };
+  return { timestamp: r.ts, value_mgdl: r.value_mgdl, trend: r.trend, flag: (r.flag ?? null) as GlucoseReading["flag"] };
 }
 
 /** The newest reading and the one before it: a live reading newer than the query's wins at once. */
