@@ -2,7 +2,7 @@ import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { useRealtimeStore } from "@/lib/realtime-store";
 import { renderWithClient, routeFetch, signInTestUser } from "@/test/render";
-import { CurrentReading } from "./current-reading";
+import { CurrentReading, pickShown } from "./current-reading";
 
 const NOW = Date.parse("2026-12-07T10:00:00Z");
 const row = (minAgo: number, value_mgdl: number, trend: string | null = "Flat") => ({
@@ -64,6 +64,22 @@ describe("CurrentReading", () => {
     expect(screen.queryByTestId("current-trend")).toBeNull();
     expect(screen.getByTestId("current-value").parentElement).toHaveClass("text-slate-400");
     expect(screen.getByTestId("current-announce")).toHaveTextContent("No current glucose reading");
+  });
+
+  it("ignores a live reading older than the newest fetched one (a replay after a refetch)", () => {
+    const live = {
+      ts: new Date(NOW - 20 * 60000).toISOString(),
+      value_mgdl: 90,
+      value: 90,
+      unit: "mg/dL",
+      trend: null,
+      delta: null,
+      delta_mgdl: null,
+      source: "api",
+    };
+    const [shown, previous] = pickShown([row(5, 126) as never, row(10, 120) as never], live);
+    expect(shown?.value_mgdl).toBe(126);
+    expect(previous?.value_mgdl).toBe(120);
   });
 
   it("shows whether the live channel is connected", async () => {
