@@ -41,6 +41,7 @@ from glucolens.alerts.episodes import (
 )
 from glucolens.alerts.models import Alert, AlertConfig, AlertSettings, AlertSnooze, AlertState
 from glucolens.auth.models import User
+from glucolens.core import metrics
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.events import DataChanged
 from glucolens.core.sql import insert_for
@@ -66,6 +67,7 @@ def on_data_changed(evt: DataChanged) -> None:
     try:
         with get_sessionmaker()() as db:
             evaluate_user(db, evt.user_id, now)
+            metrics.ALERT_EVALUATIONS.labels(trigger="ingest").inc()
             db.commit()
     except Exception as exc:  # noqa: BLE001 - the ingest is durable; never raise into it
         # No traceback: a database error's text can carry the statement's values.

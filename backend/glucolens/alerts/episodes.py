@@ -22,6 +22,7 @@ from glucolens.alerts.delivery import notify
 from glucolens.alerts.models import Alert, AlertDecision, AlertSettings, AlertSnooze
 from glucolens.alerts.service import alert_out
 from glucolens.auth.models import User
+from glucolens.core import metrics
 from glucolens.core.events import Broadcast, publish
 
 # Decision actions as the history shows them (frontend/src/lib/alerts.ts).
@@ -158,6 +159,7 @@ def apply(
     if d.action == "pending":
         return None  # no episode yet: "must persist" is the AlertState's pending timer
     if d.action == "open":
+        metrics.ALERTS_RAISED.labels(kind=d.kind).inc()
         cfg = (configs or {}).get(d.kind)
         details = dict(d.details)
         if cfg is not None and cfg.threshold is not None and d.kind != STALE_DATA:
@@ -205,6 +207,8 @@ def apply(
     else:
         action = "escalate" if d.action == "escalate" else "suppressed"
         record(db, alert, action, d.reason, now, value)
+        if d.reason:
+            metrics.ALERTS_SUPPRESSED.labels(kind=d.kind, reason=d.reason).inc()
         if d.reason and d.action != "escalate":
             suppress(db, user, alert, d.reason, now)
     return alert

@@ -46,6 +46,7 @@ from glucolens.alerts.defaults import (
 from glucolens.alerts.delivery import notify
 from glucolens.alerts.models import Alert, AlertConfig, AlertSettings, AlertSnooze, AlertState
 from glucolens.auth.models import User
+from glucolens.core import metrics
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.sql import is_postgres
 
@@ -94,6 +95,7 @@ def tick(now: dt.datetime) -> TickReport:
         db.commit()
         candidates = find_candidates(db, now)
     report.candidates = len(candidates)
+    metrics.ALERT_EVALUATIONS.labels(trigger="tick").inc(len(candidates))
     for i in range(0, len(candidates), CHUNK):
         chunk = candidates[i : i + CHUNK]
         with get_sessionmaker()() as db:

@@ -217,3 +217,34 @@ def test_two_evaluations_of_the_same_reading_at_once_notify_once(account, db):
     for th in threads:
         th.join(30)
     assert decisions(user) == [("low", "notified", None)]
+
+
+def test_evaluations_raised_and_suppressed_alerts_are_counted_for_prometheus(
+    make_user, auth_headers, db
+):
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glucolens.core.config import Settings
+    from glucolens.main import create_app
+
+    token = "metrics-token-for-engine-tests"
+    client = TestClient(create_app(Settings(metrics_token=token)), base_url="https://testserver")
+
+    def sample(series: str) -> float:
+        text = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
+        m = re.search(rf"^{re.escape(series)} (\S+)$", text, re.M)
+        return float(m.group(1)) if m else 0.0
+
+    names = (
+        'glucolens_alert_evaluations_total{trigger="ingest"}',
+        'glucolens_alerts_raised_total{kind="high"}',
+        'glucolens_alert_notifications_suppressed_total{kind="high",reason="muted"}',
+    )
+    before = [sample(n) for n in names]
+    user = make_user()
+    db.add(AlertSettings(user_id=user.id, mute_until=now() + 60 * MIN, channels={}))
+    db.commit()
+    post(client, auth_headers(user), (now() - MIN, 262))
+    assert [sample(n) - b for n, b in zip(names, before, strict=True)] == [1, 1, 1]
