@@ -33,6 +33,8 @@ celery_app.conf.update(
     task_reject_on_worker_lost=True,
     broker_connection_retry_on_startup=True,
     timezone="UTC",
+    # Beat's state file in the data dir, not the working directory (read-only in the image).
+    beat_schedule_filename=str(_settings.data_dir / "celerybeat-schedule"),
     beat_schedule={
         "nightly-insights": {
             "task": "glucolens.insights.nightly",
