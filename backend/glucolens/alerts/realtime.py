@@ -244,7 +244,12 @@ class AlertSocket:
 
     async def _renew(self, token: str) -> None:
         assert self.identity is not None
-        renewed = await run_in_threadpool(verify_credential, token)
+        try:
+            renewed = await run_in_threadpool(verify_credential, token)
+        except SQLAlchemyError:
+            # The database blinked: keep the current credential (its expiry still holds).
+            await self._send_control("error", {"code": "renew_failed"})
+            return
         if renewed.user_id != self.identity.user_id:
             raise Refused(CLOSE_FORBIDDEN, "a connection belongs to one account")
         self.identity = renewed

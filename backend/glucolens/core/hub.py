@@ -30,6 +30,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -50,6 +51,11 @@ CHANNEL = KEY_PREFIX + "fanout"
 QUEUE_MAX = 256  # per connection; a client this far behind is caught up from the buffer
 BACKOFF_MIN_S = 0.2
 BACKOFF_MAX_S = 10.0
+_KEEPALIVE: dict[int, int | bytes] = {
+    getattr(socket, name): value
+    for name, value in (("TCP_KEEPIDLE", 10), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT", 3))
+    if hasattr(socket, name)  # Linux names; other systems keep their defaults
+}
 
 # KEYS: seq, buffer, channel. ARGV: envelope without its '{"seq":N,' head, buffer size,
 # buffer ttl, user id. The message on the channel is '<user>|<seq>|<envelope>'.
@@ -322,7 +328,10 @@ class Hub:
             client = aioredis.Redis.from_url(
                 self.redis_url,
                 socket_connect_timeout=max(self.settings.redis_timeout_s, 1.0),
-                health_check_interval=15,  # notices a silent partition, not only a reset
+                # An idle subscription reads nothing for hours: TCP keepalive notices a
+                # vanished Redis (or a dropped NAT entry) in ~25 s, not a reset only.
+                socket_keepalive=True,
+                socket_keepalive_options=_KEEPALIVE,
             )
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
