@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
-from glucolens.auth.api_keys import create_key
+from glucolens.auth.api_keys import create_key, revoke_key
 from glucolens.auth.models import User, UserSession
 from glucolens.auth.tokens import issue_access_token
 from glucolens.core.config import Settings
@@ -247,3 +247,14 @@ def test_more_connections_than_the_per_user_cap_are_refused(live, ws_settings, t
         with client.websocket_connect(PATH) as three:
             three.send_json({"type": "auth", "token": token()})
             assert _close_code(three) == 4429
+
+
+def test_a_revoked_api_key_closes_4403_at_the_next_heartbeat(live, ws_settings, db, user):
+    ws_settings(ws_heartbeat_s="0.2")
+    key, raw = create_key(db, user.id, "dashboard", ["read"])
+    db.commit()
+    with live().websocket_connect(PATH) as ws:
+        _auth(ws, raw)
+        revoke_key(db, user.id, key.id)
+        db.commit()
+        assert _close_code(ws) == 4403
