@@ -32,20 +32,25 @@ from sqlalchemy.orm import Session
 from glucolens import __version__
 from glucolens.alerts import content
 from glucolens.alerts.channels import Outcome, send_email, send_push, send_webhook, urgency_for
-from glucolens.alerts.defaults import PATTERN, effective_channels
+from glucolens.alerts.delivery_rows import (
+    EMAIL,
+    EMERGENCY_CONTACT,
+    PUSH,
+    USER,
+    WEBHOOK,
+    WEBSOCKET,
+    notify_many,
+)
 from glucolens.alerts.models import Alert, AlertDelivery, AlertSettings, PushSubscription
 from glucolens.alerts.vapid import get_vapid
 from glucolens.auth.models import User
 from glucolens.core.config import Settings, get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
-from glucolens.core.events import Broadcast, DeliveriesQueued, publish
+from glucolens.core.events import DeliveriesQueued
 
 log = logging.getLogger(__name__)
 
-WEBSOCKET, EMAIL, PUSH, WEBHOOK = "websocket", "email", "push", "webhook"
-USER, EMERGENCY_CONTACT = "user", "emergency_contact"
-PURPOSES = frozenset({"raise", "repeat", "escalate", "test", "feed"})
-SMTP_MISSING = "smtp not configured"
+__all__ = ["notify", "notify_many", "on_deliveries_queued", "run_due_deliveries"]
 # Rows the periodic job looks at per run; the rest wait for the next slot.
 DUE_BATCH = 200
 
@@ -64,69 +69,9 @@ def notify(
     webhook as ``effective_channels(AlertSettings.channels)`` enables them. A ``feed`` item
     (a new pattern) is quiet: WebSocket only. The emergency contact: email only, and nothing
     when no contact is set. Email without SMTP configured is recorded as failed (``smtp not
-    configured``), so the gap is visible in the history instead of silently skipped."""
-    if purpose not in PURPOSES:
-        raise ValueError(f"unknown delivery purpose {purpose!r}")
-    settings = get_settings()
-    prefs = db.get(AlertSettings, alert.user_id)
-    channels = effective_channels(prefs.channels if prefs is not None else None)
-    now = utcnow()
-    rows: list[AlertDelivery] = []
-
-    def add(channel: str, who: str = USER, sub_id: uuid.UUID | None = None) -> AlertDelivery:
-        row = AlertDelivery(
-            alert_id=alert.id,
-            user_id=alert.user_id,
-            channel=channel,
-            recipient=who,
-            purpose=purpose,
-            push_subscription_id=sub_id,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        if channel == EMAIL and not settings.smtp_host:
-            row.status, row.last_error, row.next_attempt_at = "failed", SMTP_MISSING, None
-        rows.append(row)
-        return row
-
-    if recipient == EMERGENCY_CONTACT:
-        if prefs is None or not prefs.emergency_contact_email:
-            return []
-        add(EMAIL, EMERGENCY_CONTACT)
-    elif recipient == USER:
-        ws = add(WEBSOCKET)
-        ws.next_attempt_at = None  # sent by the hub after commit, never by the retry job
-        if purpose != "feed" and alert.kind != PATTERN:
-            if channels.get(EMAIL):
-                add(EMAIL)
-            if channels.get(PUSH):
-                subs = db.scalars(
-                    select(PushSubscription.id).where(
-                        PushSubscription.user_id == alert.user_id,
-                        PushSubscription.disabled_at.is_(None),
-                    )
-                ).all()
-                for sub_id in subs:
-                    add(PUSH, sub_id=sub_id)
-            if channels.get(WEBHOOK) and prefs is not None and prefs.webhook_url:
-                add(WEBHOOK)
-    else:
-        raise ValueError(f"unknown recipient {recipient!r}")
-
-    db.add_all(rows)
-    db.flush()
-    user = db.get(User, alert.user_id)
-    if user is not None:
-        # An escalation to the contact is news for the user's open apps too (escalated_at),
-        # without a WebSocket delivery row of its own: the contact's email is the delivery.
-        kind = "alert.raised" if purpose == "raise" else "alert.updated"
-        publish(db, Broadcast(alert.user_id, kind, content.alert_data(alert, user)))
-    queued = tuple(r.id for r in rows if r.status == "pending")
-    if queued:
-        publish(db, DeliveriesQueued(alert.user_id, queued))
-    return rows
+    configured``), so the gap is visible in the history instead of silently skipped. Many
+    notifications in one transaction (the tick): ``notify_many``, a few statements in all."""
+    return notify_many(db, [(alert, purpose, recipient)])
 
 
 # ---------------------------------------------------------------- after commit
