@@ -222,3 +222,36 @@ export async function alertPagesOnPhone(t) {
     await phone.close();
   }
 }
+
+/**
+ * "Enable notifications" in headless Chromium: refused permission shows how to allow it; with
+ * permission granted the page subscribes through the service worker and the server stores the
+ * subscription, or, where the browser has no push service (headless builds without one), the
+ * page says why it could not. Either way the flow ends in words, not silence.
+ */
+export async function enableNotifications(t, token) {
+  const { page, context, gotoApp, shot } = t;
+  await context.clearPermissions();
+  await gotoApp(page, "/settings/alerts/");
+  const enable = page.getByTestId("push-enable");
+  await enable.waitFor();
+  await enable.click();
+  const denied = page.getByTestId("push-denied");
+  const failed = page.getByText(/^Could not turn on notifications/);
+  const on = page.getByTestId("push-on");
+  await denied.or(failed).or(on).first().waitFor({ timeout: 15_000 });
+  const first = (await denied.count()) ? `refused: "${(await denied.textContent()).slice(0, 60)}…"` : "not refused";
+
+  await context.grantPermissions(["notifications"], { origin: t.baseUrl });
+  await gotoApp(page, "/settings/alerts/");
+  await page.getByTestId("push-enable").or(on).first().waitFor();
+  if (await page.getByTestId("push-enable").count()) await page.getByTestId("push-enable").click();
+  await failed.or(on).first().waitFor({ timeout: 25_000 });
+  await shot(page, "46-enable-notifications");
+  if (await on.count()) {
+    const subs = await api(t, token, "GET", "/alerts/push/subscriptions");
+    if (subs.items.length !== 1) throw new Error(`${subs.items.length} subscriptions stored`);
+    return `${first}; granted: subscribed, the server holds 1 subscription (${subs.items[0].endpoint_origin})`;
+  }
+  return `${first}; granted: ${(await failed.textContent()).trim()}`;
+}

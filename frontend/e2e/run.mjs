@@ -28,7 +28,16 @@ import {
   weekTrace,
 } from "./flows.mjs";
 import { appleHealthStatus, integrationsOnPhone, nightscoutToken } from "./nightscout.mjs";
-import { alertHistory, alertPagesOnPhone, liveTile, lowAlert, reconnectAfterRestart, serviceWorker, testNotification } from "./alerts.mjs";
+import {
+  alertHistory,
+  alertPagesOnPhone,
+  enableNotifications,
+  liveTile,
+  lowAlert,
+  reconnectAfterRestart,
+  serviceWorker,
+  testNotification,
+} from "./alerts.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontend = resolve(here, "..");
@@ -222,6 +231,9 @@ async function alertWalk(t, password) {
     soft: true,
   });
   await step("alerts: history and settings → alerts fit a 390 px phone (dark theme)", () => alertPagesOnPhone(t), { soft: true });
+  await step("alerts: Enable notifications ends in words: refused, subscribed, or why not", () => enableNotifications(t, creds.token), {
+    soft: true,
+  });
 }
 
 async function main() {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { subscriptionBody, urlBase64ToUint8Array } from "./push";
+import { describe, expect, it, vi } from "vitest";
+import { subscriptionBody, urlBase64ToUint8Array, withTimeout } from "./push";
 
 describe("urlBase64ToUint8Array", () => {
   it("decodes an unpadded base64url VAPID key (RFC 8292: 65-byte uncompressed point)", () => {
@@ -19,5 +19,24 @@ describe("subscriptionBody", () => {
 
   it("refuses a subscription without keys instead of sending half of one", () => {
     expect(() => subscriptionBody({ endpoint: "https://push.example.net/abc" })).toThrow(/incomplete/);
+  });
+});
+
+describe("withTimeout", () => {
+  it("gives up on a subscribe() that never settles, with the sentence given", async () => {
+    vi.useFakeTimers();
+    try {
+      const never = new Promise<never>(() => {});
+      const result = withTimeout(never, 15_000, "The browser's push service did not answer.");
+      const check = expect(result).rejects.toThrow("The browser's push service did not answer.");
+      await vi.advanceTimersByTimeAsync(15_000);
+      await check;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("passes a settled answer through", async () => {
+    await expect(withTimeout(Promise.resolve(7), 1000, "late")).resolves.toBe(7);
   });
 });

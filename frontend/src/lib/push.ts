@@ -68,8 +68,34 @@ export async function subscribeBrowser(vapidKey: string): Promise<PushSubscripti
     await sub.unsubscribe();
     sub = null;
   }
-  sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  sub ??= await withTimeout(
+    reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }),
+    SUBSCRIBE_TIMEOUT_MS,
+    "The browser's push service did not answer. Try again later, or use email alerts.",
+  );
   return sub.toJSON();
+}
+
+/**
+ * Some browsers never settle subscribe() when they have no push service (headless Chromium,
+ * browsers with push switched off): give up with a sentence instead of "Asking…" forever.
+ */
+export const SUBSCRIBE_TIMEOUT_MS = 15_000;
+
+export function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** The pieces of PushSubscription.toJSON() the server stores (it ignores anything else). */
