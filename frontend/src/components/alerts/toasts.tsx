@@ -100,7 +100,7 @@ function Toast({ toast }: { toast: AlertToast }) {
         </div>
         <button
           type="button"
-          className={cn("rounded p-1", urgent ? "text-on-accent hover:bg-red-700" : "text-slate-500 hover:bg-slate-100")}
+          className={cn("rounded p-1", urgent ? "text-on-accent hover:bg-black/15" : "text-slate-500 hover:bg-slate-100")}
           aria-label={`Dismiss ${alert.title || kindLabel(alert.kind)}`}
           onClick={() => dismiss(alert.id)}
         >

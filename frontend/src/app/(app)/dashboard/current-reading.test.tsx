@@ -62,7 +62,7 @@ describe("CurrentReading", () => {
     renderWithClient(<CurrentReading unit="mmol/L" zone="UTC" />);
     expect(await screen.findByTestId("current-stale")).toHaveTextContent("No data for 25 min");
     expect(screen.queryByTestId("current-trend")).toBeNull();
-    expect(screen.getByTestId("current-value").parentElement).toHaveClass("text-slate-400");
+    expect(screen.getByTestId("current-value").parentElement).toHaveClass("text-slate-500");
     expect(screen.getByTestId("current-announce")).toHaveTextContent("No current glucose reading");
   });
 

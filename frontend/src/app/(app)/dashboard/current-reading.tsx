@@ -131,7 +131,7 @@ function Reading({
         <p
           className={
             stale
-              ? "text-5xl font-semibold tracking-tight text-slate-400 tabular-nums"
+              ? "text-5xl font-semibold tracking-tight text-slate-500 tabular-nums"
               : "text-5xl font-semibold tracking-tight text-slate-900 tabular-nums"
           }
         >
