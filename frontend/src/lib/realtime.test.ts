@@ -309,6 +309,18 @@ describe("RealtimeClient", () => {
     expect(t.sockets).toHaveLength(2);
   });
 
+  it("reconnects at once when the browser is back online, but never opens a second socket", () => {
+    const t = setup();
+    t.client.start();
+    t.client.reconnectNow();
+    expect(t.sockets).toHaveLength(1);
+    t.last().drop();
+    t.client.reconnectNow();
+    expect(t.sockets).toHaveLength(2);
+    t.client.reconnectNow();
+    expect(t.sockets).toHaveLength(2);
+  });
+
   it("closes and stays closed once stopped", () => {
     const t = setup();
     t.client.start();

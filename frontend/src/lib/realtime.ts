@@ -183,8 +183,10 @@ export class RealtimeClient {
 
   /** Reconnect now (the browser says it is online again) instead of waiting out the backoff. */
   reconnectNow(): void {
-    if (this.stopped || this.socket) return;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    // Only while waiting out a backoff: a connect already under way (or a refresh) must not
+    // be doubled into two sockets.
+    if (this.stopped || this.socket || !this.reconnectTimer) return;
+    clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     this.connect();
   }
