@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -88,8 +88,34 @@ def _executor_locked() -> concurrent.futures.ThreadPoolExecutor:
 
 
 def on_deliveries_queued(evt: DeliveriesQueued) -> None:
-    """After-commit subscriber: send the new rows in the background."""
+    """After-commit subscriber: mark the WebSocket rows sent and send the others, all in
+    the background."""
+    if evt.websocket_ids:
+        with _pool_lock:
+            fut = _executor_locked().submit(_mark_sockets_sent, evt.websocket_ids)
+            for delivery_id in evt.websocket_ids:
+                _inflight[delivery_id] = fut
+        for delivery_id in evt.websocket_ids:
+            fut.add_done_callback(_forget(delivery_id))
     submit(evt.delivery_ids)
+
+
+def _mark_sockets_sent(ids: Sequence[int]) -> None:
+    """The Broadcasts of these rows went to the hub with the commit that wrote them."""
+    try:
+        with get_sessionmaker()() as db:
+            for i in range(0, len(ids), 500):
+                db.execute(
+                    update(AlertDelivery)
+                    .where(
+                        AlertDelivery.id.in_(ids[i : i + 500]),
+                        AlertDelivery.status == "pending",
+                    )
+                    .values(status="sent", sent_at=utcnow(), attempts=1)
+                )
+            db.commit()
+    except Exception:  # noqa: BLE001 - a pool thread has nobody to raise to
+        log.exception("marking WebSocket deliveries sent failed")
 
 
 def submit(

@@ -149,7 +149,6 @@ def notify_many(db: Session, items: Sequence[Notification]) -> list[AlertDeliver
 
     db.add_all(rows)
     db.flush()
-    queued: dict[uuid.UUID, list[int]] = defaultdict(list)
     for (alert, purpose, _recipient), mine in zip(items, per_item, strict=True):
         user = users.get(alert.user_id)
         if user is None or not mine:
@@ -158,8 +157,9 @@ def notify_many(db: Session, items: Sequence[Notification]) -> list[AlertDeliver
         # without a WebSocket row of its own: the contact's email is the delivery.
         kind = "alert.raised" if purpose == "raise" else "alert.updated"
         publish(db, Broadcast(alert.user_id, kind, content.alert_data(alert, user)))
-        queued[alert.user_id].extend(r.id for r in mine if r.status == "pending")
-    for user_id, ids in queued.items():
-        if ids:
-            publish(db, DeliveriesQueued(user_id, tuple(ids)))
+    # One event for the whole batch: after commit, one bulk UPDATE marks the WebSocket rows.
+    sends = tuple(r.id for r in rows if r.status == "pending" and r.channel != WEBSOCKET)
+    sockets = tuple(r.id for r in rows if r.channel == WEBSOCKET)
+    if sends or sockets:
+        publish(db, DeliveriesQueued(sends, sockets))
     return rows

@@ -92,10 +92,11 @@ class Broadcast:
 @dataclass(frozen=True)
 class DeliveriesQueued:
     """Alert delivery rows (``alert_deliveries.id``) written in this transaction, to be sent
-    after commit by alerts/delivery.py's subscriber; a rollback sends nothing."""
+    after commit by alerts/delivery.py's subscriber; a rollback sends nothing. The WebSocket
+    rows (their Broadcast went out with the same commit) are only marked sent, in bulk."""
 
-    user_id: uuid.UUID
     delivery_ids: tuple[int, ...]
+    websocket_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
