@@ -44,6 +44,7 @@ from glucolens.alerts.delivery_rows import (
 from glucolens.alerts.models import Alert, AlertDelivery, AlertSettings, PushSubscription
 from glucolens.alerts.vapid import get_vapid
 from glucolens.auth.models import User
+from glucolens.core import metrics
 from glucolens.core.config import Settings, get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.events import DeliveriesQueued
@@ -114,6 +115,7 @@ def _mark_sockets_sent(ids: Sequence[int]) -> None:
                     .values(status="sent", sent_at=utcnow(), attempts=1)
                 )
             db.commit()
+        metrics.ALERT_DELIVERIES.labels(channel=WEBSOCKET, outcome="sent").inc(len(ids))
     except Exception:  # noqa: BLE001 - a pool thread has nobody to raise to
         log.exception("marking WebSocket deliveries sent failed")
 
@@ -327,6 +329,14 @@ def _record(
     if row.channel == PUSH and row.push_subscription_id is not None:
         _record_subscription(db, row.push_subscription_id, outcome, now)
     db.commit()
+    status = values["status"]
+    metrics.ALERT_DELIVERIES.labels(
+        channel=row.channel, outcome="retry" if status == "pending" else status
+    ).inc()
+    if outcome.ok and row.created_at is not None:
+        metrics.ALERT_DELIVERY_LATENCY.labels(channel=row.channel).observe(
+            (now - row.created_at).total_seconds()
+        )
     if not outcome.ok:
         log.info(
             "alert delivery not sent",

@@ -24,7 +24,7 @@ from glucolens.alerts.delivery import (
     wait_for,
 )
 from glucolens.alerts.models import Alert, AlertDelivery, AlertSettings
-from glucolens.core import scheduler
+from glucolens.core import metrics, scheduler
 from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.events import DeliveriesQueued, subscribe, unsubscribe
@@ -270,3 +270,24 @@ def test_websocket_rows_are_never_picked_by_the_periodic_job(db, make_user, no_a
     db.commit()
     run_due(utcnow() + dt.timedelta(days=1))
     assert db.scalar(select(AlertDelivery.attempts).where(AlertDelivery.id == ws.id)) == 0
+
+
+def _sample(name: str, **labels: str) -> float:
+    """The value /metrics would show (core.metrics.registry(): this process, or the sum of
+    every process's in multiprocess mode)."""
+    return metrics.registry().get_sample_value(name, labels) or 0.0
+
+
+def test_attempts_are_counted_by_channel_and_outcome(db, make_user, receivers, wired):
+    hook = start_receiver([503, 200])
+    receivers.append(hook)
+    keys = [("webhook", "retry"), ("webhook", "sent"), ("websocket", "sent")]
+    name = "glucolens_alert_deliveries_total"
+    latency = "glucolens_alert_delivery_latency_seconds_count"
+    before = [_sample(name, channel=c, outcome=o) for c, o in keys]
+    observed = _sample(latency, channel="webhook")
+    row = webhook_row(db, webhook_alert(db, make_user(), f"{hook.base}/h"))
+    run_due(row.next_attempt_at)
+    after = [_sample(name, channel=c, outcome=o) for c, o in keys]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
+    assert _sample(latency, channel="webhook") == observed + 1
