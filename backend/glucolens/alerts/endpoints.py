@@ -23,7 +23,8 @@ router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/alerts", tags
 MAX_PAGE = 200
 AlertId = Annotated[uuid.UUID, Path(description="The alert's id.")]
 SnoozeId = Annotated[uuid.UUID, Path(description="The snooze's id.")]
-_READ = responses(401, 403, 422, 429)
+_READ = responses(401, 403, 429)
+_READ_QUERY = responses(401, 403, 422, 429)
 _WRITE = responses(401, 403, 422, 429)
 _WRITE_ONE = responses(401, 403, 404, 422, 429)
 
@@ -61,7 +62,7 @@ def put_config(body: schemas.ConfigIn, auth: AccountAuth, db: DbSession) -> sche
 @router.get(
     "/history",
     response_model=schemas.AlertPage,
-    responses=_READ,
+    responses=_READ_QUERY,
     summary="Alert history (newest first)",
 )
 def get_history(

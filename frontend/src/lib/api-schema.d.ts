@@ -5204,15 +5204,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Invalid input; details name the field and row */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
@@ -5253,15 +5244,6 @@ export interface operations {
             };
             /** @description Credential lacks the required scope */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Invalid input; details name the field and row */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5801,15 +5783,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Invalid input; details name the field and row */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
@@ -6025,15 +5998,6 @@ export interface operations {
             };
             /** @description Credential lacks the required scope */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Invalid input; details name the field and row */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
