@@ -301,6 +301,8 @@ export async function importClarity(t, fixture) {
   // Coming back: the job is in the URL, so a reload shows the same summary; the list has it.
   await page.reload({ waitUntil: "domcontentloaded" });
   await page.getByTestId("import-summary").waitFor();
+  // The list is its own query: it may arrive after the summary (count() does not wait).
+  await page.getByTestId("import-row").first().waitFor();
   const listed = await page.getByTestId("import-row").count();
   if (listed !== 1) throw new Error(`${listed} past imports listed`);
   return `"${sentence}"; ${seen.length ? "progress shown, then " : ""}${await text(page, "import-summary-sentence")}`;
