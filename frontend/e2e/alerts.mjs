@@ -198,8 +198,8 @@ export async function serviceWorker(t) {
   return `registered, scope ${new URL(scope).pathname}, ${type}, cache ${res.headers.get("cache-control")}`;
 }
 
-/** The history and the settings page at 390 px in the dark theme: nothing wider than the screen. */
-export async function alertPagesOnPhone(t) {
+/** The history and the settings page at 390 px in the dark theme: nothing wider than the screen; a toast fits too. */
+export async function alertPagesOnPhone(t, token) {
   const phone = await t.context.newPage();
   try {
     await phone.setViewportSize({ width: 390, height: 844 });
@@ -217,7 +217,16 @@ export async function alertPagesOnPhone(t) {
       if (width > 390) throw new Error(`${path} is ${width} px wide on a 390 px screen`);
       await t.shot(phone, name);
     }
-    return widths.join(", ");
+    // A toast on a phone: a test notification sent while the dashboard is open.
+    await t.gotoApp(phone, "/dashboard/");
+    await phone.getByTestId("connection-status").and(phone.locator('[data-status="live"]')).waitFor({ timeout: 10_000 });
+    await api(t, token, "POST", "/alerts/test");
+    const toast = phone.getByTestId("alert-toast").first();
+    await toast.waitFor({ timeout: 10_000 });
+    const box = await toast.boundingBox();
+    if (!box || box.x < 0 || box.x + box.width > 390) throw new Error(`the toast spans ${box?.x}–${(box?.x ?? 0) + (box?.width ?? 0)} px`);
+    await phone.screenshot({ path: t.shotPath("46-phone-toast-dark") });
+    return `${widths.join(", ")}; a toast spans ${Math.round(box.x)}–${Math.round(box.x + box.width)} px`;
   } finally {
     await phone.close();
   }
@@ -247,7 +256,7 @@ export async function enableNotifications(t, token) {
   await page.getByTestId("push-enable").or(on).first().waitFor();
   if (await page.getByTestId("push-enable").count()) await page.getByTestId("push-enable").click();
   await failed.or(on).first().waitFor({ timeout: 25_000 });
-  await shot(page, "46-enable-notifications");
+  await shot(page, "47-enable-notifications");
   if (await on.count()) {
     const subs = await api(t, token, "GET", "/alerts/push/subscriptions");
     if (subs.items.length !== 1) throw new Error(`${subs.items.length} subscriptions stored`);

@@ -230,7 +230,9 @@ async function alertWalk(t, password) {
   await step("alerts: the service worker registers under the app's CSP (sw.js served as JavaScript, scope /)", () => serviceWorker(t), {
     soft: true,
   });
-  await step("alerts: history and settings → alerts fit a 390 px phone (dark theme)", () => alertPagesOnPhone(t), { soft: true });
+  await step("alerts: history and settings → alerts fit a 390 px phone (dark theme)", () => alertPagesOnPhone(t, creds.token), {
+    soft: true,
+  });
   await step("alerts: Enable notifications ends in words: refused, subscribed, or why not", () => enableNotifications(t, creds.token), {
     soft: true,
   });
