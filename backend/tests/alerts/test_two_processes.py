@@ -1,4 +1,4 @@
-"""Two real ``glucolens serve`` processes sharing the test database and Redis: what one
+"""Two real ``glucolens serve`` processes sharing the test PostgreSQL database and Redis: what one
 process accepts reaches WebSockets held by the other (core/hub.py fan-out), replay works
 across them, and the socket's limits hold behind a real uvicorn (its handshake, close codes
 and frame limit), with the ``websockets`` client a browser-like client would use.
@@ -59,6 +59,14 @@ def _wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.05)
     raise TimeoutError("server did not become healthy")
+
+
+# PostgreSQL only: see tests/core/test_scheduler_processes.py (SQLite's locks and a rebuilt
+# engine in this process).
+pytestmark = pytest.mark.skipif(
+    not os.environ["GLUCOLENS_DATABASE_URL"].startswith("postgresql"),
+    reason="two servers share the database: the PostgreSQL lane runs this",
+)
 
 
 @pytest.fixture(scope="module")
