@@ -205,10 +205,10 @@ def _tick_part() -> list[dict[str, Any]]:
             ).all()
             return (time.perf_counter() - t0) * 1000
 
-    # How much of a tick is the delivery rows (alerts.delivery.notify, one call per
-    # notification): measured by wrapping the function the tick calls.
+    # How much of a tick is the delivery rows (alerts.delivery.notify_many, one call per
+    # chunk of users): measured by wrapping the function the tick calls.
     notify_s = [0.0]
-    real_notify = tick.notify
+    real_notify = tick.notify_many
 
     def counted_notify(*args: Any, **kw: Any) -> Any:
         t0 = time.perf_counter()
@@ -217,7 +217,7 @@ def _tick_part() -> list[dict[str, Any]]:
         finally:
             notify_s[0] += time.perf_counter() - t0
 
-    tick.notify = counted_notify  # type: ignore[assignment]
+    tick.notify_many = counted_notify  # type: ignore[assignment]
 
     def timed(at: dt.datetime) -> tuple[float, tick.TickReport]:
         notify_s[0] = 0.0

@@ -37,7 +37,7 @@ def wire_subscribers() -> None:
     subscribe(DataChanged, broadcast_reading)  # the dashboard's live tile (WS /ws/alerts)
     subscribe(DataChanged, on_data_changed)
     subscribe(AccountDeleted, remove_user_files)
-    subscribe(InsightsUpdated, on_insights_updated)  # the alerts' "pattern" feed
+    subscribe(InsightsUpdated, on_insights_updated, phase="in_transaction")  # pattern feed
     subscribe(Broadcast, hub_on_broadcast)  # after commit, to every process's sockets
     subscribe(DeliveriesQueued, on_deliveries_queued)
     register_periodic("alerts.deliveries", 15, run_due_deliveries)  # retries and leftovers

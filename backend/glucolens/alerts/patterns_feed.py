@@ -1,7 +1,7 @@
 """The "pattern" kind: a new recurring pattern or anomaly found by the insights (the seed's
 "pattern_detected"), as a quiet feed item.
 
-``on_insights_updated`` is an after-commit subscriber of ``InsightsUpdated`` (published by
+``on_insights_updated`` is an in-transaction subscriber of ``InsightsUpdated`` (published by
 insights/repository.upsert_results with the results it describes). Each new finding becomes
 an info ``Alert`` that is born resolved (it is news, not an episode: nothing to acknowledge
 or repeat) and unread, delivered as a ``feed`` notification (WebSocket only, see
@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glucolens.alerts.defaults import PATTERN, SEVERITY, effective_configs
-from glucolens.alerts.delivery import notify
+from glucolens.alerts.delivery import notify_many
 from glucolens.alerts.episodes import record
 from glucolens.alerts.models import Alert, AlertConfig
 from glucolens.auth.models import User
-from glucolens.core.db import get_sessionmaker, utcnow
+from glucolens.core.db import utcnow
 from glucolens.core.events import InsightsUpdated
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,14 @@ SEEN_FOR = dt.timedelta(days=30)
 DETAIL_KEYS = ("key", "pattern", "label", "hour", "start")
 
 
-def on_insights_updated(evt: InsightsUpdated) -> None:
+def on_insights_updated(db: Session, evt: InsightsUpdated) -> None:
+    """In the insights job's transaction: the feed items are stored with the results they
+    describe, or not at all, and no work is left running after the job says it is done. A
+    failure is logged (without values) and undone to a savepoint; it never fails the job."""
     try:
-        with get_sessionmaker()() as db:
+        with db.begin_nested():
             feed(db, evt, utcnow())
-            db.commit()
-    except Exception as exc:  # noqa: BLE001 - the insights are stored; log and go on
+    except Exception as exc:  # noqa: BLE001 - the insights must be stored all the same
         log.error(
             "pattern feed failed",
             extra={"fields": {"user_id": str(evt.user_id), "error": type(exc).__name__}},
@@ -84,6 +86,7 @@ def feed(db: Session, evt: InsightsUpdated, now: dt.datetime) -> list[Alert]:
         )
         db.add(alert)
         record(db, alert, "notified", None, now)
-        notify(db, alert, "feed")
         out.append(alert)
+    # Last, in one batch: its events are published only once every row is written.
+    notify_many(db, [(a, "feed", "user") for a in out])
     return out

@@ -43,7 +43,7 @@ from glucolens.alerts.defaults import (
     URGENT_HIGH,
     URGENT_LOW,
 )
-from glucolens.alerts.delivery import notify
+from glucolens.alerts.delivery import notify_many
 from glucolens.alerts.models import Alert, AlertConfig, AlertSettings, AlertSnooze, AlertState
 from glucolens.auth.models import User
 from glucolens.core import metrics
@@ -268,8 +268,8 @@ def _apply_users(db: Session, user_ids: list[uuid.UUID], now: dt.datetime) -> tu
                 configs=configs,
                 outbox=outbox,
             )
-    for alert, purpose, kw in outbox:
-        notify(db, alert, purpose, **kw)
+    # Every notification of the chunk in one batch: a few statements whatever its size.
+    notify_many(db, [(a, purpose, kw.get("recipient", "user")) for a, purpose, kw in outbox])
     return acted, n
 
 

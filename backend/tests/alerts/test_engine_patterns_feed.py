@@ -104,3 +104,17 @@ def test_pattern_a_first_run_feeds_at_most_three_items(db, make_user):
     user = make_user()
     store(db, user, motifs=[motif("recurring pattern", h, i=h) for h in range(6)])
     assert len(feed_items(db, user)) == 3
+
+
+def test_pattern_feed_failure_never_loses_the_insights_results(db, make_user, caplog):
+    from glucolens.insights.models import InsightResult
+
+    user = make_user()
+    # Options that are not an object (written around the API's validation) break the feed.
+    db.add(AlertConfig(user_id=user.id, kind="pattern", enabled=True, options=[1]))
+    db.commit()
+    store(db, user, motifs=[motif("nocturnal low", 3.2)])
+    assert feed_items(db, user) == []
+    kinds = db.scalars(select(InsightResult.kind).where(InsightResult.user_id == user.id))
+    assert sorted(kinds) == ["anomalies", "recurring_patterns"]
+    assert any(r.getMessage() == "pattern feed failed" for r in caplog.records)
