@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select, update
@@ -102,7 +102,7 @@ def tick(now: dt.datetime) -> TickReport:
             ctx = load_contexts(db, chunk, now)
             todo = [u for u in chunk if _has_work(ctx[u], now)]
         if todo:
-            _process(todo, now, report)
+            _process(todo, now, report, ctx)
     return report
 
 
@@ -135,9 +135,14 @@ def find_candidates(db: Session, now: dt.datetime) -> list[uuid.UUID]:
 
 
 def load_contexts(
-    db: Session, user_ids: Sequence[uuid.UUID], now: dt.datetime
+    db: Session,
+    user_ids: Sequence[uuid.UUID],
+    now: dt.datetime,
+    settled: Mapping[uuid.UUID, UserContext] | None = None,
 ) -> dict[uuid.UUID, UserContext]:
-    """Everything the rules need for these users, in one query per table."""
+    """Everything the rules need for these users, in one query per table. With ``settled``
+    (the same users read a moment ago), only what an evaluation may have changed since is
+    read again: the state and the open episodes; settings are taken from ``settled``."""
     ctx = {u: UserContext(u) for u in user_ids}
     ids = list(user_ids)
     for uid, last_at, last_v in db.execute(
@@ -146,6 +151,20 @@ def load_contexts(
         )
     ):
         ctx[uid].last_reading_at, ctx[uid].last_value_mgdl = last_at, last_v
+    for alert in db.scalars(
+        select(Alert).where(Alert.user_id.in_(ids), Alert.status == "open", Alert.kind != PATTERN)
+    ):
+        ctx[alert.user_id].open[alert.kind] = alert
+    if settled is not None:
+        for uid, u in ctx.items():
+            before = settled[uid]
+            u.tz, u.configs, u.prefs, u.snoozes = (
+                before.tz,
+                before.configs,
+                before.prefs,
+                before.snoozes,
+            )
+        return ctx
     for uid, tz in db.execute(select(User.id, User.timezone).where(User.id.in_(ids))):
         ctx[uid].tz = tz or "UTC"
     for cfg in db.scalars(select(AlertConfig).where(AlertConfig.user_id.in_(ids))):
@@ -160,10 +179,6 @@ def load_contexts(
         )
     ):
         ctx[snooze.user_id].snoozes.append(snooze)
-    for alert in db.scalars(
-        select(Alert).where(Alert.user_id.in_(ids), Alert.status == "open", Alert.kind != PATTERN)
-    ):
-        ctx[alert.user_id].open[alert.kind] = alert
     return ctx
 
 
@@ -236,9 +251,15 @@ def lock_states(db: Session, user_ids: Iterable[uuid.UUID]) -> None:
         )
 
 
-def _apply_users(db: Session, user_ids: list[uuid.UUID], now: dt.datetime) -> tuple[int, int]:
+def _apply_users(
+    db: Session,
+    user_ids: list[uuid.UUID],
+    now: dt.datetime,
+    settled: Mapping[uuid.UUID, UserContext],
+) -> tuple[int, int]:
     lock_states(db, user_ids)
-    ctx = load_contexts(db, user_ids, now)  # what the lock lets us see, not the snapshot
+    # What the lock lets us see, not the snapshot the candidates were chosen on.
+    ctx = load_contexts(db, user_ids, now, settled)
     users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
     acted = n = 0
     outbox: episodes.Outbox = []
@@ -273,17 +294,22 @@ def _apply_users(db: Session, user_ids: list[uuid.UUID], now: dt.datetime) -> tu
     return acted, n
 
 
-def _process(user_ids: list[uuid.UUID], now: dt.datetime, report: TickReport) -> None:
+def _process(
+    user_ids: list[uuid.UUID],
+    now: dt.datetime,
+    report: TickReport,
+    settled: Mapping[uuid.UUID, UserContext],
+) -> None:
     try:
         with get_sessionmaker()() as db:
-            acted, n = _apply_users(db, user_ids, now)
+            acted, n = _apply_users(db, user_ids, now, settled)
             db.commit()
         report.acted += acted
         report.decisions += n
     except Exception as exc:  # noqa: BLE001 - one user's bad row must not stop the rest
         if len(user_ids) > 1:
             for uid in user_ids:
-                _process([uid], now, report)
+                _process([uid], now, report, settled)
             return
         report.failed += 1
         # No traceback: a database error's text can carry the statement's values.
