@@ -289,6 +289,7 @@ def _apply_users(
                 configs=configs,
                 outbox=outbox,
             )
+    db.flush()  # the chunk's episodes and decisions, one batched INSERT per table
     # Every notification of the chunk in one batch: a few statements whatever its size.
     notify_many(db, [(a, purpose, kw.get("recipient", "user")) for a, purpose, kw in outbox])
     return acted, n
