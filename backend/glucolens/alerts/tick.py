@@ -27,8 +27,10 @@ import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import any_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from glucolens.alerts import episodes, rules, stale_rules
@@ -134,6 +136,14 @@ def find_candidates(db: Session, now: dt.datetime) -> list[uuid.UUID]:
     return sorted(set(stale) | set(open_))
 
 
+def _among(db: Session, column: Any, ids: Sequence[uuid.UUID]) -> Any:
+    """``column IN ids``. On PostgreSQL as ``= ANY(<one array parameter>)``: one statement
+    text whatever the chunk's size, so the driver parses it once, not per chunk."""
+    if is_postgres(db):
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
+    return column.in_(list(ids))
+
+
 def load_contexts(
     db: Session,
     user_ids: Sequence[uuid.UUID],
@@ -147,12 +157,14 @@ def load_contexts(
     ids = list(user_ids)
     for uid, last_at, last_v in db.execute(
         select(AlertState.user_id, AlertState.last_reading_at, AlertState.last_value_mgdl).where(
-            AlertState.user_id.in_(ids)
+            _among(db, AlertState.user_id, ids)
         )
     ):
         ctx[uid].last_reading_at, ctx[uid].last_value_mgdl = last_at, last_v
     for alert in db.scalars(
-        select(Alert).where(Alert.user_id.in_(ids), Alert.status == "open", Alert.kind != PATTERN)
+        select(Alert).where(
+            _among(db, Alert.user_id, ids), Alert.status == "open", Alert.kind != PATTERN
+        )
     ):
         ctx[alert.user_id].open[alert.kind] = alert
     if settled is not None:
@@ -165,15 +177,15 @@ def load_contexts(
                 before.snoozes,
             )
         return ctx
-    for uid, tz in db.execute(select(User.id, User.timezone).where(User.id.in_(ids))):
+    for uid, tz in db.execute(select(User.id, User.timezone).where(_among(db, User.id, ids))):
         ctx[uid].tz = tz or "UTC"
-    for cfg in db.scalars(select(AlertConfig).where(AlertConfig.user_id.in_(ids))):
+    for cfg in db.scalars(select(AlertConfig).where(_among(db, AlertConfig.user_id, ids))):
         ctx[cfg.user_id].configs.append(cfg)
-    for prefs in db.scalars(select(AlertSettings).where(AlertSettings.user_id.in_(ids))):
+    for prefs in db.scalars(select(AlertSettings).where(_among(db, AlertSettings.user_id, ids))):
         ctx[prefs.user_id].prefs = prefs
     for snooze in db.scalars(
         select(AlertSnooze).where(
-            AlertSnooze.user_id.in_(ids),
+            _among(db, AlertSnooze.user_id, ids),
             AlertSnooze.until > now,
             AlertSnooze.cancelled_at.is_(None),
         )
@@ -239,14 +251,14 @@ def lock_states(db: Session, user_ids: Iterable[uuid.UUID]) -> None:
     if is_postgres(db):
         db.execute(
             select(AlertState.user_id)
-            .where(AlertState.user_id.in_(ids))
+            .where(_among(db, AlertState.user_id, ids))
             .order_by(AlertState.user_id)
             .with_for_update()
         )
     else:  # the first write statement takes SQLite's write lock (core/sqlite_writes)
         db.execute(
             update(AlertState)
-            .where(AlertState.user_id.in_(ids))
+            .where(_among(db, AlertState.user_id, ids))
             .values(updated_at=AlertState.updated_at)
         )
 
@@ -260,7 +272,7 @@ def _apply_users(
     lock_states(db, user_ids)
     # What the lock lets us see, not the snapshot the candidates were chosen on.
     ctx = load_contexts(db, user_ids, now, settled)
-    users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
+    users = {u.id: u for u in db.scalars(select(User).where(_among(db, User.id, user_ids)))}
     acted = n = 0
     outbox: episodes.Outbox = []
     for uid in user_ids:
