@@ -20,11 +20,18 @@ PATH = "/ws/alerts"
 BULK = "/api/v1/glucose/bulk"
 
 
-NOW = dt.datetime.now(dt.UTC)  # one clock for the module: deltas are exact
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _one_clock_per_test() -> None:
+    """Every reading of a test is placed from one instant, so deltas are exact however slow
+    the run; set per test, since the suite may reach this module long after importing it."""
+    global NOW
+    NOW = dt.datetime.now(dt.UTC)
 
 
 def _ago(minutes: float) -> str:
-    # A module lasts seconds; readings stay well inside the 10-minute live window.
     return (NOW - dt.timedelta(minutes=minutes)).isoformat()
 
 
