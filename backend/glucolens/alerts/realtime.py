@@ -47,6 +47,7 @@ from glucolens.core.errors import DomainError
 from glucolens.core.hub import Hub, HubUnavailable, Subscription, control_message, get_hub
 
 log = logging.getLogger("glucolens.realtime")
+access_log = logging.getLogger("glucolens.access")
 router = APIRouter()
 
 PATH = "/ws/alerts"
@@ -155,6 +156,7 @@ class AlertSocket:
         self.identity: Identity | None = None
         self.last_pong = time.monotonic()
         self._send_lock = asyncio.Lock()
+        self.close_code = 1000  # the server's, when it closed; else the client went away
 
     async def serve(self) -> None:
         try:
@@ -350,6 +352,7 @@ class AlertSocket:
             next_ping += self._hb
 
     async def _close(self, code: int, reason: str) -> None:
+        self.close_code = code
         if self.ws.application_state == WebSocketState.DISCONNECTED:
             return
         with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
@@ -360,10 +363,23 @@ class AlertSocket:
 async def alerts_socket(websocket: WebSocket) -> None:
     """Readings and alert changes of the caller, live (see docs/realtime.md)."""
     settings = get_settings()
+    started = time.perf_counter()
     if not origin_allowed(websocket.headers, settings):
         # Closing before accept refuses the handshake: the browser sees HTTP 403.
         await websocket.close(code=1008)
+        _log_access(1008, started)
         return
     await websocket.accept()
     hub = getattr(websocket.app.state, "hub", None) or get_hub()
-    await AlertSocket(websocket, hub, settings).serve()
+    socket = AlertSocket(websocket, hub, settings)
+    try:
+        await socket.serve()
+    finally:
+        _log_access(socket.close_code, started)
+
+
+def _log_access(code: int, started: float) -> None:
+    # The access log's shape (core/logging.log_requests, which only sees HTTP): the close
+    # code as the status; never the token, the user or a message.
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    access_log.info("websocket", extra={"fields": {"route": PATH, "status": code, "ms": ms}})

@@ -5,6 +5,7 @@ over Redis between two real server processes is in test_two_processes.py."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -258,3 +259,20 @@ def test_a_revoked_api_key_closes_4403_at_the_next_heartbeat(live, ws_settings, 
         revoke_key(db, user.id, key.id)
         db.commit()
         assert _close_code(ws) == 4403
+
+
+def test_a_socket_is_access_logged_with_its_close_code_and_never_its_token(
+    live, token, caplog: pytest.LogCaptureFixture
+):
+    access = token()
+    with caplog.at_level(logging.INFO, logger="glucolens.access"):
+        with live().websocket_connect(PATH) as ws:
+            ws.send_json({"type": "auth", "token": access + "x", "last_seq": None})
+            assert _close_code(ws) == 4401
+        deadline = time.monotonic() + 2
+        while not [r for r in caplog.records if r.msg == "websocket"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    (record,) = [r for r in caplog.records if r.msg == "websocket"]
+    assert record.fields["route"] == PATH and record.fields["status"] == 4401  # type: ignore[attr-defined]
+    assert access not in caplog.text
