@@ -197,6 +197,11 @@ class Hub:
         return self._publish_memory(user_id, tail)
 
     def _publish_memory(self, user_id: uuid.UUID, tail: str) -> int:
+        if self._loop is None:
+            # No server in this process (the CLI, a worker) and no Redis to reach one: no
+            # socket can get this, so say so (0) instead of numbering a message nobody sees.
+            self._publish_failed(None)
+            return 0
         with self._lock:
             seq = self._seq.get(user_id, 0) + 1
             self._seq[user_id] = seq
@@ -243,6 +248,8 @@ class Hub:
         if not self._publish_failing:
             self._publish_failing = True
             error = type(exc).__name__ if exc else "redis unavailable"
+            if not self.redis_url:
+                error = "no server in this process and no GLUCOLENS_REDIS_URL"
             log.warning(
                 "hub cannot publish; real-time messages are dropped",
                 extra={"fields": {"error": error}},

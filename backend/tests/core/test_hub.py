@@ -16,7 +16,11 @@ from glucolens.core.hub import Hub, get_hub, hub_on_broadcast, set_hub
 
 
 def _memory_hub(**kw: object) -> Hub:
-    return Hub(Settings(redis_url=None, **kw))  # type: ignore[arg-type]
+    """A hub as the app's lifespan makes it (started on an event loop, here a finished one:
+    publish still numbers and keeps messages; nothing is dispatched)."""
+    hub = Hub(Settings(redis_url=None, **kw))  # type: ignore[arg-type]
+    asyncio.run(hub.start())
+    return hub
 
 
 def test_publish_numbers_each_users_messages_from_one():
@@ -28,7 +32,7 @@ def test_publish_numbers_each_users_messages_from_one():
 
 def test_message_published_from_another_thread_reaches_the_users_subscription():
     async def scenario() -> list[dict[str, object]]:
-        hub = _memory_hub()
+        hub = Hub(Settings(redis_url=None))  # type: ignore[call-arg]
         await hub.start()
         user = uuid.uuid4()
         sub = hub.subscribe(user)
@@ -85,7 +89,7 @@ def test_catch_up_reports_a_gap_for_messages_older_than_the_replay_age():
 
 def test_a_full_queue_turns_into_a_catch_up_request_instead_of_growing():
     async def scenario() -> tuple[int, object]:
-        hub = _memory_hub()
+        hub = Hub(Settings(redis_url=None))  # type: ignore[call-arg]
         await hub.start()
         user = uuid.uuid4()
         sub = hub.subscribe(user)
@@ -100,6 +104,12 @@ def test_a_full_queue_turns_into_a_catch_up_request_instead_of_growing():
     size, first = asyncio.run(scenario())
     assert first is None  # the consumer replays from its last seq instead
     assert size <= 6
+
+
+def test_without_a_server_or_redis_in_this_process_publish_says_it_reached_nobody():
+    """The CLI or a worker without GLUCOLENS_REDIS_URL: no socket can get the message."""
+    hub = Hub(Settings(redis_url=None))  # type: ignore[call-arg]
+    assert hub.publish(uuid.uuid4(), "alert.raised", {}) == 0
 
 
 def test_unserialisable_data_is_not_published():
