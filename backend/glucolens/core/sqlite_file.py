@@ -35,7 +35,11 @@ def secure_sqlite_file(url: str) -> None:
     if path is None or not path.parent.is_dir():
         return  # SQLite will fail to open it and say why
     try:
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY))  # never truncates
+        if not path.exists():
+            # Only a new file is opened here: closing any descriptor of a database file drops
+            # every POSIX lock this process's SQLite connections hold on it (fcntl semantics),
+            # and another process could then checkpoint the WAL away under them.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY))  # never truncates
         for candidate in (path, *(path.with_name(path.name + s) for s in SIDE_FILES)):
             if candidate.exists():
                 candidate.chmod(OWNER_ONLY)

@@ -61,8 +61,7 @@ def _wait_healthy(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("server did not become healthy")
 
 
-# PostgreSQL only: see tests/core/test_scheduler_processes.py (SQLite's locks and a rebuilt
-# engine in this process).
+# On the PostgreSQL lane only: see tests/core/test_scheduler_processes.py.
 pytestmark = pytest.mark.skipif(
     not os.environ["GLUCOLENS_DATABASE_URL"].startswith("postgresql"),
     reason="two servers share the database: the PostgreSQL lane runs this",

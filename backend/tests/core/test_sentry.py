@@ -61,8 +61,9 @@ def sentry_endpoint() -> Iterator[tuple[str, list[bytes]]]:
     server.shutdown()
 
 
-APP_SCRIPT = textwrap.dedent(
-    """
+APP_SCRIPT = (
+    textwrap.dedent(
+        """
     import sentry_sdk
     from fastapi import Request
     from fastapi.testclient import TestClient
@@ -85,7 +86,11 @@ APP_SCRIPT = textwrap.dedent(
         print(r.status_code)
     sentry_sdk.flush(5)
     """
-).replace("{G}", GLUCOSE).replace("{E}", EMAIL).replace("{T}", TOKEN)
+    )
+    .replace("{G}", GLUCOSE)
+    .replace("{E}", EMAIL)
+    .replace("{T}", TOKEN)
+)
 
 
 def test_an_api_error_reaches_sentry_without_health_values_emails_or_tokens(
