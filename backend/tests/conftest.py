@@ -46,8 +46,9 @@ TEST_PASSWORD = "correct horse battery staple"
 
 
 def clear_caches() -> None:
-    from glucolens.core import cache, config, ratelimit, redisconn
+    from glucolens.core import cache, config, hub, ratelimit, redisconn
 
+    hub.forget_unpublished()
     config.get_settings.cache_clear()
     ratelimit.get_rate_limiter.cache_clear()
     cache.get_cache.cache_clear()

@@ -48,6 +48,7 @@ from glucolens.core import metrics
 from glucolens.core.config import Settings, get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.core.events import DeliveriesQueued
+from glucolens.core.hub import unpublished
 
 log = logging.getLogger(__name__)
 
@@ -102,20 +103,34 @@ def on_deliveries_queued(evt: DeliveriesQueued) -> None:
 
 
 def _mark_sockets_sent(ids: Sequence[int]) -> None:
-    """The Broadcasts of these rows went to the hub with the commit that wrote them."""
+    """The Broadcasts of these rows went to the hub with the commit that wrote them (they
+    ran before this event's subscriber): sent, unless the hub could not publish one (Redis
+    down, or no server in this process), which is recorded as failed, not as a success."""
+    failed = unpublished(ids)
+    sent = [i for i in ids if i not in failed]
     try:
         with get_sessionmaker()() as db:
-            for i in range(0, len(ids), 500):
-                db.execute(
-                    update(AlertDelivery)
-                    .where(
-                        AlertDelivery.id.in_(ids[i : i + 500]),
-                        AlertDelivery.status == "pending",
+            for chunk, values in (
+                (sent, {"status": "sent", "sent_at": utcnow()}),
+                (sorted(failed), {"status": "failed", "last_error": "hub_unavailable"}),
+            ):
+                for i in range(0, len(chunk), 500):
+                    db.execute(
+                        update(AlertDelivery)
+                        .where(
+                            AlertDelivery.id.in_(chunk[i : i + 500]),
+                            AlertDelivery.status == "pending",
+                        )
+                        .values(attempts=1, **values)
                     )
-                    .values(status="sent", sent_at=utcnow(), attempts=1)
+            # Counted before the commit that makes the rows visible, so whoever sees a row
+            # leave "pending" also sees it counted.
+            metrics.ALERT_DELIVERIES.labels(channel=WEBSOCKET, outcome="sent").inc(len(sent))
+            if failed:
+                metrics.ALERT_DELIVERIES.labels(channel=WEBSOCKET, outcome="failed").inc(
+                    len(failed)
                 )
             db.commit()
-        metrics.ALERT_DELIVERIES.labels(channel=WEBSOCKET, outcome="sent").inc(len(ids))
     except Exception:  # noqa: BLE001 - a pool thread has nobody to raise to
         log.exception("marking WebSocket deliveries sent failed")
 

@@ -156,7 +156,9 @@ def notify_many(db: Session, items: Sequence[Notification]) -> list[AlertDeliver
         # An escalation to the contact is news for the user's open apps too (escalated_at),
         # without a WebSocket row of its own: the contact's email is the delivery.
         kind = "alert.raised" if purpose == "raise" else "alert.updated"
-        publish(db, Broadcast(alert.user_id, kind, content.alert_data(alert, user)))
+        socket_row = next((r.id for r in mine if r.channel == WEBSOCKET), None)
+        data = content.alert_data(alert, user)
+        publish(db, Broadcast(alert.user_id, kind, data, ref=socket_row))
     # One event for the whole batch: after commit, one bulk UPDATE marks the WebSocket rows.
     sends = tuple(r.id for r in rows if r.status == "pending" and r.channel != WEBSOCKET)
     sockets = tuple(r.id for r in rows if r.channel == WEBSOCKET)

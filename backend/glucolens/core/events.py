@@ -87,6 +87,9 @@ class Broadcast:
     user_id: uuid.UUID
     type: str
     data: dict[str, Any] = field(default_factory=dict)
+    # The publisher's reference (an alert delivery's id) to ask the hub afterwards whether
+    # this message went out (core/hub.unpublished); None: nobody asks.
+    ref: int | None = None
 
 
 @dataclass(frozen=True)

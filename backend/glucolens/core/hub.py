@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -410,6 +411,38 @@ def set_hub(hub: Hub | None) -> None:
         _current = hub
 
 
+_UNPUBLISHED_MAX = 10_000
+# A sender asks right after the commit that published (the same after-commit pass); a failure
+# older than this is forgotten, so a reused reference never inherits another's failure.
+_UNPUBLISHED_TTL_S = 60.0
+_unpublished: collections.OrderedDict[int, float] = collections.OrderedDict()
+_unpublished_lock = threading.Lock()
+
+
 def hub_on_broadcast(evt: Broadcast) -> None:
-    """After-commit subscriber of ``Broadcast``: what a transaction announced goes out."""
-    get_hub().publish(evt.user_id, evt.type, evt.data)
+    """After-commit subscriber of ``Broadcast``: what a transaction announced goes out. A
+    message with a ``ref`` that could not be published is remembered, so its sender can
+    record the failure instead of a success (``unpublished``)."""
+    seq = get_hub().publish(evt.user_id, evt.type, evt.data)
+    if seq == 0 and evt.ref is not None:
+        with _unpublished_lock:
+            _unpublished[evt.ref] = time.monotonic()
+            _unpublished.move_to_end(evt.ref)
+            while len(_unpublished) > _UNPUBLISHED_MAX:
+                _unpublished.popitem(last=False)
+
+
+def unpublished(refs: Iterable[int]) -> set[int]:
+    """Which of ``refs`` this process's hub failed to publish in the last minute (each
+    reported once)."""
+    oldest = time.monotonic() - _UNPUBLISHED_TTL_S
+    with _unpublished_lock:
+        while _unpublished and next(iter(_unpublished.values())) < oldest:
+            _unpublished.popitem(last=False)
+        return {r for r in refs if _unpublished.pop(r, None) is not None}
+
+
+def forget_unpublished() -> None:
+    """Drop remembered failures (tests restart row ids between cases)."""
+    with _unpublished_lock:
+        _unpublished.clear()

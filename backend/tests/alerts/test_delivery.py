@@ -94,8 +94,9 @@ def channels_of(rows) -> list[tuple[str, str, str | None]]:
 
 
 def test_raise_broadcasts_alert_raised_after_commit_and_marks_websocket_sent(
-    db, make_user, broadcasts
+    db, make_user, broadcasts, client
 ):
+    """``client``: a running app in this process, whose hub can publish."""
     user = make_user()
     alert = make_alert(db, user)
     notify(db, alert, "raise")
@@ -109,6 +110,21 @@ def test_raise_broadcasts_alert_raised_after_commit_and_marks_websocket_sent(
     wait_for([row.id], 5)
     db.refresh(row)
     assert (row.channel, row.status, row.recipient) == ("websocket", "sent", "user")
+
+
+def test_a_websocket_message_the_hub_could_not_publish_is_recorded_failed_not_sent(
+    db, make_user, broadcasts
+):
+    """No server in this process and no Redis: nobody can receive it, and the row says so."""
+    alert = make_alert(db, make_user())
+    notify(db, alert, "raise")
+    db.commit()
+    assert len(broadcasts) == 1
+    db.expire_all()
+    (row,) = db.scalars(select(AlertDelivery)).all()
+    wait_for([row.id], 5)
+    db.refresh(row)
+    assert (row.channel, row.status, row.last_error) == ("websocket", "failed", "hub_unavailable")
 
 
 def test_repeat_broadcasts_alert_updated(db, make_user, broadcasts):
@@ -128,7 +144,7 @@ def test_rollback_sends_and_broadcasts_nothing(db, make_user, broadcasts, inbox)
     assert inbox.messages == []
 
 
-def test_email_without_smtp_is_recorded_as_failed_not_skipped(db, make_user, broadcasts):
+def test_email_without_smtp_is_recorded_as_failed_not_skipped(db, make_user, broadcasts, client):
     user = make_user()
     settings_row(db, user, channels={"email": True, "push": False})
     rows = notify_and_commit(db, make_alert(db, user))
@@ -152,7 +168,7 @@ def test_email_channel_mails_the_user(db, make_user, broadcasts, inbox):
 
 
 def test_delivery_logs_hold_no_glucose_value_address_or_url(
-    db, make_user, broadcasts, inbox, receivers, caplog
+    db, make_user, broadcasts, inbox, receivers, caplog, client
 ):
     caplog.set_level(logging.DEBUG)  # first: it restores the root level afterwards
     configure_logging("DEBUG")  # the app's own logging setup, at its most verbose
@@ -215,7 +231,9 @@ def test_no_emergency_contact_means_no_rows(db, make_user, broadcasts):
     assert notify(db, make_alert(db, user), "escalate", recipient="emergency_contact") == []
 
 
-def test_push_goes_to_each_active_subscription_and_decrypts(db, make_user, broadcasts, receivers):
+def test_push_goes_to_each_active_subscription_and_decrypts(
+    db, make_user, broadcasts, receivers, client
+):
     service = start_receiver([201])
     receivers.append(service)
     user = make_user()
@@ -277,7 +295,7 @@ def test_webhook_channel_posts_the_documented_payload(db, make_user, broadcasts,
     assert payload["url"].endswith(f"/alerts/?alert={alert.id}") and payload["at"].endswith("Z")
 
 
-def test_a_pattern_feed_item_goes_to_the_websocket_only(db, make_user, broadcasts):
+def test_a_pattern_feed_item_goes_to_the_websocket_only(db, make_user, broadcasts, client):
     user = make_user()
     settings_row(db, user, channels={"email": True, "push": True})
     alert = make_alert(db, user, kind="pattern", severity="info", value=None)

@@ -278,7 +278,7 @@ def _sample(name: str, **labels: str) -> float:
     return metrics.registry().get_sample_value(name, labels) or 0.0
 
 
-def test_attempts_are_counted_by_channel_and_outcome(db, make_user, receivers, wired):
+def test_attempts_are_counted_by_channel_and_outcome(db, make_user, receivers, wired, client):
     hook = start_receiver([503, 200])
     receivers.append(hook)
     keys = [("webhook", "retry"), ("webhook", "sent"), ("websocket", "sent")]
