@@ -27,18 +27,7 @@ AlertKind = Literal[
     "pattern",
 ]
 # The history also holds test notifications.
-HistoryKind = Literal[
-    "urgent_low",
-    "urgent_low_soon",
-    "low",
-    "high",
-    "urgent_high",
-    "rising_fast",
-    "falling_fast",
-    "stale_data",
-    "pattern",
-    "test",
-]
+HistoryKind = Literal[AlertKind, "test"]
 Severity = Literal["urgent", "warning", "info"]
 Status = Literal["open", "resolved"]
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
