@@ -122,6 +122,13 @@ describe("makeDispatcher", () => {
     expect(useRealtimeStore.getState().toasts.map((t) => t.alert.id)).toEqual(["t"]);
   });
 
+  it("refetches the alert queries when another tab marks alerts read", () => {
+    const { d, invalidated } = setup();
+    d.handle(msg(1, "alert.read", { ids: ["a1"], all: false, unread: 0 }));
+    expect(invalidated).toEqual(["alerts"]);
+    expect(useRealtimeStore.getState().toasts).toEqual([]);
+  });
+
   it("refetches readings, dashboard and alerts after a gap", () => {
     const { d, invalidated } = setup();
     d.onGap();

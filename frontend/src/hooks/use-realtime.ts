@@ -72,6 +72,8 @@ export function makeDispatcher(queryClient: QueryClient, dashboardRefreshMs = DA
       } else if (msg.type.startsWith("alert.")) {
         const alert = msg.data as unknown as AlertOut;
         if (alert && typeof alert.id === "string") onAlert(msg.type, alert);
+        // alert.read ({ids, all, unread}: mark-read in another tab): refetch the bell and lists.
+        else void queryClient.invalidateQueries({ queryKey: ["alerts"] });
       }
     },
     onGap() {
