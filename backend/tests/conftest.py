@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ os.environ.pop("GLUCOLENS_SMTP_HOST", None)
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import glucolens.models_registry  # noqa: E402,F401
@@ -82,12 +84,22 @@ def _clean_state() -> Iterator[None]:
     yield
     engine = get_engine()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - fixed table names
+    # A job a test left running in the background (an insight recompute it dispatched last)
+    # can still hold row locks in the other order: PostgreSQL then picks one side as a
+    # deadlock victim. If that is the truncation, take it again once the job has moved on.
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                else:
+                    for name in tables:
+                        conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - fixed names
+            break
+        except OperationalError as exc:
+            if attempt == 4 or "deadlock" not in str(exc).lower():
+                raise
+            time.sleep(0.2 * (attempt + 1))
     clear_caches()
 
 
