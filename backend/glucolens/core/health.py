@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from glucolens.core.config import get_settings
 from glucolens.core.db import get_engine
 from glucolens.core.errors import DB_DOWN_RETRY_AFTER_S, ErrorBody, log_db_unavailable
-from glucolens.core.redisconn import redis_status
+from glucolens.core.redisconn import get_redis, redis_status
 
 router = APIRouter(tags=["health"])
 
@@ -94,13 +94,11 @@ def broker_status() -> Literal["ok", "unavailable", "not_configured"]:
     timeout = get_settings().redis_timeout_s
     try:
         if url.startswith(("redis://", "rediss://")):
-            client = redis.Redis.from_url(
-                url, socket_timeout=timeout, socket_connect_timeout=timeout
-            )
-            try:
-                client.ping()
-            finally:
-                client.close()
+            # The process's cached client for that URL: short timeouts, no retries (a new
+            # client per probe would reconnect each time, and redis-py's default retries
+            # would stall the probe for seconds on a dead broker). Its breaker is left alone:
+            # it speaks for the cache and the limits, not for the broker.
+            get_redis(url)[0].ping()
         else:
             parts = urlsplit(url)
             with socket.create_connection(
