@@ -21,7 +21,7 @@ import hmac
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -215,15 +215,6 @@ def timed_job(task: str) -> Iterator[None]:
         outcome = "ok"
     finally:
         JOB_DURATION.labels(task=task, outcome=outcome).observe(time.perf_counter() - start)
-
-
-def wrap_job(task: str, body: Callable[[str], Any]) -> Callable[[str], Any]:
-    def run(job_id: str) -> Any:
-        with timed_job(task):
-            return body(job_id)
-
-    run.__name__ = getattr(body, "__name__", "job")
-    return run
 
 
 def registry() -> CollectorRegistry:
