@@ -3,6 +3,8 @@
 // raises a toast and the bell's count when a low reading arrives; the history marks it read.
 // run.mjs calls these with `t`, its toolkit: { page, context, baseUrl, step, shot, text, gotoApp, apiGet, log }.
 
+import { openPhone, pagesFitPhone } from "./flows.mjs";
+
 const MGDL_PER_MMOL = 18.0182;
 
 async function api(t, token, method, path, body) {
@@ -200,23 +202,12 @@ export async function serviceWorker(t) {
 
 /** The history and the settings page at 390 px in the dark theme: nothing wider than the screen; a toast fits too. */
 export async function alertPagesOnPhone(t, token) {
-  const phone = await t.context.newPage();
+  const phone = await openPhone(t);
   try {
-    await phone.setViewportSize({ width: 390, height: 844 });
-    await phone.emulateMedia({ colorScheme: "dark" });
-    const widths = [];
-    for (const [path, ready, name] of [
+    const widths = await pagesFitPhone(t, phone, [
       ["/alerts/", "alert-row", "44-phone-alerts-dark"],
       ["/settings/alerts/", "kind-pattern", "45-phone-settings-alerts-dark"],
-    ]) {
-      await t.gotoApp(phone, path);
-      await phone.getByTestId(ready).first().waitFor();
-      await phone.waitForTimeout(300);
-      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
-      widths.push(`${path} ${width} px`);
-      if (width > 390) throw new Error(`${path} is ${width} px wide on a 390 px screen`);
-      await t.shot(phone, name);
-    }
+    ]);
     // A toast on a phone: a test notification sent while the dashboard is open.
     await t.gotoApp(phone, "/dashboard/");
     await phone.getByTestId("connection-status").and(phone.locator('[data-status="live"]')).waitFor({ timeout: 10_000 });

@@ -369,25 +369,37 @@ export async function deleteAccount(t, email, password) {
   return `wrong password: "${refused?.trim()}"; deleted, sign-in answers 401`;
 }
 
+/** A new page shaped like a 390 × 844 phone in the dark theme. */
+export async function openPhone(t) {
+  const phone = await t.context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.emulateMedia({ colorScheme: "dark" });
+  return phone;
+}
+
+/** Opens each [path, ready test id, screenshot name] on ``phone``; fails when one is wider than the screen. */
+export async function pagesFitPhone(t, phone, pages) {
+  const widths = [];
+  for (const [path, ready, name] of pages) {
+    await t.gotoApp(phone, path);
+    await phone.getByTestId(ready).first().waitFor();
+    await phone.waitForTimeout(300);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    widths.push(`${path} ${width} px`);
+    if (width > 390) throw new Error(`${path} is ${width} px wide on a 390 px screen`);
+    await t.shot(phone, name);
+  }
+  return widths;
+}
+
 /** The import page and settings → Your data on a 390 px phone in the dark theme: nothing wider than the screen. */
 export async function dataPagesOnPhone(t) {
-  const phone = await t.context.newPage();
+  const phone = await openPhone(t);
   try {
-    await phone.setViewportSize({ width: 390, height: 844 });
-    await phone.emulateMedia({ colorScheme: "dark" });
-    const widths = [];
-    for (const [path, ready, name] of [
+    const widths = await pagesFitPhone(t, phone, [
       ["/data/import/", "import-row", "36-phone-import-dark"],
       ["/settings/data/", "danger-zone", "37-phone-settings-data-dark"],
-    ]) {
-      await t.gotoApp(phone, path);
-      await phone.getByTestId(ready).first().waitFor();
-      await phone.waitForTimeout(300);
-      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
-      widths.push(`${path} ${width} px`);
-      if (width > 390) throw new Error(`${path} is ${width} px wide on a 390 px screen`);
-      await t.shot(phone, name);
-    }
+    ]);
     return widths.join(", ");
   } finally {
     await phone.close();
