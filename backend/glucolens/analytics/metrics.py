@@ -1,28 +1,39 @@
-"""Consensus CGM metrics and iglu-compatible glycaemic variability indices.
+"""Glycaemic variability indices that agree with iglu 4.3.0 (Broll et al., PLoS ONE 2021;
+R package irinagain/iglu), the field's reference implementation, to within 0.1% on its
+example data (tests/analytics/test_iglu_reference.py; docs/analytics.md has the table).
 
-Gap policy (applies to every function that works on a time grid: MAGE, CONGA, MODD,
-MAG, AUC): readings are placed on a regular grid of ``interval_min`` minutes and
-linearly interpolated only across gaps of at most ``max_gap_min`` (15) minutes. Larger
-gaps stay missing and are never bridged; a statistic that needs a pair of points skips
-pairs with a missing member. Summary statistics (mean, SD, CV, bands, LBGI, HBGI,
-ADRR, GRADE, J-index) use the readings as measured, without interpolation.
+- Indices of the readings as measured: LBGI, HBGI (Kovatchev; iglu's rounded constant
+  22.77 = 10 × 1.509²), ADRR (per local day), J-index, GRADE.
+- Indices on iglu's day-by-day grid (:mod:`variability_grid`; gaps over 45 minutes are
+  never bridged): CONGA(n) (SD of differences n hours apart), MODD (mean absolute
+  difference between the same grid point on consecutive days), MAG (iglu's ``mag()``,
+  whose 4.3.0 default step is the CGM interval).
+- MAGE: :mod:`variability_mage` (iglu's default moving-average algorithm).
 
-Formulas follow the consensus report (Battelino et al., Diabetes Care 2019) and the
-iglu R package (Broll et al., PLoS ONE 2021; https://irinagain.github.io/iglu/).
+The consensus metrics (mean, SD, CV, GMI, bands) live in :mod:`consensus`, shared with the
+dashboard. ``regular_grid`` is the nearest-point grid the pattern features use.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from glucolens.analytics.jsonable import to_jsonable
+from glucolens.analytics.variability_grid import (
+    DayGrid,
+    consecutive_whole_day_pairs,
+    day_by_day,
+    whole_days,
+)
+from glucolens.analytics.variability_mage import mage
 
 MAX_GAP_MIN = 15
+RISK_SCALE = 22.77  # iglu's constant: 10 × 1.509² = 22.7708, rounded
 
 
 def clean_json(obj: Any, ndigits: int = 3) -> Any:
@@ -43,12 +54,9 @@ def regular_grid(
     interval_min: int = 5,
     max_gap_min: int = MAX_GAP_MIN,
 ) -> pd.Series:
-    """Readings on a regular ``interval_min`` grid.
-
-    Each reading is snapped to the nearest grid point (duplicates are averaged). Grid
-    points inside a gap of at most ``max_gap_min`` minutes between two readings are
-    linearly interpolated; points inside longer gaps are NaN, never filled.
-    """
+    """Readings snapped to a regular ``interval_min`` grid (duplicates averaged); points
+    inside gaps of at most ``max_gap_min`` minutes are interpolated, longer gaps stay NaN.
+    Used by the pattern features; the iglu indices use :func:`day_by_day` instead."""
     series = _as_series(times, values_mgdl)
     if series.empty:
         return series
@@ -64,49 +72,52 @@ def regular_grid(
     return filled
 
 
-def _risk(values_mgdl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kovatchev low/high risk per reading: f = 1.509 (ln(BG)^1.084 - 5.381), risk 10 f^2."""
-    bg = np.clip(np.asarray(values_mgdl, dtype=float), 1.0, None)
-    f = 1.509 * (np.log(bg) ** 1.084 - 5.381)
-    risk = 10.0 * f**2
-    return np.where(f < 0, risk, 0.0), np.where(f > 0, risk, 0.0)
-
-
 def _finite(values_mgdl: np.ndarray) -> np.ndarray:
     arr = np.asarray(values_mgdl, dtype=float)
-    return arr[np.isfinite(arr)]
+    return arr[np.isfinite(arr) & (arr > 0)]
+
+
+def _bg_risk_f(values_mgdl: np.ndarray) -> np.ndarray:
+    """Kovatchev's symmetrised scale without its 1.509 factor: ln(BG)^1.084 − 5.381."""
+    return np.log(values_mgdl) ** 1.084 - 5.381
 
 
 def lbgi(values_mgdl: np.ndarray) -> float:
-    """Low Blood Glucose Index: mean low-risk over all readings (Kovatchev 2006)."""
+    """Low Blood Glucose Index (Kovatchev et al. 1998): mean low-side risk."""
     v = _finite(values_mgdl)
-    return float(np.mean(_risk(v)[0])) if v.size else math.nan
+    if v.size == 0:
+        return math.nan
+    f = np.minimum(_bg_risk_f(v), 0.0)
+    return float(RISK_SCALE * np.sum(np.where(v < 112.5, f, 0.0) ** 2) / v.size)
 
 
 def hbgi(values_mgdl: np.ndarray) -> float:
-    """High Blood Glucose Index: mean high-risk over all readings."""
+    """High Blood Glucose Index: mean high-side risk."""
     v = _finite(values_mgdl)
-    return float(np.mean(_risk(v)[1])) if v.size else math.nan
-
-
-def _local_days(times: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(times).tz_convert(tz).tz_localize(None).normalize()
+    if v.size == 0:
+        return math.nan
+    f = np.maximum(_bg_risk_f(v), 0.0)
+    return float(RISK_SCALE * np.sum(np.where(v >= 112.5, f, 0.0) ** 2) / v.size)
 
 
 def adrr(times: pd.DatetimeIndex, values_mgdl: np.ndarray, *, tz: str = "UTC") -> float:
-    """Average Daily Risk Range: mean over local days of (max low-risk + max high-risk)."""
-    series = _as_series(times, values_mgdl)
-    if series.empty:
+    """Average Daily Risk Range (Kovatchev et al. 2006): mean over local days of the day's
+    highest low-side risk plus its highest high-side risk."""
+    t = pd.DatetimeIndex(times)
+    v = np.asarray(values_mgdl, dtype=float)
+    keep = np.isfinite(v) & (v > 0)
+    if not keep.any():
         return math.nan
-    low, high = _risk(series.to_numpy())
-    days = _local_days(series.index, tz)
-    frame = pd.DataFrame({"low": low, "high": high, "day": days})
-    daily = frame.groupby("day").max()
-    return float((daily["low"] + daily["high"]).mean())
+    f = _bg_risk_f(v[keep])
+    days = t[keep].tz_convert(tz).tz_localize(None).normalize()
+    frame = pd.DataFrame({"f": f, "day": days}).groupby("day")["f"]
+    high = RISK_SCALE * np.maximum(frame.max().to_numpy(), 0.0) ** 2
+    low = RISK_SCALE * np.minimum(frame.min().to_numpy(), 0.0) ** 2
+    return float(np.mean(high + low))
 
 
 def j_index(values_mgdl: np.ndarray) -> float:
-    """J-index = 0.001 (mean + SD)^2 in mg/dL (Wojcicki 1995); SD with n - 1."""
+    """J-index = 0.001 (mean + SD)² in mg/dL (Wojcicki 1995); SD with n − 1."""
     v = _finite(values_mgdl)
     if v.size < 2:
         return math.nan
@@ -114,250 +125,107 @@ def j_index(values_mgdl: np.ndarray) -> float:
 
 
 def grade(values_mgdl: np.ndarray) -> float:
-    """GRADE = mean of 425 (log10(log10(BG_mmol)) + 0.16)^2, each term capped at 50
-    (Hill 2007, as in iglu ``grade``); BG_mmol = mg/dL / 18."""
+    """GRADE (Hill et al. 2007): mean of 425 (log10(log10(BG mmol/L)) + 0.16)², each
+    reading's score capped at 50; BG mmol/L = mg/dL / 18, readings at or below 18 mg/dL
+    (where the formula has no value) left out, as iglu does."""
     v = _finite(values_mgdl)
-    if v.size == 0:
-        return math.nan
-    mmol = np.clip(v / 18.0, 1.0 + 1e-9, None)
-    score = 425.0 * (np.log10(np.log10(mmol)) + 0.16) ** 2
-    return float(np.mean(np.minimum(score, 50.0)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = 425.0 * (np.log10(np.log10(v / 18.0)) + 0.16) ** 2
+    score = np.minimum(score, 50.0)
+    score = score[np.isfinite(score)]
+    return float(score.mean()) if score.size else math.nan
 
 
-def conga(
-    times: pd.DatetimeIndex,
-    values_mgdl: np.ndarray,
-    *,
-    hours: float = 1.0,
-    interval_min: int = 5,
-) -> float:
-    """CONGA(n): SD (n - 1) of the differences between each grid value and the value
-    ``hours`` earlier (McDonnell 2005). Pairs touching an uninterpolated gap are skipped."""
-    grid = regular_grid(times, values_mgdl, interval_min=interval_min)
-    steps = round(hours * 60 / interval_min)
-    if len(grid) <= steps:
+def conga(grid: DayGrid | None, *, hours: int = 1) -> float:
+    """CONGA(n) (McDonnell et al. 2005): SD (n − 1) of the differences between grid values
+    ``hours`` apart; pairs with a missing member are left out."""
+    if grid is None:
         return math.nan
-    diffs = grid.diff(steps).dropna().to_numpy()
+    lag = round(60 / grid.interval_min) * hours
+    flat = grid.flat
+    if flat.size <= lag:
+        return math.nan
+    diffs = flat[lag:] - flat[:-lag]
+    diffs = diffs[np.isfinite(diffs)]
     return float(np.std(diffs, ddof=1)) if diffs.size >= 2 else math.nan
 
 
-def modd(times: pd.DatetimeIndex, values_mgdl: np.ndarray, *, interval_min: int = 5) -> float:
-    """Mean Of Daily Differences: mean |g(t) - g(t - 24 h)| over grid pairs (Molnar 1972)."""
-    grid = regular_grid(times, values_mgdl, interval_min=interval_min)
-    steps = round(24 * 60 / interval_min)
-    if len(grid) <= steps:
+def modd(grid: DayGrid | None) -> float:
+    """MODD (Molnar et al. 1972): mean |g(day d, time t) − g(day d − 1, time t)|."""
+    if grid is None or grid.days < 2:
         return math.nan
-    diffs = grid.diff(steps).dropna().to_numpy()
-    return float(np.mean(np.abs(diffs))) if diffs.size else math.nan
+    diffs = np.abs(np.diff(grid.values, axis=0))
+    diffs = diffs[np.isfinite(diffs)]
+    return float(diffs.mean()) if diffs.size else math.nan
 
 
-def mag(
-    times: pd.DatetimeIndex,
-    values_mgdl: np.ndarray,
-    *,
-    n_min: int = 60,
-    interval_min: int = 5,
-) -> float:
-    """Mean Absolute Glucose change per hour (Hermanides 2010; iglu ``mag``, n = 60):
-    the grid is sampled every ``n_min`` minutes and the sum of |changes| is divided by
-    the hours those changes span. Pairs across a missing point are skipped."""
-    grid = regular_grid(times, values_mgdl, interval_min=interval_min)
-    if grid.empty:
+def mag_step_min(grid: DayGrid, n_min: int | None = None) -> int:
+    """The sampling step iglu's ``mag()`` uses: the CGM interval by default (iglu 4.3.0),
+    never below it, and otherwise a multiple of it."""
+    dt0 = grid.interval_min
+    if n_min is None or n_min < dt0:
+        return dt0
+    if n_min % dt0:
+        return int(np.round(n_min / dt0)) * dt0
+    return n_min
+
+
+def mag(grid: DayGrid | None, *, n_min: int | None = None) -> float:
+    """Mean Absolute Glucose change, mg/dL per hour (Hermanides et al. 2010; iglu
+    ``mag()``): every ``n``-minute grid value is compared with the one before; the sum of
+    the absolute changes is divided by the hours the non-missing changes span."""
+    if grid is None:
         return math.nan
-    origin = grid.index[0]
-    sampled = grid[((grid.index - origin) % pd.Timedelta(minutes=n_min)) == pd.Timedelta(0)]
-    diffs = sampled.diff().dropna().to_numpy()
+    n = mag_step_min(grid, n_min)
+    sampled = grid.flat[:: n // grid.interval_min]
+    diffs = np.diff(sampled)
+    diffs = diffs[np.isfinite(diffs)]
     if diffs.size == 0:
         return math.nan
-    return float(np.sum(np.abs(diffs)) / (diffs.size * n_min / 60.0))
+    return float(np.abs(diffs).sum() / (diffs.size * n / 60))
 
 
-def auc_daily(
-    times: pd.DatetimeIndex,
-    values_mgdl: np.ndarray,
-    *,
-    tz: str = "UTC",
-    interval_min: int = 5,
-) -> dict[str, float]:
-    """Hourly-average AUC per local day (iglu ``auc``): trapezoid area over the grid
-    pairs of the day divided by the hours they cover, in mg/dL."""
-    grid = regular_grid(times, values_mgdl, interval_min=interval_min)
-    if len(grid) < 2:
-        return {}
-    values = grid.to_numpy()
-    area = (values[1:] + values[:-1]) / 2.0 * (interval_min / 60.0)
-    valid = np.isfinite(area)
-    days = _local_days(grid.index[:-1], tz)
-    frame = pd.DataFrame({"area": np.where(valid, area, 0.0), "hours": valid * interval_min / 60})
-    per_day = frame.groupby(days).sum()
-    per_day = per_day[per_day["hours"] > 0]
-    return {d.date().isoformat(): float(a / h) for d, a, h in per_day.itertuples()}
+@dataclass(frozen=True)
+class Variability:
+    """The indices for one trace (mg/dL where they have a glucose unit) and the support
+    each needs: whole days (≥ 70% of the day's grid) and consecutive whole-day pairs."""
 
-
-def auc(
-    times: pd.DatetimeIndex, values_mgdl: np.ndarray, *, tz: str = "UTC", interval_min: int = 5
-) -> float:
-    """Mean over days of :func:`auc_daily`."""
-    per_day = auc_daily(times, values_mgdl, tz=tz, interval_min=interval_min)
-    return float(np.mean(list(per_day.values()))) if per_day else math.nan
-
-
-def _mage_segment(values: np.ndarray, sd: float, short_ma: int, long_ma: int) -> list[tuple]:
-    """Excursions (amplitude, is_rise) in one gap-free run of grid values."""
-    series = pd.Series(values)
-    delta = (
-        series.rolling(short_ma, min_periods=1).mean()
-        - series.rolling(long_ma, min_periods=1).mean()
-    ).to_numpy()
-    sign = np.sign(delta)
-    # Ties (delta == 0) keep the previous side so that they do not count as crossings.
-    sign = pd.Series(np.where(sign == 0, np.nan, sign)).ffill().bfill().fillna(1).to_numpy()
-    crossings = np.flatnonzero(np.diff(sign) != 0) + 1
-    bounds = np.concatenate(([0], crossings, [len(values)]))
-    turning: list[float] = []
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        chunk = values[start:stop]
-        turning.append(float(chunk.max() if sign[start] > 0 else chunk.min()))
-    excursions = []
-    for a, b in zip(turning[:-1], turning[1:], strict=True):
-        if abs(b - a) > sd:
-            excursions.append((abs(b - a), b > a))
-    return excursions
-
-
-def mage(
-    times: pd.DatetimeIndex,
-    values_mgdl: np.ndarray,
-    *,
-    short_ma: int = 5,
-    long_ma: int = 32,
-    direction: str = "avg",
-    interval_min: int = 5,
-) -> float:
-    """Mean Amplitude of Glycaemic Excursions, moving-average algorithm (Fernandes et
-    al. 2022, iglu ``mage(method="ma")``), simplified as documented in docs/analytics.md.
-
-    On each gap-free run of the grid, the crossings of the short (5-point) and long
-    (32-point) trailing moving averages split the trace into intervals; each interval
-    contributes its maximum (short MA above long MA) or minimum (below). Differences
-    between consecutive turning points larger than one SD of all readings are
-    excursions. ``direction``: "plus" (rises), "minus" (falls) or "avg" (mean of both).
-    Runs are weighted by their length. Original Service (1970) MAGE is not used.
-    """
-    raw = _finite(values_mgdl)
-    if raw.size < long_ma:
-        return math.nan
-    sd = float(np.std(raw, ddof=1))
-    grid = regular_grid(times, values_mgdl, interval_min=interval_min)
-    values = grid.to_numpy()
-    run_id = np.cumsum(np.isnan(values))
-    results: list[tuple[float, int]] = []
-    for _, idx in pd.Series(np.arange(len(values))[~np.isnan(values)]).groupby(
-        run_id[~np.isnan(values)]
-    ):
-        run = values[idx.to_numpy()]
-        if run.size < long_ma:
-            continue
-        excursions = _mage_segment(run, sd, short_ma, long_ma)
-        rises = [a for a, up in excursions if up]
-        falls = [a for a, up in excursions if not up]
-        if direction == "plus":
-            picked = [float(np.mean(rises))] if rises else []
-        elif direction == "minus":
-            picked = [float(np.mean(falls))] if falls else []
-        else:
-            picked = [float(np.mean(x)) for x in (rises, falls) if x]
-        if picked:
-            results.append((float(np.mean(picked)), run.size))
-    if not results:
-        return math.nan
-    weights = np.array([w for _, w in results], dtype=float)
-    return float(np.average([m for m, _ in results], weights=weights))
-
-
-@dataclass
-class GlucoseMetrics:
+    mage: float
+    conga_1h: float
+    modd: float
+    mag: float
+    lbgi: float
+    hbgi: float
+    adrr: float
+    j_index: float
+    grade: float
     reading_count: int
-    mean: float
-    sd: float
-    cv_pct: float
-    gmi_pct: float
-    wear_pct: float
-    target_pct: float
-    bands: dict[str, float]
-    variability: dict[str, float]
-    auc_per_day: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return clean_json(asdict(self), ndigits=2)
+    whole_days: int
+    whole_day_pairs: int
+    interval_min: int | None
 
 
-def band_percentages(values_mgdl: np.ndarray) -> dict[str, float]:
-    """Percent of readings in the consensus bands (<54, 54-69, 70-180, 181-250, >250)."""
-    v = _finite(values_mgdl)
-    if v.size == 0:
-        return {k: math.nan for k in ("below_54", "54_69", "70_180", "181_250", "above_250")}
-    edges = {
-        "below_54": v < 54,
-        "54_69": (v >= 54) & (v < 70),
-        "70_180": (v >= 70) & (v <= 180),
-        "181_250": (v > 180) & (v <= 250),
-        "above_250": v > 250,
-    }
-    return {k: float(100.0 * m.mean()) for k, m in edges.items()}
-
-
-def compute_metrics(
-    times: pd.DatetimeIndex,
-    values_mgdl: np.ndarray,
-    *,
-    interval_min: int = 5,
-    target_low: float = 70,
-    target_high: float = 180,
-    tz: str = "UTC",
-) -> GlucoseMetrics:
-    """All summary and variability metrics for one glucose trace.
-
-    ``times`` must be tz-aware. Grid-based indices interpolate only across gaps of at
-    most 15 minutes, never across longer ones (see the module docstring).
-    """
+def variability(
+    times: pd.DatetimeIndex, values_mgdl: np.ndarray, *, tz: str = "UTC"
+) -> Variability:
+    """Every offered index for one trace; ``times`` must be tz-aware."""
     index = pd.DatetimeIndex(times)
     if index.tz is None:
         raise ValueError("times must be timezone-aware (UTC)")
-    series = _as_series(index, values_mgdl)
-    v = series.to_numpy()
-    n = int(v.size)
-    mean = float(v.mean()) if n else math.nan
-    sd = float(v.std(ddof=1)) if n >= 2 else math.nan
-    if n >= 2:
-        span_min = (series.index[-1] - series.index[0]).total_seconds() / 60
-        expected = span_min / interval_min + 1
-        wear = min(100.0, 100.0 * n / expected)
-    else:
-        wear = 100.0 if n == 1 else math.nan
-    t, vals = series.index, v
-    variability = {
-        "mage": mage(t, vals, interval_min=interval_min),
-        "conga_1h": conga(t, vals, hours=1, interval_min=interval_min),
-        "modd": modd(t, vals, interval_min=interval_min),
-        "lbgi": lbgi(vals),
-        "hbgi": hbgi(vals),
-        "adrr": adrr(t, vals, tz=tz),
-        "j_index": j_index(vals),
-        "grade": grade(vals),
-        "mag": mag(t, vals, interval_min=interval_min),
-        "auc_hourly": auc(t, vals, tz=tz, interval_min=interval_min),
-    }
-    in_target = float(100 * np.mean((v >= target_low) & (v <= target_high))) if n else math.nan
-    return GlucoseMetrics(
-        reading_count=n,
-        mean=mean,
-        sd=sd,
-        cv_pct=100.0 * sd / mean if n >= 2 and mean else math.nan,
-        gmi_pct=3.31 + 0.02392 * mean,
-        wear_pct=wear,
-        target_pct=in_target,
-        bands=band_percentages(v),
-        variability=variability,
-        auc_per_day=auc_daily(t, vals, tz=tz, interval_min=interval_min),
+    v = np.asarray(values_mgdl, dtype=float)
+    grid = day_by_day(index, v, tz=tz)
+    return Variability(
+        mage=mage(index, v, tz=tz),
+        conga_1h=conga(grid, hours=1),
+        modd=modd(grid),
+        mag=mag(grid),
+        lbgi=lbgi(v),
+        hbgi=hbgi(v),
+        adrr=adrr(index, v, tz=tz),
+        j_index=j_index(v),
+        grade=grade(v),
+        reading_count=int(_finite(v).size),
+        whole_days=whole_days(grid),
+        whole_day_pairs=consecutive_whole_day_pairs(grid),
+        interval_min=None if grid is None else grid.interval_min,
     )

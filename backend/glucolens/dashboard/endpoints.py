@@ -19,7 +19,7 @@ from glucolens.core.errors import ValidationFailed, responses
 from glucolens.core.schemas import QueryDate, QueryTime
 from glucolens.core.timeutil import local_today
 from glucolens.core.transaction import TransactionalRoute
-from glucolens.dashboard import schemas, service
+from glucolens.dashboard import schemas, service, variability
 
 router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/dashboard", tags=["dashboard"])
 series_router = APIRouter(
@@ -121,6 +121,28 @@ def get_agp(
 ) -> schemas.Agp:
     """5th/25th/50th/75th/95th percentiles in 288 five-minute bins of the local day."""
     return cached(auth.user, "agp", (days, end), lambda: service.agp(db, auth.user, days, end=end))  # type: ignore[return-value]
+
+
+@router.get(
+    "/variability",
+    response_model=schemas.Variability,
+    responses=ERRORS,
+    summary="Glycaemic variability",
+)
+def get_variability(
+    auth: ReadAuth,
+    db: DbSession,
+    days: Annotated[int, Query(ge=1, le=MAX_WINDOW_DAYS, description="window in local days")] = 14,
+    end: Annotated[QueryDate | None, Query(description="last local date (default today)")] = None,
+) -> schemas.Variability:
+    """MAGE, CONGA-1, MODD, MAG, LBGI, HBGI, ADRR, J-index and GRADE (as iglu 4.3.0
+    computes them), each with its meaning, reference range and data sufficiency."""
+    return cached(
+        auth.user,
+        "variability",
+        (days, end),
+        lambda: variability.compute(db, auth.user, days, end=end),
+    )  # type: ignore[return-value]
 
 
 @router.get(

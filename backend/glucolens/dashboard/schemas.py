@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -110,3 +111,34 @@ class DataRange(BaseModel):
     first_day: dt.date | None = Field(description="local date of the first reading")
     last_day: dt.date | None = Field(description="local date of the newest reading")
     reading_count: int
+
+
+VariabilityKey = Literal[
+    "mage", "conga_1h", "modd", "mag", "lbgi", "hbgi", "adrr", "j_index", "grade"
+]
+
+
+class VariabilityMetric(BaseModel):
+    key: VariabilityKey
+    label: str
+    value: float | None = Field(description="null when status is 'insufficient'")
+    unit: str | None = Field(description="the glucose unit, the unit per hour, or null (index)")
+    meaning: str = Field(description="what the metric says, in one line")
+    reference: str = Field(description="reference range and its source, in one line")
+    reference_low: float | None = Field(description="in ``unit``; null when there is none")
+    reference_high: float | None
+    status: Literal["ok", "insufficient"]
+    reason: str | None = Field(description="why there is no value")
+    min_whole_days: int = Field(description="days with >= 70% of readings the metric needs")
+
+
+class Variability(BaseModel):
+    unit: str
+    timezone: str
+    days: int
+    start: UtcTime
+    end: UtcTime
+    reading_count: int
+    whole_days: int = Field(description="local days in the window with >= 70% of readings")
+    interval_min: int | None = Field(description="the sensor interval the grid uses")
+    metrics: list[VariabilityMetric]

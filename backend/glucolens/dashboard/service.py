@@ -84,7 +84,8 @@ def _bands(b: dict[str, float | None]) -> schemas.Bands:
     return schemas.Bands(**{k: _r(v) for k, v in b.items()})
 
 
-def _last_day(user: User, end: dt.date | None, now: dt.datetime) -> dt.date:
+def last_day(user: User, end: dt.date | None, now: dt.datetime) -> dt.date:
+    """The window's last local date: ``end`` (not in the future) or today."""
     today = local_today(user.timezone, now)
     if end is not None and end > today:
         raise ValidationFailed(
@@ -107,7 +108,7 @@ def summary(
 ) -> schemas.Summary:
     now = now or utcnow()
     today = local_today(user.timezone, now)
-    last = _last_day(user, end, now)
+    last = last_day(user, end, now)
     longest = max(windows)
     all_days = _days(db, user, last - dt.timedelta(days=longest - 1), last)
     target = (user.target_low_mgdl, user.target_high_mgdl)
@@ -202,7 +203,7 @@ def agp(
     end: dt.date | None = None,
 ) -> schemas.Agp:
     now = now or utcnow()
-    last = _last_day(user, end, now)
+    last = last_day(user, end, now)
     start, _ = local_day_bounds(last - dt.timedelta(days=n_days - 1), user.timezone)
     stop = _window_end(user, last, now)
     secs, values = fetch_values(db, user.id, start, stop)

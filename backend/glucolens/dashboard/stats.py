@@ -1,61 +1,27 @@
 """Pure calculations behind the dashboard (no database): combining per-day aggregates into
-consensus metrics, AGP percentiles, and expected-reading counts."""
+consensus metrics, AGP percentiles, and expected-reading counts. The formulas and band
+edges are ``analytics.consensus``'s, applied to the per-day sums and histograms."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from glucolens.analytics import consensus
 from glucolens.core.timeutil import local_day_bounds
 from glucolens.readings.aggregates import HIST_BINS, HIST_MIN_MGDL, DayStats
 
-# 2019 international consensus bands (Battelino et al., Diabetes Care 2019), mg/dL.
-BANDS = {
-    "very_low_pct": (None, 53),  # < 54
-    "low_pct": (54, 69),
-    "in_range_pct": (70, 180),
-    "high_pct": (181, 250),
-    "very_high_pct": (251, None),  # > 250
-}
 MIN_DAYS_FOR_SUFFICIENCY = 14
 MIN_WEAR_PCT = 70.0
 
 
-def gmi_pct(mean_mgdl: float) -> float:
-    """Glucose Management Indicator (Bergenstal et al. 2018)."""
-    return 3.31 + 0.02392 * mean_mgdl
-
-
 def pct_between(hist: np.ndarray, lo_mgdl: float | None, hi_mgdl: float | None) -> float | None:
     """Share (%) of readings with lo ≤ round(value) ≤ hi (None = unbounded)."""
-    total = int(hist.sum())
-    if total == 0:
-        return None
-    a = 0 if lo_mgdl is None else max(0, int(round(lo_mgdl)) - HIST_MIN_MGDL)
-    b = (
-        HIST_BINS - 1
-        if hi_mgdl is None
-        else min(HIST_BINS - 1, int(round(hi_mgdl)) - HIST_MIN_MGDL)
-    )
-    if b < a:
-        return 0.0
-    return 100.0 * float(hist[a : b + 1].sum()) / total
-
-
-def mean_sd(n: int, s: float, ss: float) -> tuple[float | None, float | None]:
-    """Mean and sample SD (n − 1, as iglu and Clarity) from count, sum and sum of squares."""
-    if n == 0:
-        return None, None
-    mean = s / n
-    if n < 2:
-        return mean, None
-    var = max(0.0, (ss - n * mean * mean) / (n - 1))
-    return mean, math.sqrt(var)
+    return consensus.pct_between_from_hist(hist, HIST_MIN_MGDL, lo_mgdl, hi_mgdl)
 
 
 def window_interval(days: Sequence[DayStats]) -> int:
@@ -103,16 +69,18 @@ def combine(
     hist = np.zeros(HIST_BINS, dtype=np.int64)
     for d in days:
         hist += d.hist
-    mean, sd = mean_sd(n, sum(d.sum_mgdl for d in days), sum(d.sumsq_mgdl for d in days))
+    mean, sd = consensus.mean_sd_from_sums(
+        n, sum(d.sum_mgdl for d in days), sum(d.sumsq_mgdl for d in days)
+    )
     wear = None if expected_count <= 0 else min(100.0, 100.0 * n / expected_count)
     with_data = sum(1 for d in days if d.n > 0)
     return WindowStats(
         reading_count=n,
         mean=mean,
         sd=sd,
-        cv_pct=None if mean is None or sd is None else 100.0 * sd / mean,
-        gmi_pct=None if mean is None else gmi_pct(mean),
-        bands={k: pct_between(hist, lo, hi) for k, (lo, hi) in BANDS.items()},
+        cv_pct=consensus.cv_pct(mean, sd),
+        gmi_pct=None if mean is None else consensus.gmi_pct(mean),
+        bands=consensus.band_percentages_from_hist(hist, HIST_MIN_MGDL),
         target_pct=pct_between(hist, target[0], target[1]),
         days_with_data=with_data,
         expected_count=expected_count,

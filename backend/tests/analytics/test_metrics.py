@@ -1,4 +1,6 @@
-"""Metrics against hand-computed values (arithmetic in the comments)."""
+"""Variability indices and consensus metrics against hand-computed values (arithmetic in the
+comments). Fixture shape: synthetic 5-minute traces starting at 00:05 UTC, so that every
+reading sits on iglu's day-by-day grid (first point of a day 00:05, last 24:00)."""
 
 import math
 
@@ -6,37 +8,45 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from glucolens.analytics import consensus as c
 from glucolens.analytics import metrics as m
+from glucolens.analytics.variability_grid import day_by_day, whole_days
+from glucolens.analytics.variability_mage import mage
 
-T0 = pd.Timestamp("2025-03-01T00:00:00Z")
+T0 = pd.Timestamp("2025-03-01T00:05:00Z")
 
 
 def grid_times(n: int, step_min: int = 5) -> pd.DatetimeIndex:
     return pd.date_range(T0, periods=n, freq=f"{step_min}min")
 
 
-def test_lbgi_hbgi_match_kovatchev_formula():
-    # f(50) = 1.509 (ln(50)^1.084 - 5.381) = 1.509 (4.38676 - 5.381) = -1.50031
-    # risk = 10 f^2 = 22.509; f(112.5) ~ 0 -> LBGI = (22.509 + 0) / 2 = 11.25
-    assert m.lbgi(np.array([50.0, 112.5])) == pytest.approx(11.25, abs=0.02)
-    # f(250) = 1.509 (6.37344 - 5.381) = 1.49759 -> 22.428 ; HBGI = 22.428 / 2
-    assert m.hbgi(np.array([250.0, 112.5])) == pytest.approx(11.21, abs=0.02)
+def test_hbgi_of_250_uses_kovatchev_scale():
+    # f(250) = ln(250)^1.084 - 5.381 = 0.992625; 22.77 f^2 = 22.4354; over 2 readings 11.2177
+    assert m.hbgi(np.array([250.0, 112.5])) == pytest.approx(11.2177, abs=1e-3)
     assert m.hbgi(np.array([50.0])) == 0.0
 
 
 def test_adrr_is_mean_daily_max_risk_range():
-    # day 1: [50, 112.5] -> 22.509 + 0 ; day 2: [112.5, 250] -> 0 + 22.428
+    # day 1: [50, 112.5] -> 22.4996 + 0 ; day 2: [112.5, 250] -> 0 + 22.4354 ; mean 22.4675
     times = pd.DatetimeIndex(
         ["2025-03-01T08:00Z", "2025-03-01T09:00Z", "2025-03-02T08:00Z", "2025-03-02T09:00Z"]
     )
-    assert m.adrr(times, np.array([50, 112.5, 112.5, 250])) == pytest.approx(22.47, abs=0.02)
+    assert m.adrr(times, np.array([50, 112.5, 112.5, 250])) == pytest.approx(22.4675, abs=1e-3)
+
+
+def test_adrr_days_follow_the_time_zone():
+    # 23:30 and 00:30 UTC are one local day in New York (18:30, 19:30): one range, not two
+    times = pd.DatetimeIndex(["2025-03-01T23:30Z", "2025-03-02T00:30Z"])
+    one_day = 22.4996 + 22.4354
+    got = m.adrr(times, np.array([50.0, 250.0]), tz="America/New_York")
+    assert got == pytest.approx(one_day, abs=1e-3)
+    assert m.adrr(times, np.array([50.0, 250.0])) == pytest.approx(one_day / 2, abs=1e-3)
 
 
 def test_j_index_and_gmi():
-    # mean 150, SD(n-1) = 70.711 -> 0.001 * 220.711^2 = 48.713
+    # mean 150, SD(n-1) = 70.711 -> 0.001 * 220.711^2 = 48.713 ; GMI 3.31 + 0.02392 * 150
     assert m.j_index(np.array([100.0, 200.0])) == pytest.approx(48.713, abs=0.01)
-    result = m.compute_metrics(grid_times(2), np.array([100.0, 200.0]))
-    assert result.gmi_pct == pytest.approx(3.31 + 0.02392 * 150)  # 6.898
+    assert c.gmi_pct(150.0) == pytest.approx(6.898)
 
 
 def test_grade_values_and_cap():
@@ -53,75 +63,80 @@ def test_conga_of_alternating_hour_blocks():
     # 24 of +20 and 12 of -20; mean 6.667; squared deviations
     # 24 * 13.333^2 + 12 * 26.667^2 = 12800; SD(n-1) = sqrt(12800 / 35) = 19.124
     values = np.repeat([100.0, 120.0, 100.0, 120.0], 12)
-    assert m.conga(grid_times(48), values, hours=1) == pytest.approx(19.124, abs=1e-3)
+    grid = day_by_day(grid_times(48), values)
+    assert m.conga(grid, hours=1) == pytest.approx(19.124, abs=1e-3)
 
 
 def test_modd_of_day_shifted_by_ten():
-    # day 2 = day 1 + 10 everywhere -> every 24 h difference is 10
+    # day 2 = day 1 + 10 everywhere -> every same-time difference is 10
     day = 100 + 30 * np.sin(np.linspace(0, 2 * np.pi, 288, endpoint=False))
-    values = np.concatenate([day, day + 10])
-    assert m.modd(grid_times(576), values) == pytest.approx(10.0)
+    grid = day_by_day(grid_times(576), np.concatenate([day, day + 10]))
+    assert m.modd(grid) == pytest.approx(10.0)
 
 
-def test_mag_hourly_changes():
-    # hourly samples 100, 130, 110: (|+30| + |-20|) / 2 h = 25 mg/dL/h
-    values = np.concatenate([np.linspace(100, 130, 13)[:-1], np.linspace(130, 110, 13)])
-    assert m.mag(grid_times(25), values) == pytest.approx(25.0)
+def test_mag_default_step_is_the_cgm_interval():
+    # 100, 110, 100, ... every 5 min for 2 h: default n = 5 min: 24 steps of 10 mg/dL over
+    # 2 h = 120 mg/dL/h; n = 60 compares 00:05, 01:05, 02:05 (all 100): 0 mg/dL/h
+    values = np.where(np.arange(25) % 2 == 0, 100.0, 110.0)
+    grid = day_by_day(grid_times(25), values)
+    assert m.mag(grid) == pytest.approx(120.0)
+    assert m.mag(grid, n_min=60) == pytest.approx(0.0)
 
 
-def test_auc_hourly_of_ramp_is_its_mean():
-    # linear ramp 100 -> 200 over the day: trapezoid area / hours = 150
-    values = np.linspace(100, 200, 288)
-    assert m.auc(grid_times(288), values) == pytest.approx(150.0)
+def sine(n: int, period_points: int = 96) -> np.ndarray:
+    # 150 +/- 50 with an 8-hour period, starting at a nadir: peaks 200 and nadirs 100 fall
+    # on grid points (a trace starting mid-swing would count that half swing too)
+    return 150 - 50 * np.cos(2 * np.pi * np.arange(n) / period_points)
 
 
-def test_mage_of_square_wave_is_its_amplitude():
-    # 4 h at 100, 4 h at 200, repeated: each excursion is 100 > SD (~50)
-    values = np.tile(np.repeat([100.0, 200.0], 48), 4)
-    assert m.mage(grid_times(len(values)), values) == pytest.approx(100.0)
+def test_mage_of_a_sine_is_its_peak_to_nadir_swing():
+    # every swing is 100 mg/dL > one SD (50 / sqrt 2 = 35); the last one ends 5 min early
+    # at 100.1, so the mean is within 0.1 of 100
+    assert mage(grid_times(384), sine(384)) == pytest.approx(100.0, abs=0.1)
 
 
 def test_mage_ignores_excursions_smaller_than_sd():
-    # big swings (100) plus one small wiggle of 10 would lower the mean if counted
+    # a 1-hour ripple of +/-4 adds turning points, but no swing of one SD
+    values = sine(384) + 4 * np.sin(2 * np.pi * np.arange(384) / 12)
+    assert mage(grid_times(384), values) == pytest.approx(100.0, abs=8.0)
+
+
+def test_mage_of_long_plateaus_is_missing_as_in_iglu():
+    # 4 h at 100, 4 h at 200: after 32 equal points the two moving averages are equal, and
+    # iglu counts no crossing out of an exact tie with the last crossing -> no excursion
     values = np.tile(np.repeat([100.0, 200.0], 48), 4)
-    values[60:100] += 10.0  # inside a high plateau: a 10 mg/dL wiggle
-    assert m.mage(grid_times(len(values)), values) == pytest.approx(100.0, abs=10.0)
+    assert math.isnan(mage(grid_times(len(values)), values))
+
+
+def test_whole_days_count_days_with_70_percent_of_the_grid():
+    # one full day (288 points) and 100 points of the next (35%)
+    grid = day_by_day(grid_times(388), np.full(388, 120.0))
+    assert whole_days(grid) == 1
+
+
+def test_bands_from_values_and_from_histogram_agree():
+    values = np.array([50.0, 60.0, 100.0, 200.0, 300.0])
+    assert c.band_percentages(values) == dict.fromkeys(c.BAND_KEYS, 20.0)
+    hist = np.bincount(values.astype(int) - 20, minlength=581)
+    assert c.band_percentages_from_hist(hist, 20) == dict.fromkeys(c.BAND_KEYS, 20.0)
+    # a mmol/L target of 3.9-10.0 (70.27-180.18 mg/dL) names the whole-mg/dL bins 70..180
+    assert c.pct_between_from_hist(hist, 20, 70.27, 180.18) == 20.0
 
 
 def test_grid_interpolates_short_gaps_only():
     times = pd.DatetimeIndex([T0, T0 + pd.Timedelta(minutes=15), T0 + pd.Timedelta(minutes=60)])
     grid = m.regular_grid(times, np.array([100.0, 130.0, 200.0]))
-    # 15-min gap: 00:05 and 00:10 interpolated to 110 and 120
+    # 15-min gap: 00:10 and 00:15 interpolated to 110 and 120
     assert grid.iloc[1] == pytest.approx(110.0)
     assert grid.iloc[2] == pytest.approx(120.0)
-    # 45-min gap (00:15 -> 01:00) stays missing
+    # 45-min gap (00:20 -> 01:05) stays missing
     assert grid.iloc[4:12].isna().all()
     assert grid.iloc[12] == 200.0
 
 
-def test_compute_metrics_bands_and_wear():
-    # 5 readings every 10 min span 40 min: 40 / 5 + 1 = 9 expected -> 5 / 9 = 55.56 %
-    times = pd.date_range(T0, periods=5, freq="10min")
-    values = np.array([50.0, 60.0, 100.0, 200.0, 300.0])
-    result = m.compute_metrics(times, values)
-    assert result.wear_pct == pytest.approx(55.556, abs=1e-3)
-    assert result.bands == {
-        "below_54": 20.0,
-        "54_69": 20.0,
-        "70_180": 20.0,
-        "181_250": 20.0,
-        "above_250": 20.0,
-    }
-    assert result.target_pct == 20.0
-
-
-def test_compute_metrics_to_dict_is_json_safe_and_requires_tz():
-    import json
-
-    result = m.compute_metrics(grid_times(3), np.array([100.0, 110.0, 120.0]))
-    out = result.to_dict()
-    json.dumps(out, allow_nan=False)
-    assert out["variability"]["modd"] is None  # too short: NaN -> None
-    assert not math.isnan(out["mean"])
+def test_variability_requires_tz_and_reports_support():
     with pytest.raises(ValueError):
-        m.compute_metrics(pd.date_range("2025-01-01", periods=3, freq="5min"), np.ones(3))
+        m.variability(pd.date_range("2025-01-01", periods=3, freq="5min"), np.ones(3))
+    out = m.variability(grid_times(3), np.array([100.0, 110.0, 120.0]))
+    assert out.reading_count == 3 and out.whole_days == 0
+    assert math.isnan(out.modd) and math.isnan(out.mage)
