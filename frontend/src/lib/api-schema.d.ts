@@ -720,6 +720,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard/variability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Glycaemic variability
+         * @description MAGE, CONGA-1, MODD, MAG, LBGI, HBGI, ADRR, J-index and GRADE (as iglu 4.3.0
+         *     computes them), each with its meaning, reference range and data sufficiency.
+         */
+        get: operations["get_variability_api_v1_dashboard_variability_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/data/delete": {
         parameters: {
             query?: never;
@@ -4625,6 +4646,85 @@ export interface components {
              */
             public_key: string;
         };
+        /** Variability */
+        Variability: {
+            /** Days */
+            days: number;
+            /** End */
+            end: string;
+            /**
+             * Interval Min
+             * @description the sensor interval the grid uses
+             */
+            interval_min: number | null;
+            /** Metrics */
+            metrics: components["schemas"]["VariabilityMetric"][];
+            /** Reading Count */
+            reading_count: number;
+            /** Start */
+            start: string;
+            /** Timezone */
+            timezone: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Whole Days
+             * @description local days in the window with >= 70% of readings
+             */
+            whole_days: number;
+        };
+        /** VariabilityMetric */
+        VariabilityMetric: {
+            /**
+             * Key
+             * @enum {string}
+             */
+            key: "mage" | "conga_1h" | "modd" | "mag" | "lbgi" | "hbgi" | "adrr" | "j_index" | "grade";
+            /** Label */
+            label: string;
+            /**
+             * Meaning
+             * @description what the metric says, in one line
+             */
+            meaning: string;
+            /**
+             * Min Whole Days
+             * @description days with >= 70% of readings the metric needs
+             */
+            min_whole_days: number;
+            /**
+             * Reason
+             * @description why there is no value
+             */
+            reason: string | null;
+            /**
+             * Reference
+             * @description reference range and its source, in one line
+             */
+            reference: string;
+            /** Reference High */
+            reference_high: number | null;
+            /**
+             * Reference Low
+             * @description in ``unit``; null when there is none
+             */
+            reference_low: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "insufficient";
+            /**
+             * Unit
+             * @description the glucose unit, the unit per hour, or null (index)
+             */
+            unit: string | null;
+            /**
+             * Value
+             * @description null when status is 'insufficient'
+             */
+            value: number | null;
+        };
         /** Window */
         Window: {
             bands: components["schemas"]["Bands"];
@@ -7088,6 +7188,67 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_variability_api_v1_dashboard_variability_get: {
+        parameters: {
+            query?: {
+                /** @description window in local days */
+                days?: number;
+                /** @description last local date (default today) */
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Variability"];
                 };
             };
             /** @description Missing, expired or invalid credentials */

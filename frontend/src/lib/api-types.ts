@@ -47,6 +47,8 @@ export type SummaryWindow = Schemas["Window"];
 export type Bands = Schemas["Bands"];
 export type AgpResponse = Schemas["Agp"];
 export type AgpBin = Schemas["AgpBin"];
+export type VariabilityResponse = Schemas["Variability"];
+export type VariabilityMetric = Schemas["VariabilityMetric"];
 export type SeriesResponse = Schemas["Series"];
 
 export type DataSources = Schemas["SourcesOut"];

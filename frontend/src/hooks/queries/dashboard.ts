@@ -33,6 +33,16 @@ export function useAgp(days: number, end: string, enabled = true) {
   });
 }
 
+/** Glycaemic variability (MAGE, CONGA-1, MODD, MAG, risk indices) over the same local days. */
+export function useVariability(period: Period, enabled = true) {
+  const { days, end } = period;
+  return useQuery({
+    queryKey: ["dashboard", "variability", days, end],
+    enabled,
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/dashboard/variability", { params: { query: { days, end } }, signal })),
+  });
+}
+
 export function useSeries(startIso: string, endIso: string, points = 500) {
   return useQuery({
     queryKey: ["glucose", "series", startIso, endIso, points],

@@ -73,6 +73,33 @@ const agp = {
   bins: Array.from({ length: 288 }, (_, i) => ({ minute: i * 5, p5: 4, p25: 5, p50: 6, p75: 7, p95: 9 })),
 };
 
+// GET /api/v1/dashboard/variability (dashboard/schemas.py Variability), one metric is enough here.
+const variability = {
+  unit: "mmol/L",
+  timezone: "UTC",
+  days: 14,
+  start: "2026-03-18T00:00:00Z",
+  end: "2026-03-31T12:00:00Z",
+  reading_count: 4000,
+  whole_days: 14,
+  interval_min: 5,
+  metrics: [
+    {
+      key: "mage",
+      label: "MAGE",
+      value: 3.9,
+      unit: "mmol/L",
+      meaning: "Average size of the big swings.",
+      reference: "0–2.8 mmol/L (0–50 mg/dL) in adults without diabetes",
+      reference_low: 0,
+      reference_high: 2.8,
+      status: "ok",
+      reason: null,
+      min_whole_days: 1,
+    },
+  ],
+};
+
 /** Routes the dashboard's calls; records the query of each summary request and any daily request. */
 function serve(over: Record<string, unknown> = {}, summary: (days: number) => DashboardSummary = summaryFor) {
   const summaryQueries: URLSearchParams[] = [];
@@ -94,6 +121,7 @@ function serve(over: Record<string, unknown> = {}, summary: (days: number) => Da
       "/glucose": { items: [reading(4, 131, "fortyFiveUp"), reading(9, 124, "flat")], next_cursor: null },
       "/glucose/series": { unit: "mmol/L", total: 2, downsampled: false, bucket_s: null, points: [{ t: NOW, v: 6.1 }] },
       "/dashboard/agp": agp,
+      "/dashboard/variability": variability,
       ...over,
     })(input, init);
   });
@@ -135,6 +163,15 @@ describe("Dashboard", () => {
     expect(screen.queryByTestId("avg-7")).toBeNull();
     expect(screen.getByTestId("tir-legend-caption")).toHaveTextContent("14 days: 18 Mar 2026 – 31 Mar 2026");
     expect(await screen.findByRole("img", { name: /Ambulatory glucose profile/ })).toBeInTheDocument();
+  });
+
+  it("shows the period's variability below the AGP, asked for the same days", async () => {
+    const { fetchMock } = serve();
+    renderWithClient(<Dashboard />);
+    expect(await screen.findByTestId("var-mage-value")).toHaveTextContent("3.9mmol/L");
+    const call = fetchMock.mock.calls.map((c) => String(c[0])).find((u) => u.includes("/dashboard/variability"));
+    expect(call).toContain("days=14");
+    expect(call).toContain("end=2026-03-31");
   });
 
   it("opens on the latest period with data when the newest reading is more than a day old, and says so", async () => {

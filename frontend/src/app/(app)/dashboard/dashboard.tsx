@@ -9,7 +9,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardDescription, CardHeader, CardTitle, CardContent } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useAgp, useDataRange, usePeriodSummary, useSeries } from "@/hooks/queries";
+import { useAgp, useDataRange, usePeriodSummary, useSeries, useVariability } from "@/hooks/queries";
 import { useNow } from "@/hooks/use-now";
 import { useUser } from "@/hooks/use-user";
 import { defaultPeriod, localDate, periodEndMs, periodLabel, type Period } from "@/lib/period";
@@ -18,6 +18,7 @@ import { mgdlToUnit } from "@/lib/units";
 import { CurrentReading } from "./current-reading";
 import { AgpCard, KeyMetrics, SeriesCard, TimeInRangeCard } from "./panels";
 import { PeriodControl } from "./period-control";
+import { VariabilityCard } from "./variability-card";
 
 function EmptyState() {
   return (
@@ -78,6 +79,7 @@ export function Dashboard() {
   const hasData = (range.data?.reading_count ?? 0) > 0;
 
   const summary = usePeriodSummary(period, hasData);
+  const variability = useVariability(period, hasData);
   // The AGP needs at least a week of days to mean anything; the API reads 7–90.
   const agp = useAgp(Math.min(90, Math.max(7, period.days)), period.end, hasData);
   const [span, setSpan] = useState<"24h" | "7d">("24h");
@@ -147,6 +149,7 @@ export function Dashboard() {
         targetHigh={targetHigh}
       />
       <AgpCard agp={agp} zone={user.zone} targetLow={targetLow} targetHigh={targetHigh} />
+      <VariabilityCard query={variability} periodText={periodLabel(period)} />
     </div>
   );
 }
