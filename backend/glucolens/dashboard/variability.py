@@ -22,6 +22,7 @@ from glucolens.dashboard.service import last_day
 from glucolens.readings.aggregates import fetch_values
 
 HILL_2011 = "adults without diabetes, mean ± 2 SD (Hill et al., Diabetes Technol Ther 2011;13:921)"
+RISK_MIDPOINT = {"mg/dL": "112.5 mg/dL", "mmol/L": "6.2 mmol/L"}
 WHOLE_DAY = "a day with at least 70% of its 5-minute readings"
 
 
@@ -30,10 +31,9 @@ class MetricInfo:
     key: str
     label: str
     kind: str  # "glucose" (mg/dL or mmol/L), "rate" (per hour) or "index" (no unit)
-    meaning: str
+    meaning: str  # "{mid}" stands for the risk scale's midpoint in the user's unit
     ref_low: float | None  # in mmol/L for glucose and rate metrics, as published
     ref_high: float | None
-    reference: str
     min_whole_days: int
     needs_pairs: bool = False
 
@@ -42,54 +42,61 @@ CATALOGUE = (
     MetricInfo(
         "mage", "MAGE", "glucose",
         "Average size of the big swings: rises and falls larger than one SD, peak to nadir.",
-        0.0, 2.8, f"0–2.8 mmol/L (0–50 mg/dL) in {HILL_2011}", 1,
+        0.0, 2.8, 1,
     ),
     MetricInfo(
         "conga_1h", "CONGA-1", "glucose",
         "How much glucose typically changes within an hour (SD of 1-hour differences).",
-        None, None,
-        "No comparable reference range: published ranges used another CONGA formula.", 1,
+        None, None, 1,
     ),
     MetricInfo(
         "modd", "MODD", "glucose",
         "How much glucose differs at the same time of day on consecutive days.",
-        0.0, 3.5, f"0–3.5 mmol/L (0–63 mg/dL) in {HILL_2011}", 2, needs_pairs=True,
+        0.0, 3.5, 2, needs_pairs=True,
     ),
     MetricInfo(
         "mag", "MAG", "rate",
         "How fast glucose moves: total absolute change per hour.",
-        0.5, 2.2, f"0.5–2.2 mmol/L/h (9–40 mg/dL/h) in {HILL_2011}", 1,
+        0.5, 2.2, 1,
     ),
     MetricInfo(
         "lbgi", "LBGI", "index",
-        "Risk of lows: how often and how far readings fall below 112.5 mg/dL (6.2 mmol/L).",
-        0.0, 6.9, f"0–6.9 in {HILL_2011}", 1,
+        "Risk of lows: how often and how far readings fall below {mid}.",
+        0.0, 6.9, 1,
     ),
     MetricInfo(
         "hbgi", "HBGI", "index",
-        "Risk of highs: how often and how far readings rise above 112.5 mg/dL (6.2 mmol/L).",
-        0.0, 7.7, f"0–7.7 in {HILL_2011}", 1,
+        "Risk of highs: how often and how far readings rise above {mid}.",
+        0.0, 7.7, 1,
     ),
     MetricInfo(
         "adrr", "ADRR", "index",
         "Average daily risk range: each day's worst low risk plus worst high risk, averaged.",
-        0.0, 8.7, f"0–8.7 in {HILL_2011}", 14,
+        0.0, 8.7, 14,
     ),
     MetricInfo(
         "j_index", "J-index", "index",
-        "Mean and SD combined in one number: 0.001 × (mean + SD)², in mg/dL.",
-        4.7, 23.6, f"4.7–23.6 in {HILL_2011}", 1,
+        "Mean and SD combined in one number; higher means higher and more variable glucose.",
+        4.7, 23.6, 1,
     ),
     MetricInfo(
         "grade", "GRADE", "index",
-        "Average risk score of the readings; 0 at about 5 mmol/L, rising both ways.",
-        0.0, 4.7, f"0–4.7 in {HILL_2011}", 1,
+        "Average risk score of the readings: lowest near {low}, rising towards lows and highs.",
+        0.0, 4.7, 1,
     ),
 )  # fmt: skip
 
 
 def _unit(kind: str, unit: str) -> str | None:
     return {"glucose": unit, "rate": f"{unit}/h"}.get(kind)
+
+
+def _reference(info: MetricInfo, low: float | None, high: float | None, unit: str) -> str:
+    if low is None or high is None:
+        return "No comparable reference range: published ranges used another CONGA formula."
+    shown = _unit(info.kind, unit)
+    span = f"{low:g}–{high:g}" + (f" {shown}" if shown else "")
+    return f"{span} in {HILL_2011}"
 
 
 def _in_unit(info: MetricInfo, value_mmol: float | None, unit: str) -> float | None:
@@ -110,6 +117,7 @@ def _metric(info: MetricInfo, result: Variability, unit: str) -> schemas.Variabi
         enough = result.whole_days >= info.min_whole_days
         days = "1 whole day" if info.min_whole_days == 1 else f"{info.min_whole_days} whole days"
         need = f"needs {days} ({WHOLE_DAY}); this window has {result.whole_days}"
+    low, high = _in_unit(info, info.ref_low, unit), _in_unit(info, info.ref_high, unit)
     reason = None
     if not enough:
         reason = need
@@ -123,10 +131,13 @@ def _metric(info: MetricInfo, result: Variability, unit: str) -> schemas.Variabi
         label=info.label,
         value=value,
         unit=_unit(info.kind, unit),
-        meaning=info.meaning,
-        reference=info.reference,
-        reference_low=_in_unit(info, info.ref_low, unit),
-        reference_high=_in_unit(info, info.ref_high, unit),
+        meaning=info.meaning.format(
+            mid=RISK_MIDPOINT.get(unit, "112.5 mg/dL"),
+            low="90 mg/dL" if unit != MMOL else "5 mmol/L",
+        ),
+        reference=_reference(info, low, high, unit),
+        reference_low=low,
+        reference_high=high,
         status="ok" if reason is None else "insufficient",
         reason=reason,
         min_whole_days=info.min_whole_days,

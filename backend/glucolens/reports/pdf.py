@@ -1,6 +1,7 @@
 """The report's pages: a summary page (period, sensor wear, consensus metrics, time in
-ranges), a profile page (glucose by time of day, notable patterns) and day-by-day pages of
-small daily charts. docs/report.md describes each section.
+ranges), a profile page (glucose by time of day, notable patterns), a variability page
+(the dashboard's variability indices with meaning and reference range) and day-by-day
+pages of small daily charts. docs/report.md describes each section.
 
 fpdf2 is imported here only, so that processes which never render a report do not load it.
 """
@@ -15,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from glucolens.core.timeutil import zone
-from glucolens.dashboard.schemas import Day
+from glucolens.dashboard.schemas import Day, VariabilityMetric
 from glucolens.reports import charts, text
 from glucolens.reports.charts import INK, MUTED, Box
 from glucolens.reports.service import ReportData
@@ -29,7 +30,7 @@ HEADER_FILL = (15, 76, 92)
 WARN_FILL = (254, 243, 199)
 WARN_INK = (146, 64, 14)
 DAYS_PER_PAGE = 14  # two columns of seven
-FIXED_PAGES = 2  # summary, profile and patterns
+FIXED_PAGES = 3  # summary, profile and patterns, variability
 
 
 def day_pages(n_days: int) -> int:
@@ -254,6 +255,60 @@ def _profile_page(doc: _Doc, d: ReportData) -> None:
     doc.paragraph(y + 1, d.patterns_note, 8.5, MUTED)
 
 
+def _metric_value(m: VariabilityMetric, unit: str) -> str:
+    if m.value is None:
+        return "-"
+    if m.unit is None:
+        return f"{m.value:.2f}" if m.value < 10 else f"{m.value:.1f}"
+    return f"{text.glucose(m.value, unit, False)} {m.unit}"
+
+
+def _metric_range(m: VariabilityMetric, unit: str) -> str:
+    if m.reference_low is None or m.reference_high is None:
+        return "none published"
+    if m.unit is None:
+        return f"{m.reference_low:g}-{m.reference_high:g}"
+    lo, hi = (text.glucose(v, unit, False) for v in (m.reference_low, m.reference_high))
+    return f"{lo}-{hi} {m.unit}"
+
+
+def _variability_page(doc: _Doc, d: ReportData) -> None:
+    """The dashboard's variability card: value, reference range, meaning, or why not."""
+    v = d.variability
+    doc.add_page()
+    y = doc.heading(22, "Glucose variability")
+    y = doc.paragraph(
+        y - 2,
+        f"Computed over the same {d.n_days} days ({v.whole_days} with at least 70% of their "
+        "readings) as the R package iglu 4.3.0 computes them. Reference ranges are those of "
+        "adults without diabetes (Hill et al., Diabetes Technol Ther 2011), not treatment "
+        "targets.",
+        8.5,
+        MUTED,
+    )
+    y = doc.row(y + 1, [("Index", 28, "B"), ("Value", 40, "B"), ("Reference range", 50, "B")], 9)
+    for m in v.metrics:
+        y = doc.row(
+            y,
+            [
+                (m.label, 28, "B"),
+                (_metric_value(m, d.unit), 40, "B"),
+                (_metric_range(m, d.unit), 50, ""),
+            ],
+            9.5,
+        )
+        note = m.meaning if m.status == "ok" else f"Not enough data: {m.reason}. {m.meaning}"
+        y = doc.paragraph(y - 1.5, note, 8, MUTED) + 1
+    doc.paragraph(
+        y + 2,
+        "Sources: MAGE, Fernandes et al. 2022 (moving averages); CONGA, McDonnell et al. 2005; "
+        "MODD, Molnar et al. 1972; MAG, Hermanides et al. 2010; LBGI, HBGI and ADRR, "
+        "Kovatchev et al.; J-index, Wojcicki 1995; GRADE, Hill et al. 2007.",
+        8,
+        MUTED,
+    )
+
+
 def _caption(stats: Day | None, unit: str) -> str:
     if stats is None or not stats.reading_count:
         return ""
@@ -310,5 +365,6 @@ def render(data: ReportData, progress: Callable[[float], None] | None = None) ->
     doc.set_creation_date(data.generated_at.astimezone(dt.UTC))
     _summary_page(doc, data)
     _profile_page(doc, data)
+    _variability_page(doc, data)
     _day_pages(doc, data, progress or (lambda _f: None))
     return bytes(doc.output()), doc.page_no()

@@ -1,9 +1,10 @@
 """Report jobs and the numbers a report shows.
 
 Every number comes from the dashboard's own services (``dashboard.service.summary``,
-``agp`` and ``daily``) for the same local days, so the PDF and the dashboard never disagree;
-only the per-day traces are read here, from the canonical CGM stream
-(``kind = 'cgm' AND dup_of IS NULL``), which is what the aggregates are built from.
+``agp`` and ``daily``, and ``dashboard.variability.compute``) for the same local days, so
+the PDF and the dashboard never disagree; only the per-day traces are read here, from the
+canonical CGM stream (``kind = 'cgm' AND dup_of IS NULL``), which is what the aggregates are
+built from.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from glucolens.core.timeutil import local_day_bounds, local_today, zone
 from glucolens.core.units import MGDL_PER_MMOL, MMOL
 from glucolens.dashboard import schemas as dash
 from glucolens.dashboard import service as dashboard
+from glucolens.dashboard import variability as dashboard_variability
 from glucolens.readings.canonical import is_canonical_cgm
 from glucolens.readings.models import GlucoseReading
 from glucolens.reports.models import ReportJob
@@ -197,6 +199,7 @@ class ReportData:
     days: list[DayTrace]
     patterns: list[str]
     patterns_note: str
+    variability: dash.Variability
 
     @property
     def n_days(self) -> int:
@@ -274,6 +277,8 @@ def collect(
     start, _ = local_day_bounds(first, user.timezone)
     _, end = local_day_bounds(last, user.timezone)
     patterns, note = notable_patterns(db, user, start, end)
+    step(0.5, "variability")
+    variability = dashboard_variability.compute(db, user, n_days, end=last, now=now)
     return ReportData(
         name=user.display_name or user.email,
         unit=user.unit,
@@ -288,4 +293,5 @@ def collect(
         days=traces,
         patterns=patterns,
         patterns_note=note,
+        variability=variability,
     )

@@ -55,12 +55,12 @@ def test_numbers_equal_the_dashboard_summary_in_mg_dl(client, make_user, auth_he
     w = _summary(client, headers, 14, end)
     assert w["sufficient_data"] is True
 
-    assert len(pages) == job["page_count"] == 3  # summary, profile, one page of 14 days
+    assert len(pages) == job["page_count"] == 4  # summary, profile, variability, 14 days
     period = f"{_day(start)} - {_day(end)} (14 days)"
     for number, page in enumerate(pages, start=1):
         assert "GlucoLens glucose report" in page
         assert f"Ada Lovelace  |  {period}" in page
-        assert f"Page {number} of 3" in page
+        assert f"Page {number} of 4" in page
         assert f"Generated {dt.datetime.now(ZoneInfo('Europe/London')):%Y-%m-%d}" in page
     first = pages[0]
     assert f"Period {period}" in first
@@ -88,9 +88,9 @@ def test_one_strip_per_day_fourteen_to_a_page(client, make_user, auth_headers, d
     start = end - dt.timedelta(days=20)
     job, content = make_report(client, headers, start=start.isoformat(), end=end.isoformat())
     pages = pages_text(content)
-    assert job["page_count"] == len(pages) == 2 + 2  # 21 days: 14 + 7 strips
+    assert job["page_count"] == len(pages) == 3 + 2  # 21 days: 14 + 7 strips
     # The strips follow the page heading (the header above it names the period's ends).
-    strip_pages = ["Day by day (" + p.split("Day by day (", 1)[1] for p in pages[2:]]
+    strip_pages = ["Day by day (" + p.split("Day by day (", 1)[1] for p in pages[3:]]
     assert [re.search(r"Day by day \((\d) of (\d)\)", p).groups() for p in strip_pages] == [
         ("1", "2"),
         ("2", "2"),
@@ -169,7 +169,7 @@ def test_dst_days_are_drawn_at_their_real_length(
     r = client.post("/api/v1/glucose/bulk", json={"items": items}, headers=headers)
     assert r.status_code == 200 and not r.json()["rejected"], r.text
     _, content = make_report(client, headers, start=start.isoformat(), end=end.isoformat())
-    strips = pages_text(content)[2]
+    strips = pages_text(content)[3]
     day = dt.date.fromisoformat(dst_day)
     assert f"{_day(day)} ({hours}-hour day, clock change)" in strips
     assert f"{_day(start)} (" not in strips  # an ordinary day has no note
@@ -239,3 +239,44 @@ def test_patterns_come_from_stored_insights(client, make_user, auth_headers, db)
     assert f"Unusual 3 h stretch starting {inside[1]:%Y-%m-%d %H:%M}" in page
     assert "Not available: causal graph: Causal discovery needs at least 30 days." in page
     assert "No pattern analysis has been run" not in page
+
+
+def _shown(m: dict) -> str:
+    """A variability value as the PDF prints it (mg/dL whole, indices to two decimals)."""
+    if m["value"] is None:
+        return "-"
+    if m["unit"] is None:
+        return f"{m['value']:.2f}" if m["value"] < 10 else f"{m['value']:.1f}"
+    return f"{m['value']:.0f} {m['unit']}"
+
+
+def test_variability_page_equals_the_dashboard_variability(client, make_user, auth_headers, db):
+    user = make_user(timezone="Europe/London")
+    load_days(db, user, 20)
+    headers = auth_headers(user)
+    end = yesterday(user)
+    start = end - dt.timedelta(days=13)
+    _, content = make_report(client, headers, start=start.isoformat(), end=end.isoformat())
+    page = " ".join(pages_text(content)[2].split())
+    r = client.get(
+        "/api/v1/dashboard/variability",
+        params={"days": 14, "end": end.isoformat()},
+        headers=headers,
+    )
+    metrics = r.json()["metrics"]
+    assert "Glucose variability" in page and "iglu 4.3.0" in page
+    assert all(m["status"] == "ok" for m in metrics)  # 14 whole days of demo data
+    for m in metrics:
+        assert f"{m['label']} {_shown(m)}" in page, m["key"]
+        assert " ".join(m["meaning"].split()) in page
+    assert "MAGE" in page and "0-50 mg/dL" in page
+
+
+def test_variability_page_says_why_a_metric_is_missing(client, make_user, auth_headers, db):
+    user = make_user()
+    load_days(db, user, 20)
+    headers = auth_headers(user)
+    _, content = make_report(client, headers, days=7)  # ADRR needs 14 whole days
+    page = " ".join(pages_text(content)[2].split())
+    assert "ADRR - " in page
+    assert "Not enough data: needs 14 whole days" in page

@@ -43,7 +43,7 @@ def test_status_flow_and_download(client, owner):
     assert queued["start"] == (today - dt.timedelta(days=1)).isoformat()
     done = wait_done(client, headers, queued["id"])
     assert done["status"] == "done" and done["progress"] == 1.0 and done["step"] == "done"
-    assert done["page_count"] == 3 and done["size_bytes"] > 1000
+    assert done["page_count"] == 4 and done["size_bytes"] > 1000
     assert done["started_at"] and done["finished_at"] and done["error"] is None
     pdf = client.get(done["pdf_url"], headers=headers)
     assert pdf.status_code == 200
