@@ -52,9 +52,9 @@ def _trailing_mean(gl: np.ndarray, width: int) -> np.ndarray:
     """Right-aligned mean over ``width`` points, missing points ignored; the first full
     window's value stands for the points before it."""
     out = np.full(gl.size, np.nan)
-    windows = sliding_window_view(gl, width)
-    counts = np.isfinite(windows).sum(axis=1)
-    sums = np.where(np.isfinite(windows), windows, 0.0).sum(axis=1)
+    present = np.isfinite(gl)
+    sums = sliding_window_view(np.where(present, gl, 0.0), width).sum(axis=1)
+    counts = np.convolve(present.astype(np.int64), np.ones(width, dtype=np.int64), "valid")
     with np.errstate(invalid="ignore", divide="ignore"):
         out[width - 1 :] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     out[:width] = out[width - 1]
@@ -63,41 +63,62 @@ def _trailing_mean(gl: np.ndarray, width: int) -> np.ndarray:
 
 def _crossings(gl: np.ndarray, delta: np.ndarray) -> tuple[list[int], list[bool]]:
     """Indices where the short MA crosses the long MA, with True for a peak interval
-    (short above long after the crossing) and the segment's two ends added."""
+    (short above long after the crossing) and the segment's two ends added.
+
+    A crossing is a sign change between two neighbouring points (both present), or, after
+    a run of zero deltas or a gap, a point whose sign is opposite to the last crossing's.
+    The loop visits crossings only: the candidates of each kind are found up front."""
+    ok = np.isfinite(gl) & np.isfinite(delta)
+    pair = np.zeros(gl.size, dtype=bool)
+    pair[1:] = ok[1:] & ok[:-1]
+    sign = np.sign(np.where(ok, delta, 0.0))
+    prod = np.zeros(gl.size)
+    prod[1:] = sign[1:] * sign[:-1]
+    flips = np.flatnonzero(pair & (prod < 0))
+    others = pair & ~(prod < 0)
+    after_tie = {
+        1.0: np.flatnonzero(others & (sign > 0)),
+        -1.0: np.flatnonzero(others & (sign < 0)),
+    }
     ids = [0]
     is_max = [bool(delta[0] > 0)]
-    ok = np.isfinite(gl) & np.isfinite(delta)
-    for i in range(1, gl.size):
-        if not (ok[i] and ok[i - 1]):
-            continue
-        if delta[i] * delta[i - 1] < 0:
-            ids.append(i)
-            is_max.append(not delta[i] < delta[i - 1])
-        else:
-            # After a run of zero deltas (or a gap) the sign is compared with the last
-            # crossing's delta instead of the previous point's.
-            prev = delta[ids[-1]]
-            if delta[i] * prev < 0:
-                ids.append(i)
-                is_max.append(not delta[i] < prev)
+    last_sign = float(np.sign(delta[0])) if np.isfinite(delta[0]) else 0.0
+    pos = 0
+    while True:
+        a = np.searchsorted(flips, pos, side="right")
+        nxt = int(flips[a]) if a < flips.size else gl.size
+        if last_sign != 0.0:
+            cand = after_tie[-last_sign]
+            b = np.searchsorted(cand, pos, side="right")
+            if b < cand.size and cand[b] < nxt:
+                nxt = int(cand[b])
+        if nxt >= gl.size:
+            break
+        prev = delta[nxt - 1] if nxt in flips[a : a + 1] else delta[ids[-1]]
+        ids.append(nxt)
+        is_max.append(not delta[nxt] < prev)
+        last_sign = float(sign[nxt])
+        pos = nxt
     ids.append(gl.size - 1)
     is_max.append(bool(delta[-1] > 0))
     return ids, is_max
 
 
 def _turning_points(gl: np.ndarray, ids: list[int], is_max: list[bool]) -> np.ndarray:
-    """The extreme measured value between each crossing and the next; the search for the
-    next one starts at the previous extreme."""
+    """The extreme measured value between each crossing and the next (the first one when
+    tied); the search for the next one starts at the previous extreme."""
+    for_max = np.where(np.isfinite(gl), gl, -np.inf)
+    for_min = np.where(np.isfinite(gl), gl, np.inf)
     n = len(ids) - 1
     values = np.empty(n)
-    where = np.empty(n, dtype=np.int64)
+    where = ids[0]
     for i in range(n):
-        lo = ids[0] if i == 0 else int(where[i - 1])
+        lo = ids[0] if i == 0 else where
         hi = ids[i + 1]
-        chunk = gl[lo : hi + 1]
-        k = int(np.nanargmax(chunk) if is_max[i] else np.nanargmin(chunk))
-        values[i] = chunk[k]
-        where[i] = lo + k
+        where = lo + int(
+            np.argmax(for_max[lo : hi + 1]) if is_max[i] else np.argmin(for_min[lo : hi + 1])
+        )
+        values[i] = gl[where]
     return values
 
 

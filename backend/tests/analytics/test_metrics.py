@@ -140,3 +140,35 @@ def test_variability_requires_tz_and_reports_support():
     out = m.variability(grid_times(3), np.array([100.0, 110.0, 120.0]))
     assert out.reading_count == 3 and out.whole_days == 0
     assert math.isnan(out.modd) and math.isnan(out.mage)
+
+
+def _crossings_one_by_one(gl: np.ndarray, delta: np.ndarray) -> tuple[list[int], list[bool]]:
+    """The crossing rule walked point by point, as iglu states it (the fast version in
+    variability_mage visits crossings only)."""
+    ids, is_max = [0], [bool(delta[0] > 0)]
+    ok = np.isfinite(gl) & np.isfinite(delta)
+    for i in range(1, gl.size):
+        if not (ok[i] and ok[i - 1]):
+            continue
+        if delta[i] * delta[i - 1] < 0:
+            ids.append(i)
+            is_max.append(not delta[i] < delta[i - 1])
+        elif delta[i] * delta[ids[-1]] < 0:
+            is_max.append(not delta[i] < delta[ids[-1]])
+            ids.append(i)
+    return [*ids, gl.size - 1], [*is_max, bool(delta[-1] > 0)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fast_crossings_equal_the_point_by_point_rule(seed):
+    # random walks with exact ties (rounded deltas), runs of zeros and missing stretches
+    from glucolens.analytics.variability_mage import _crossings
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    gl = 120 + np.cumsum(rng.normal(0, 3, n))
+    delta = np.round(rng.normal(0, 1, n) + np.sin(np.arange(n) / 15), 0)
+    for start in rng.integers(0, n - 20, 4):
+        gl[start : start + rng.integers(1, 15)] = np.nan
+    delta[:3] = np.where(rng.random(3) < 0.5, 0.0, delta[:3])
+    assert _crossings(gl, delta) == _crossings_one_by_one(gl, delta)
