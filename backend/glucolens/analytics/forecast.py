@@ -6,9 +6,10 @@ carbs-on-board and insulin-on-board with the amounts each is expected to absorb 
 the horizon (from events already logged; no future meals are assumed), and recent
 activity. Rows whose outcome is hypoglycaemic weigh more in the fit (errors there are
 the costly ones), and low point forecasts lean towards the lower residual quantile.
-Intervals come from out-of-fold residual quantiles on the user's own history
-(split-conformal style). With too little history a damped-trend model with wide normal
-intervals stands in. See docs/analytics-patterns-forecast.md for the reasoning.
+Intervals come from out-of-fold residual quantiles on the user's own history, widened
+per user to conformal quantiles of forward-chained residuals (forecast_calibration.py).
+With too little history a damped-trend model with wide normal intervals stands in. See
+docs/analytics-patterns-forecast.md for the reasoning.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from glucolens.analytics.forecast_calibration import (
+    QUANTILES,
+    forward_residuals,
+    ridge,
+    widened_quantiles,
+)
 from glucolens.analytics.patterns import regularize, to_jsonable
 
 INTERVAL_MIN = 5
@@ -33,11 +40,17 @@ ACTIVITY_LOOKBACK_MIN = 60
 STEPS_PER_ACTIVE_MIN = 100.0  # ~100 steps/min is brisk walking (intensity 1)
 MIN_TRAIN_SAMPLES = 2 * 288  # two days of complete feature rows
 ALPHAS = (0.1, 1.0, 10.0, 100.0, 1000.0)
-QUANTILES = (0.025, 0.1, 0.9, 0.975)
 FALLBACK_PHI = 0.85  # damping of the trend per 5-minute step
 FALLBACK_SD_PER_MIN = 0.6  # mg/dL of error per minute of horizon (persistence-like)
 FALLBACK_WIDEN = 1.25
 LOW_KNOT_MGDL = 120.0  # below this the low-range terms switch on
+# Features that differ from their typical (median) value in fewer than MIN_ACTIVE_ROWS
+# training rows (6 hours) get no coefficient: on real CGM a person whose training days
+# never went below 120 mg/dL had a low-range term fitted on a handful of rows at 119,
+# and a reading of 90 then sent the forecast to 400. Standardised features are also
+# capped at ±Z_CLIP standard deviations, so nothing far outside the history extrapolates.
+MIN_ACTIVE_ROWS = 72
+Z_CLIP = 10.0
 # Hypo caution: a point forecast below CAUTION_TOP_MGDL moves towards the 10 % residual
 # quantile, by CAUTION_SHARE of it at LOW_MGDL and below (linear ramp in between).
 # Tuned on simulated patients outside the benchmark (see the docs).
@@ -165,20 +178,11 @@ def _design(times, values, carbs=None, insulin=None, activity=None) -> _Design:
     return _Design(grid, g, base, carbs_next, insulin_next, _activity_load(grid_min, activity))
 
 
-def _ridge(x: np.ndarray, y: np.ndarray, alpha: float, w: np.ndarray | None = None) -> np.ndarray:
-    """Coefficients for standardised ``x`` (first column of ones is not penalised), with
-    optional row weights ``w``."""
-    penalty = alpha * np.eye(x.shape[1])
-    penalty[0, 0] = 0.0
-    xw = x if w is None else x * w[:, None]
-    return np.linalg.solve(xw.T @ x + penalty, xw.T @ y)
-
-
-def _weights(future_mgdl: np.ndarray) -> np.ndarray:
-    """Training weight of each row from its outcome: LOW_WEIGHT at or below LOW_MGDL,
+def _weights(future_mgdl: np.ndarray, low_weight: float = LOW_WEIGHT) -> np.ndarray:
+    """Training weight of each row from its outcome: ``low_weight`` at or below LOW_MGDL,
     1 from LOW_WEIGHT_TOP_MGDL up, linear in between."""
     ramp = np.clip((LOW_WEIGHT_TOP_MGDL - future_mgdl) / (LOW_WEIGHT_TOP_MGDL - LOW_MGDL), 0, 1)
-    return 1.0 + (LOW_WEIGHT - 1.0) * ramp
+    return 1.0 + (low_weight - 1.0) * ramp
 
 
 @dataclass
@@ -192,6 +196,10 @@ class ForecastModel:
     alpha: dict[int, float] = field(default_factory=dict)
     residual_q: dict[int, dict[float, float]] = field(default_factory=dict)
     cv_rmse: dict[int, float] = field(default_factory=dict)
+    # Interval quantiles (see CALIBRATION_DAYS) and how many held-out residuals set them
+    # (0: the cross-validation quantiles, as models stored before calibration existed).
+    interval_q: dict[int, dict[float, float]] = field(default_factory=dict)
+    calibration_n: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def fit(
@@ -203,11 +211,13 @@ class ForecastModel:
         activity=None,
         min_samples: int = MIN_TRAIN_SAMPLES,
         folds: int = 5,
+        low_weight: float = LOW_WEIGHT,
     ) -> ForecastModel:
         """Fit on a user's history. ``carbs``: timestamp, carbs_g; ``insulin``: timestamp,
         units, kind (basal rows are ignored); ``activity``: start, end and intensity (0–1+)
         or steps. Alpha and the residual quantiles come from blocked (time-ordered)
-        cross-validation, never from data after the history."""
+        cross-validation, never from data after the history. ``low_weight=1`` turns the
+        low-range weighting off (benchmarks compare with and without it)."""
         d = _design(times, values, carbs, insulin, activity)
         n_max = max(HORIZONS_MIN) // INTERVAL_MIN
         rows = np.isfinite(d.base).all(axis=1)
@@ -229,14 +239,17 @@ class ForecastModel:
             sd = raw.std(axis=0)
             model.mean[h], model.scale[h] = raw.mean(axis=0), np.where(sd > 1e-9, sd, 1.0)
             x = model._standardise(raw, h)
+            typical = np.median(raw, axis=0)
+            inactive = (np.abs(raw - typical) > 1e-9).sum(axis=0) < MIN_ACTIVE_ROWS
+            x[:, 1:][:, inactive] = 0.0  # a zero column gets a zero ridge coefficient
             y = targets[h][idx]
-            w = _weights(d.glucose[idx] + y)
+            w = _weights(d.glucose[idx] + y, low_weight)
             best: tuple[float, float, np.ndarray] | None = None
             for alpha in ALPHAS:
                 oof = np.empty(n)
                 for f in range(folds):
                     test = fold_of == f
-                    oof[test] = x[test] @ _ridge(x[~test], y[~test], alpha, w[~test])
+                    oof[test] = x[test] @ ridge(x[~test], y[~test], alpha, w[~test])
                 mse = float(np.average((y - oof) ** 2, weights=w))
                 if best is None or mse < best[0]:
                     best = (mse, alpha, y - oof)
@@ -244,11 +257,16 @@ class ForecastModel:
             model.alpha[h] = best[1]
             model.cv_rmse[h] = float(np.sqrt(np.mean(best[2] ** 2)))  # unweighted
             model.residual_q[h] = {q: float(np.quantile(best[2], q)) for q in QUANTILES}
-            model.coef[h] = _ridge(x, y, best[1], w)
+            model.coef[h] = ridge(x, y, best[1], w)
+            held_out = forward_residuals(_minutes(d.grid[idx]), x, y, w, best[1], h, min_samples)
+            model.interval_q[h], model.calibration_n[h] = widened_quantiles(
+                model.residual_q[h], held_out
+            )
         return model
 
     def _standardise(self, x: np.ndarray, h: int) -> np.ndarray:
-        return np.column_stack([np.ones(len(x)), (x - self.mean[h]) / self.scale[h]])
+        z = np.clip((x - self.mean[h]) / self.scale[h], -Z_CLIP, Z_CLIP)
+        return np.column_stack([np.ones(len(x)), z])
 
     def compatible(self) -> bool:
         """False for a stored ridge model fitted with another feature set."""
@@ -381,30 +399,40 @@ class Forecast:
         return to_jsonable(asdict(self))
 
 
-def _interval(
-    model: ForecastModel, h: int, value: float, centre: float | None = None
-) -> dict[str, float]:
-    """Intervals around ``centre`` (the conditional mean; default ``value``), widened if
-    needed so that they contain the point forecast ``value``."""
-    c = value if centre is None else centre
+def interval_bounds(
+    model: ForecastModel, h: int, value: Any, centre: Any = None
+) -> tuple[Any, Any, Any, Any]:
+    """``(lo80, hi80, lo95, hi95)`` around ``centre`` (the conditional mean; default
+    ``value``), widened if needed to contain the point forecast ``value``, nested, and
+    clamped to CLAMP_MGDL. Works on scalars and arrays alike (back-tests use arrays)."""
+    v = np.asarray(value, dtype=float)
+    c = v if centre is None else np.asarray(centre, dtype=float)
     if model.kind == "ridge":
-        q = model.residual_q[h]
+        q = model.interval_q.get(h) or model.residual_q[h]
         lo80, hi80 = c + min(q[0.1], 0.0), c + max(q[0.9], 0.0)
-        lo95, hi95 = min(c + q[0.025], lo80), max(c + q[0.975], hi80)
+        lo95, hi95 = np.minimum(c + q[0.025], lo80), np.maximum(c + q[0.975], hi80)
     else:
         sd = FALLBACK_SD_PER_MIN * h * FALLBACK_WIDEN
         lo80, hi80 = c - 1.2816 * sd, c + 1.2816 * sd
         lo95, hi95 = c - 1.96 * sd, c + 1.96 * sd
-    lo80, hi80 = min(lo80, value), max(hi80, value)
-    lo95, hi95 = min(lo95, lo80), max(hi95, hi80)
+    lo80, hi80 = np.minimum(lo80, v), np.maximum(hi80, v)
+    lo95, hi95 = np.minimum(lo95, lo80), np.maximum(hi95, hi80)
+    lo, hi = CLAMP_MGDL
+    return tuple(np.clip(b, lo, hi) for b in (lo80, hi80, lo95, hi95))  # type: ignore[return-value]
+
+
+def _interval(
+    model: ForecastModel, h: int, value: float, centre: float | None = None
+) -> dict[str, float]:
+    lo80, hi80, lo95, hi95 = interval_bounds(model, h, value, centre)
     lo, hi = CLAMP_MGDL
     return {
         "minutes": h,
         "value": round(float(np.clip(value, lo, hi)), 1),
-        "lo80": round(float(np.clip(lo80, lo, hi)), 1),
-        "hi80": round(float(np.clip(hi80, lo, hi)), 1),
-        "lo95": round(float(np.clip(lo95, lo, hi)), 1),
-        "hi95": round(float(np.clip(hi95, lo, hi)), 1),
+        "lo80": round(float(lo80), 1),
+        "hi80": round(float(hi80), 1),
+        "lo95": round(float(lo95), 1),
+        "hi95": round(float(hi95), 1),
     }
 
 

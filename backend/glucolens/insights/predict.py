@@ -57,6 +57,10 @@ def serialize(model: Any) -> dict[str, Any]:
             str(h): {str(q): v for q, v in qs.items()} for h, qs in model.residual_q.items()
         },
         "cv_rmse": {str(h): v for h, v in model.cv_rmse.items()},
+        "interval_q": {
+            str(h): {str(q): v for q, v in qs.items()} for h, qs in model.interval_q.items()
+        },
+        "calibration_n": {str(h): n for h, n in model.calibration_n.items()},
     }
 
 
@@ -78,6 +82,13 @@ def deserialize(data: dict[str, Any]) -> Any:
             int(h): {float(q): v for q, v in qs.items()} for h, qs in data["residual_q"].items()
         },
         cv_rmse={int(h): v for h, v in data["cv_rmse"].items()},
+        # Models stored before per-user calibration have no interval_q: their intervals
+        # keep the cross-validation quantiles until the next refit.
+        interval_q={
+            int(h): {float(q): v for q, v in qs.items()}
+            for h, qs in data.get("interval_q", {}).items()
+        },
+        calibration_n={int(h): int(n) for h, n in data.get("calibration_n", {}).items()},
     )
 
 
