@@ -97,11 +97,11 @@ def window_errors(series: pd.DataFrame, predicted: dict[str, np.ndarray]) -> dic
 def glucobench(data: pd.DataFrame) -> dict[str, dict[str, list[np.ndarray]]]:
     """Per seed and method, the pooled per-forecast error rows of the ID and OOD tests."""
     fitted: dict[str, dict[str, ForecastModel]] = {}
-    per_seed: dict[str, dict[str, list[np.ndarray]]] = {"id": {}, "ood": {}}
+    per_seed: dict[str, dict[str, list[np.ndarray]]] = {"id": {}, "ood": {}, "coverage": {}}
     damped = ForecastModel(kind="damped_trend", reason="new user")
     for seed in gb.SEEDS:
         sp = gb.split(data, seed)
-        rows: dict[str, dict[str, list[np.ndarray]]] = {"id": {}, "ood": {}}
+        rows: dict[str, dict[str, list[np.ndarray]]] = {"id": {}, "ood": {}, "coverage": {}}
         for sid, pieces in sp.train.items():
             if sid not in fitted:  # a person's split does not depend on the seed
                 t, v = _concat(pieces)
@@ -111,15 +111,38 @@ def glucobench(data: pd.DataFrame) -> dict[str, dict[str, list[np.ndarray]]]:
                     "ridge_plain": ForecastModel.fit(t, v, low_weight=1.0),
                 }
             for series in sp.test[sid]:
-                for name, e in window_errors(series, paths(fitted[sid], series)).items():
+                predicted = paths(fitted[sid], series)
+                for name, e in window_errors(series, predicted).items():
                     rows["id"].setdefault(name, []).append(e)
+                for kind, hits in _covered(fitted[sid]["ridge"], series, predicted).items():
+                    rows["coverage"].setdefault(kind, []).append(hits)
         for series in sp.test_ood:
             for name, e in window_errors(series, paths({"damped": damped}, series)).items():
                 rows["ood"].setdefault(name, []).append(e)
-        for part in ("id", "ood"):
+        for part in ("id", "ood", "coverage"):
             for name, chunks in rows[part].items():
                 per_seed[part].setdefault(name, []).append(np.vstack(chunks))
     return per_seed
+
+
+def _covered(
+    model: ForecastModel, series: pd.DataFrame, predicted: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Whether each test forecast's 95 % interval held the reading at 30 and at 60 min,
+    with the cross-validation quantiles alone and calibrated: (n_forecasts, 2)."""
+    g = series["gl"].to_numpy(float)
+    made = gb.origins(len(g)) - 1
+    out = {}
+    for kind, m in (("cv", replace(model, interval_q={})), ("calibrated", model)):
+        hits = []
+        for h in (30, 60):
+            j = h // 5 - 1
+            value, centre = predicted["ridge"][made, j], predicted["ridge_no_caution"][made, j]
+            _, _, lo95, hi95 = interval_bounds(m, h, value, centre)
+            y = g[made + j + 1]
+            hits.append((y >= lo95) & (y <= hi95))
+        out[kind] = np.column_stack(hits)
+    return out
 
 
 def print_glucobench(per_seed: dict[str, dict[str, list[np.ndarray]]]) -> None:
@@ -142,6 +165,16 @@ def print_glucobench(per_seed: dict[str, dict[str, list[np.ndarray]]]) -> None:
             print(
                 f"   {LABELS[name]:<46} {s[0]:>8.1f} {s[1]:>8.2f} {s[2]:>9.1f} {s[3]:>9.2f}"
                 f" {s[4]:>8.2f} {s[5]:>8.2f} {s[6]:>7.0f}"
+            )
+        if part == "id":
+            cov = {
+                k: np.mean([100 * r.mean(axis=0) for r in v], axis=0)
+                for k, v in per_seed["coverage"].items()
+            }
+            print(
+                "   ridge 95 % interval coverage at 30 / 60 min (same forecasts): CV quantiles"
+                f" {cov['cv'][0]:.1f} / {cov['cv'][1]:.1f} %, calibrated"
+                f" {cov['calibrated'][0]:.1f} / {cov['calibrated'][1]:.1f} %"
             )
         print("   GlucoBench published (same protocol, their models):")
         for model, p in gb.PUBLISHED.items():
