@@ -196,7 +196,7 @@ class ForecastModel:
     alpha: dict[int, float] = field(default_factory=dict)
     residual_q: dict[int, dict[float, float]] = field(default_factory=dict)
     cv_rmse: dict[int, float] = field(default_factory=dict)
-    # Interval quantiles (see CALIBRATION_DAYS) and how many held-out residuals set them
+    # Interval quantiles (see forecast_calibration) and how many held-out residuals set them
     # (0: the cross-validation quantiles, as models stored before calibration existed).
     interval_q: dict[int, dict[float, float]] = field(default_factory=dict)
     calibration_n: dict[int, int] = field(default_factory=dict)
