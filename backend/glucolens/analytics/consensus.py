@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -84,10 +85,22 @@ def band_percentages(values_mgdl: np.ndarray) -> dict[str, float | None]:
     return {k: _weighted_pct(rule(v), ones) for k, rule in _BANDS.items()}
 
 
+@lru_cache(maxsize=8)
+def _band_matrix(size: int, min_mgdl: int) -> np.ndarray:
+    """One row per band: which whole-mg/dL bins it holds (the same rules as for readings)."""
+    values = min_mgdl + np.arange(size, dtype=float)
+    matrix = np.stack([rule(values) for rule in _BANDS.values()]).astype(np.int64)
+    matrix.flags.writeable = False
+    return matrix
+
+
 def band_percentages_from_hist(hist: np.ndarray, min_mgdl: int) -> dict[str, float | None]:
     """The same bands from a histogram with one bin per whole mg/dL from ``min_mgdl``."""
-    values = min_mgdl + np.arange(hist.size, dtype=float)
-    return {k: _weighted_pct(rule(values), hist) for k, rule in _BANDS.items()}
+    total = int(hist.sum())
+    if total <= 0:
+        return dict.fromkeys(_BANDS)
+    counts = _band_matrix(hist.size, min_mgdl) @ np.asarray(hist, dtype=np.int64)
+    return {k: 100.0 * int(c) / total for k, c in zip(_BANDS, counts, strict=True)}
 
 
 def pct_between(values_mgdl: np.ndarray, lo: float | None, hi: float | None) -> float | None:
@@ -106,10 +119,9 @@ def pct_between_from_hist(
 ) -> float | None:
     """:func:`pct_between` on a whole-mg/dL histogram; the bounds are rounded to whole
     mg/dL too, so a target entered in mmol/L (3.9 → 70.27) means the bin it names (70)."""
-    values = min_mgdl + np.arange(hist.size, dtype=float)
-    mask = np.ones(hist.size, dtype=bool)
-    if lo is not None:
-        mask &= values >= round(lo)
-    if hi is not None:
-        mask &= values <= round(hi)
-    return _weighted_pct(mask, hist)
+    total = int(hist.sum())
+    if total <= 0:
+        return None
+    first = 0 if lo is None else max(0, round(lo) - min_mgdl)
+    last = hist.size - 1 if hi is None else min(hist.size - 1, round(hi) - min_mgdl)
+    return 0.0 if last < first else 100.0 * int(hist[first : last + 1].sum()) / total
