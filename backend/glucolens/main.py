@@ -30,6 +30,7 @@ from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
 from glucolens.exports.endpoints import router as exports_router
 from glucolens.insights.endpoints import router as insights_router
+from glucolens.insights.meal_endpoints import router as meal_insights_router
 from glucolens.integrations.healthkit.endpoints import router as healthkit_router
 from glucolens.integrations.importers.endpoints import router as imports_router
 from glucolens.integrations.nightscout.api import router as nightscout_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         *readings_routers,
         *lifestyle_routers,
         insights_router,
+        meal_insights_router,
         demo_router,
         sources_router,
         source_priority_router,

@@ -395,6 +395,7 @@ FACTORIES: dict[str, Factory] = {
     "/api/v3/profile/{id}": Factory(
         v3_post("/api/v3/profile", _v3_profile), _v3_profile, nightscout=True
     ),
+    "/api/v1/insights/meals/{id}": Factory(post("/api/v1/meals", _meal)),
     "/api/v1/insights/jobs/{id}": Factory(
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
     ),

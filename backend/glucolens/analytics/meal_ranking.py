@@ -137,13 +137,12 @@ def _compare(dimension: str, groups: list[tuple[str, str, list[MealResponse]]]) 
 
 
 def _sleep_before(meal_ts: pd.Timestamp, sleep: pd.DataFrame, tz: str) -> float | None:
-    """Hours asleep in the main sleep that ended on the meal's local date before the meal."""
+    """Hours asleep in the main sleep that ended on the meal's local date before the meal.
+    ``sleep`` has ``end_day``, the local date of each end (see _prepare_sleep)."""
     if sleep.empty:
         return None
     day = meal_ts.tz_convert(tz).date()
-    ends = sleep["end"]
-    same_day = (ends <= meal_ts) & (ends.dt.tz_convert(tz).dt.date == day)
-    s = sleep[same_day]
+    s = sleep[(sleep["end"] <= meal_ts) & (sleep["end_day"] == day)]
     if s.empty:
         return None
     return float(s["asleep_h"].max())
@@ -158,7 +157,7 @@ def rank_meals(
 ) -> MealRanking:
     """Rankings and comparisons. ``meals``: id, ts (UTC), description. ``sleep``: start, end
     (UTC), asleep_min (may be NaN). ``activities``: start, end (UTC)."""
-    sleep = _prepare_sleep(sleep)
+    sleep = _prepare_sleep(sleep, tz)
     acts = pd.DataFrame({"start": [], "end": []})
     if activities is not None and len(activities):
         acts = pd.DataFrame(
@@ -250,13 +249,16 @@ def rank_meals(
     return out
 
 
-def _prepare_sleep(sleep: pd.DataFrame | None) -> pd.DataFrame:
+def _prepare_sleep(sleep: pd.DataFrame | None, tz: str) -> pd.DataFrame:
     if sleep is None or sleep.empty:
-        return pd.DataFrame({"end": pd.Series([], dtype="datetime64[ns, UTC]"), "asleep_h": []})
+        return pd.DataFrame(
+            {"end": pd.Series([], dtype="datetime64[ns, UTC]"), "end_day": [], "asleep_h": []}
+        )
     s = sleep.copy()
     s["start"] = pd.to_datetime(s["start"], utc=True)
     s["end"] = pd.to_datetime(s["end"], utc=True)
     session_h = (s["end"] - s["start"]).dt.total_seconds() / 3600.0
     asleep = pd.to_numeric(s.get("asleep_min"), errors="coerce") / 60.0
     s["asleep_h"] = asleep.fillna(session_h)
+    s["end_day"] = s["end"].dt.tz_convert(tz).dt.date
     return s

@@ -252,7 +252,7 @@ def meal_responses(
         others = others[np.abs(others) >= 1.0]
         resp, trace = measure_meal(
             int(meal_id),
-            pd.Timestamp(ts).to_pydatetime(),
+            pd.Timestamp(ts).to_pydatetime(warn=False),
             (secs[lo:hi] - t0) / 60.0,
             mgdl[lo:hi],
             interval,
