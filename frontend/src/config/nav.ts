@@ -14,6 +14,7 @@ import {
   Upload,
   User as UserIcon,
   Utensils,
+  UtensilsCrossed,
   Waypoints,
   type LucideIcon,
 } from "lucide-react";
@@ -56,6 +57,7 @@ export const NAV: NavGroup[] = [
       { href: "/insights/patterns/", label: "Patterns", icon: Repeat },
       { href: "/insights/causal-graph/", label: "Causal graph", icon: Waypoints },
       { href: "/insights/predictions/", label: "Predictions", icon: LineChart },
+      { href: "/insights/meals/", label: "Meal responses", icon: UtensilsCrossed },
     ],
   },
   {

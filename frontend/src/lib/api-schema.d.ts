@@ -1305,6 +1305,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/insights/meals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Meal responses, ranked and compared
+         * @description Each meal's baseline, peak rise, time to peak, 2-hour iAUC and time back to baseline
+         *     with a confidence flag; meals and recurring foods ranked; time of day, sleep and
+         *     activity compared.
+         */
+        get: operations["get_meal_insights_api_v1_insights_meals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insights/meals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One meal's glucose response
+         * @description The response of one of your meals, with its smoothed trace from 30 minutes before to
+         *     3 hours after.
+         */
+        get: operations["get_meal_response_api_v1_insights_meals__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/insights/predictions": {
         parameters: {
             query?: never;
@@ -2776,6 +2819,28 @@ export interface components {
             /** Webhook */
             webhook?: boolean | null;
         };
+        /** ComparisonOut */
+        ComparisonOut: {
+            /**
+             * Dimension
+             * @enum {string}
+             */
+            dimension: "time_of_day" | "sleep" | "activity";
+            /** Groups */
+            groups: components["schemas"]["GroupOut"][];
+            /**
+             * Higher
+             * @description group with the larger median iAUC, when p < 0.05
+             */
+            higher: string | null;
+            /** P Value */
+            p_value: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "too_few" | "no_data";
+        };
         /** ConfigIn */
         ConfigIn: {
             /**
@@ -3106,6 +3171,24 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "zip" | "json";
+        /** FoodOut */
+        FoodOut: {
+            /** Food */
+            food: string;
+            /** Median Iauc */
+            median_iauc: number | null;
+            /** Median Peak Rise */
+            median_peak_rise: number | null;
+            /** Median Time To Peak Min */
+            median_time_to_peak_min: number | null;
+            /**
+             * N
+             * @description high-confidence meals of this food
+             */
+            n: number;
+            /** N Low Confidence */
+            n_low_confidence: number;
+        };
         /** ForgotPasswordIn */
         ForgotPasswordIn: {
             /**
@@ -3229,6 +3312,19 @@ export interface components {
             value: number;
             /** Value Mgdl */
             value_mgdl: number;
+        };
+        /** GroupOut */
+        GroupOut: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Median Iauc */
+            median_iauc: number | null;
+            /** Median Peak Rise */
+            median_peak_rise: number | null;
+            /** N */
+            n: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -3924,6 +4020,48 @@ export interface components {
              */
             timestamp: string;
         };
+        /** MealInsights */
+        MealInsights: {
+            /** Comparisons */
+            comparisons: components["schemas"]["ComparisonOut"][];
+            /** Days */
+            days: number;
+            /** End */
+            end: string;
+            /** Foods */
+            foods: components["schemas"]["FoodOut"][];
+            /**
+             * Foods Status
+             * @enum {string}
+             */
+            foods_status: "ok" | "too_few";
+            /**
+             * Meals
+             * @description every meal in the window, newest first
+             */
+            meals: components["schemas"]["MealResponseOut"][];
+            /** N High Confidence */
+            n_high_confidence: number;
+            /** N Meals */
+            n_meals: number;
+            /** N Measured */
+            n_measured: number;
+            /**
+             * Ranked Meal Ids
+             * @description high-confidence meals, largest iAUC first
+             */
+            ranked_meal_ids: number[];
+            /** Start */
+            start: string;
+            thresholds: components["schemas"]["Thresholds"];
+            /** Timezone */
+            timezone: string;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "mg/dL" | "mmol/L";
+        };
         /** MealOut */
         MealOut: {
             /** Carbs G */
@@ -3950,6 +4088,93 @@ export interface components {
             timestamp: string;
             /** Utc Offset Min */
             utc_offset_min: number;
+        };
+        /** MealResponseDetail */
+        MealResponseDetail: {
+            response: components["schemas"]["MealResponseOut"];
+            /** Timezone */
+            timezone: string;
+            /**
+             * Trace
+             * @description smoothed glucose, −30 to +180 min
+             */
+            trace: components["schemas"]["TracePoint"][];
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "mg/dL" | "mmol/L";
+        };
+        /** MealResponseOut */
+        MealResponseOut: {
+            /**
+             * Active Before
+             * @description an activity in the 3 h before; null: none logged
+             */
+            active_before: boolean | null;
+            /**
+             * Back To Baseline Min
+             * @description minutes until glucose is back at baseline; null when not within 3 h
+             */
+            back_to_baseline_min: number | null;
+            /**
+             * Baseline
+             * @description median of the readings in the 30 min before
+             */
+            baseline: number | null;
+            /** Carbs G */
+            carbs_g: number | null;
+            /**
+             * Confidence
+             * @enum {string}
+             */
+            confidence: "high" | "low";
+            /**
+             * Coverage Pct
+             * @description readings present, % of the window −30 to +120 min
+             */
+            coverage_pct: number;
+            /** Description */
+            description: string | null;
+            /**
+             * Food
+             * @description the description normalised (case, spaces)
+             */
+            food: string | null;
+            /**
+             * Iauc
+             * @description incremental area above baseline over 2 h (unit·min)
+             */
+            iauc: number | null;
+            /** Meal Id */
+            meal_id: number;
+            /** Meal Type */
+            meal_type: string | null;
+            /** Peak */
+            peak: number | null;
+            /**
+             * Peak Rise
+             * @description peak in the 2 h after minus baseline
+             */
+            peak_rise: number | null;
+            /** Reasons */
+            reasons: ("no_trace" | "no_baseline" | "gappy" | "meal_before" | "meal_after" | "trace_ends")[];
+            /** Short Sleep */
+            short_sleep: boolean | null;
+            /**
+             * Sleep H
+             * @description hours asleep in the night before, when logged
+             */
+            sleep_h: number | null;
+            /**
+             * Time Of Day
+             * @enum {string}
+             */
+            time_of_day: "morning" | "midday" | "evening" | "night";
+            /** Time To Peak Min */
+            time_to_peak_min: number | null;
+            /** Timestamp */
+            timestamp: string;
         };
         /** MealRow */
         MealRow: {
@@ -4550,6 +4775,19 @@ export interface components {
             /** Deliveries */
             deliveries: components["schemas"]["DeliveryOut"][];
         };
+        /** Thresholds */
+        Thresholds: {
+            /** Active Before H */
+            active_before_h: number;
+            /** Min Coverage Pct */
+            min_coverage_pct: number;
+            /** Min Food Meals */
+            min_food_meals: number;
+            /** Min Group */
+            min_group: number;
+            /** Short Sleep H */
+            short_sleep_h: number;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -4571,6 +4809,16 @@ export interface components {
              */
             token_type: "bearer";
             user: components["schemas"]["UserOut"];
+        };
+        /** TracePoint */
+        TracePoint: {
+            /**
+             * Minute
+             * @description minutes from the meal
+             */
+            minute: number;
+            /** Value */
+            value: number;
         };
         /** TypeCounts */
         TypeCounts: {
@@ -9755,6 +10003,133 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_meal_insights_api_v1_insights_meals_get: {
+        parameters: {
+            query?: {
+                /** @description meals of the last N days */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MealInsights"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_meal_response_api_v1_insights_meals__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The entry's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MealResponseDetail"];
                 };
             };
             /** @description Missing, expired or invalid credentials */

@@ -3,6 +3,7 @@ import type { FieldDef } from "@/components/resource/fields";
 import { ResourcePage, type Column } from "@/components/resource/resource-page";
 import type { Meal } from "@/lib/api-types";
 import { formatDateTime } from "@/lib/time";
+import { MealResponseCell } from "./meal-response-cell";
 
 const grams = { kind: "number" as const, min: 0, max: 1000, step: "1" };
 
@@ -32,6 +33,7 @@ const COLUMNS: Column<Meal>[] = [
   { header: "Time", render: (m, zone) => formatDateTime(m.timestamp, zone) },
   { header: "Meal", render: (m) => cap(m.meal_type) },
   { header: "Carbs", render: (m) => (m.carbs_g != null ? `${Math.round(m.carbs_g)} g` : "—") },
+  { header: "Glucose response", render: (m) => <MealResponseCell id={m.id} /> },
   { header: "kcal", className: "hidden sm:table-cell", render: (m) => (m.kcal != null ? Math.round(m.kcal).toLocaleString("en") : "—") },
   { header: "Description", className: "hidden md:table-cell max-w-60 truncate", render: (m) => m.description ?? "" },
 ];
@@ -42,7 +44,7 @@ export function MealsView() {
       kind="meals"
       title="Meals"
       singular="meal"
-      description="What and when you ate. Carbohydrates matter most for glucose."
+      description="What and when you ate. Carbohydrates matter most for glucose. Each meal shows its glucose rise and when it peaked; see Insights → Meal responses for rankings."
       fields={FIELDS}
       columns={COLUMNS}
     />
