@@ -1,5 +1,6 @@
-"""Dashboard latency with one year of 5-minute data: p50 and p95 of summary, daily, series
-and AGP over 200 requests each, through a real `glucolens serve`, on SQLite and PostgreSQL.
+"""Dashboard latency with one year of 5-minute data: p50 and p95 of summary, daily, series,
+AGP and variability over 200 requests each, through a real `glucolens serve`, on SQLite and
+PostgreSQL.
 
 Run: .venv/bin/python bench/dashboard.py [--requests 200]
 """
@@ -22,6 +23,8 @@ ENDPOINTS = {
     "series 90 d": "/api/v1/glucose/series?points=1000&start={quarter_ago}",
     "agp 14 d": "/api/v1/dashboard/agp?days=14",
     "agp 90 d": "/api/v1/dashboard/agp?days=90",
+    "variability 14 d": "/api/v1/dashboard/variability?days=14",
+    "variability 90 d": "/api/v1/dashboard/variability?days=90",
 }
 
 

@@ -23,7 +23,7 @@ from glucolens.readings.aggregates import fetch_values
 
 HILL_2011 = "adults without diabetes, mean ± 2 SD (Hill et al., Diabetes Technol Ther 2011;13:921)"
 RISK_MIDPOINT = {"mg/dL": "112.5 mg/dL", "mmol/L": "6.2 mmol/L"}
-WHOLE_DAY = "a day with at least 70% of its 5-minute readings"
+WHOLE_DAY = "a local day with sensor data for at least 70% of it"
 
 
 @dataclass(frozen=True)

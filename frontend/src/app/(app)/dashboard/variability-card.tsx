@@ -56,8 +56,8 @@ export function VariabilityCard({ query, periodText }: { query: UseQueryResult<V
       <div className="space-y-3">
         {none ? (
           <p className="rounded-lg bg-slate-50 p-3 text-sm text-slate-700" data-testid="variability-empty">
-            Not enough data for variability in this period: most indices need at least one day with 70% of its readings ({v.whole_days} such{" "}
-            {v.whole_days === 1 ? "day" : "days"} here).
+            Not enough data for variability in this period: most indices need at least one local day with sensor data for 70% of it (
+            {v.whole_days} such {v.whole_days === 1 ? "day" : "days"} here).
           </p>
         ) : null}
         <ul className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
@@ -66,8 +66,8 @@ export function VariabilityCard({ query, periodText }: { query: UseQueryResult<V
           ))}
         </ul>
         <p className="text-xs text-slate-500">
-          {periodText} · {v.whole_days} whole {v.whole_days === 1 ? "day" : "days"} (70% of readings) · computed as iglu 4.3.0 does.
-          Reference ranges describe adults without diabetes; they are not treatment targets.
+          {periodText} · {v.whole_days} whole {v.whole_days === 1 ? "day" : "days"} (sensor data for 70% of the day) · computed as iglu
+          4.3.0 does. Reference ranges describe adults without diabetes; they are not treatment targets.
         </p>
       </div>
     );
