@@ -36,7 +36,7 @@ prediction beside the measured power. Last, each user plans with the calculator 
 given effect (the days it says are needed for 80%) and runs that long: measured power
 should be about 80%.
 
-Run: nice -n 10 .venv/bin/python bench/experiments.py [--users 100 --schedules 4 --workers 2]
+Run: nice -n 10 .venv/bin/python bench/experiments.py [--users 60 --schedules 4 --workers 2]
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def table(results: list[dict], scenario: str, slow: bool) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--users", type=int, default=100)
+    ap.add_argument("--users", type=int, default=60)
     ap.add_argument("--schedules", type=int, default=4, help="random orders per user and effect")
     ap.add_argument("--null-schedules", type=int, default=40, help="orders per user, no effect")
     ap.add_argument("--workers", type=int, default=2)

@@ -28,6 +28,7 @@ from glucolens.core.sentry import init_sentry
 from glucolens.core.static import mount_static
 from glucolens.dashboard.endpoints import routers as dashboard_routers
 from glucolens.demo.endpoints import router as demo_router
+from glucolens.experiments.endpoints import router as experiments_router
 from glucolens.exports.endpoints import router as exports_router
 from glucolens.insights.endpoints import router as insights_router
 from glucolens.insights.meal_endpoints import router as meal_insights_router
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         account_router,
         data_deletion_router,
         reports_router,
+        experiments_router,
         nightscout_credentials_router,
         healthkit_router,
         alerts_router,

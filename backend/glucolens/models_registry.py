@@ -6,6 +6,7 @@ An entry-floor module: it imports every domain, so nothing below the entry point
 from glucolens.alerts import models as alerts_models  # noqa: F401
 from glucolens.auth import models as auth_models  # noqa: F401
 from glucolens.core import scheduler_models  # noqa: F401
+from glucolens.experiments import models as experiments_models  # noqa: F401
 from glucolens.insights import models as insights_models  # noqa: F401
 from glucolens.integrations.healthkit import models as healthkit_models  # noqa: F401
 from glucolens.integrations.importers import models as importers_models  # noqa: F401

@@ -357,6 +357,22 @@ def engine_alert(client: TestClient, owner: Owner) -> str:
         return str(make_alert_factory(db)(owner.user, "urgent_low", value_mgdl=50.0).id)
 
 
+def _experiment() -> dict[str, Any]:
+    return {"title": "Walk after dinner", "intervention": "walk 15 minutes after dinner",
+            "outcome": "day_mean", "target_effect": 15, "planned_days": 24}  # fmt: skip
+
+
+def experiment(client: TestClient, owner: Owner) -> str:
+    """An experiment of the owner's; one runs at a time, so any running one ends first."""
+    for item in client.get("/api/v1/experiments", headers=owner.headers).json()["items"]:
+        client.post(f"/api/v1/experiments/{item['id']}/stop", headers=owner.headers)
+    return post("/api/v1/experiments", _experiment)(client, owner)
+
+
+def _adherence() -> dict[str, Any]:
+    return {"day": dt.date.today().isoformat(), "followed": True}
+
+
 # One entry per route with a path parameter (matched by shape, whatever the parameter is
 # called). Entries for routes not in the schema are harmless; a route missing from this
 # table fails test_every_id_route_has_a_factory.
@@ -400,6 +416,9 @@ FACTORIES: dict[str, Factory] = {
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
     ),
     "/api/v1/alerts/snoozes/{id}": Factory(post("/api/v1/alerts/snoozes", _snooze)),
+    "/api/v1/experiments/{id}": Factory(experiment),
+    "/api/v1/experiments/{id}/adherence": Factory(experiment, _adherence),
+    "/api/v1/experiments/{id}/stop": Factory(experiment),
     "/api/v1/alerts/{id}/acknowledge": Factory(engine_alert),
     "/api/v1/alerts/push/subscriptions/{id}": Factory(
         post("/api/v1/alerts/push/subscriptions", _push_subscription)

@@ -26,6 +26,7 @@ FLOORS = {
     "alerts": 4,
     "reports": 4,
     "exports": 4,
+    "experiments": 4,
     "main": 5,
     "cli": 5,
     "worker": 5,

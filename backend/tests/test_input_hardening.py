@@ -88,6 +88,22 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
         lambda c: {"batch_id": str(uuid.uuid4()), "app_version": "1.0"},
     ),
     "PushSubscriptionIn": ("POST", "/api/v1/alerts/push/subscriptions", lambda c: _push_json()),
+    "ExperimentIn": (
+        "POST",
+        "/api/v1/experiments",
+        lambda c: {
+            "title": "t",
+            "intervention": "walk",
+            "outcome": "day_mean",
+            "target_effect": 15,
+        },
+    ),
+    # A date (checked as text) and a boolean; any experiment id shows the body's 422 first.
+    "AdherenceIn": (
+        "PUT",
+        f"/api/v1/experiments/{uuid.UUID(int=1)}/adherence",
+        lambda c: {"day": "2026-01-01", "followed": True},
+    ),
 }
 
 
