@@ -109,8 +109,10 @@ def day_by_day(
         return None
     step = grid_step(raw_step)
     first_local = pd.Timestamp(ns[0], unit="ns", tz="UTC").tz_convert(tz)
-    midnight = first_local.normalize()
-    start = midnight.tz_convert("UTC")
+    # The start of the local day: where midnight is skipped or repeated by a clock change
+    # (e.g. America/Havana), the first instant of the day.
+    midnight = first_local.tz_localize(None).normalize()
+    start = midnight.tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
     span_days = (ns[-1] - ns[0]) / (_NS_PER_MIN * 1440)
     n_days = math.ceil(span_days + 1)
     per_day = 1440 // step

@@ -172,3 +172,17 @@ def test_fast_crossings_equal_the_point_by_point_rule(seed):
         gl[start : start + rng.integers(1, 15)] = np.nan
     delta[:3] = np.where(rng.random(3) < 0.5, 0.0, delta[:3])
     assert _crossings(gl, delta) == _crossings_one_by_one(gl, delta)
+
+
+@pytest.mark.parametrize(
+    "first_reading",
+    ["2026-03-08T12:00Z", "2026-11-01T05:30Z"],  # Havana: midnight skipped, then repeated
+)
+def test_grid_starts_at_the_first_instant_of_a_day_whose_midnight_moves(first_reading):
+    times = pd.date_range(first_reading, periods=300, freq="5min")
+    grid = day_by_day(times, np.full(300, 110.0), tz="America/Havana")
+    assert grid is not None
+    local_start = grid.start.tz_convert("America/Havana")
+    assert local_start.date() == times[0].tz_convert("America/Havana").date()
+    assert local_start.hour in (0, 1) and local_start.minute == 0
+    assert m.modd(grid) == 0.0 or math.isnan(m.modd(grid))
