@@ -212,6 +212,8 @@ def report(results: list[dict]) -> None:
         ("all measured meals", df),
         ("high confidence", df[df.confidence == "high"]),
         ("low confidence", df[df.confidence == "low"]),
+        ("  of which gappy", df[df.gappy]),
+        ("  of which overlapping another meal", df[df.overlap]),
     ):
         print(f"\n{label}: median absolute error against the noise-free truth")
         print(f"  {'measure':<24} {'n':>5} {'glucolens':>10} {'naive':>10}")
@@ -220,6 +222,7 @@ def report(results: list[dict]) -> None:
             v, _ = mdae(sub, f"nv_{measure}", f"true_{measure}")
             print(f"  {measure + ' (' + unit + ')':<24} {n:>5} {g:>10.1f} {v:>10.1f}")
         med_true = float(np.median(pd.to_numeric(sub.true_iauc).dropna()))
+        print(f"  {'(median true iAUC)':<24} {'':>5} {med_true:>10.0f}")
         g, _ = mdae(sub, "gl_iauc", "true_iauc")
         v, _ = mdae(sub, "nv_iauc", "true_iauc")
         print(
