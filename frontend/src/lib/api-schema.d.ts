@@ -1002,6 +1002,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your experiments
+         * @description Your experiments, newest first, with progress and today's assignment.
+         */
+        get: operations["list_experiments_api_v1_experiments_get"];
+        put?: never;
+        /**
+         * Start an experiment
+         * @description Plans the experiment (days needed, unless planned_days is given) and draws its
+         *     schedule of intervention and baseline blocks. 409 when one is already running.
+         */
+        post: operations["create_experiment_api_v1_experiments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Days needed for an experiment
+         * @description How many days an experiment needs for an 80% chance to show ``target_effect``, from
+         *     your own day-to-day variation over the last 90 days (a population default when your
+         *     history is short, and it says so).
+         */
+        get: operations["plan_experiment_api_v1_experiments_plan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/test": {
         parameters: {
             query?: never;
@@ -1016,6 +1063,72 @@ export interface paths {
         get: operations["experiments_test_api_v1_experiments_test_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An experiment
+         * @description Schedule with today's assignment, adherence marks, and the result so far (final once
+         *     the planned days are done or it was stopped).
+         */
+        get: operations["get_experiment_api_v1_experiments__experiment_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an experiment
+         * @description Deletes the experiment and its day marks (your readings stay).
+         */
+        delete: operations["delete_experiment_api_v1_experiments__experiment_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{experiment_id}/adherence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark a day as followed or not
+         * @description Whether you followed the day's assignment (null clears the mark). Days up to today.
+         */
+        put: operations["mark_adherence_api_v1_experiments__experiment_id__adherence_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{experiment_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an experiment
+         * @description Ends it: the days up to yesterday count (all of them once the plan is done) and the
+         *     result becomes final. 409 when it has already ended.
+         */
+        post: operations["stop_experiment_api_v1_experiments__experiment_id__stop_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2577,6 +2690,29 @@ export interface components {
             /** Utc Offset Min */
             utc_offset_min: number;
         };
+        /** AdherenceIn */
+        AdherenceIn: {
+            /**
+             * Day
+             * Format: date
+             * @description a local date of the experiment, today or before
+             */
+            day: string;
+            /**
+             * Followed
+             * @description true: followed the day's assignment; false: not; null: clear
+             */
+            followed: boolean | null;
+        };
+        /** AdherenceOut */
+        AdherenceOut: {
+            /** Marked Days */
+            marked_days: number;
+            /** Not Followed Days */
+            not_followed_days: number;
+            /** Note */
+            note: string | null;
+        };
         /** Agp */
         Agp: {
             /** Bins */
@@ -3001,6 +3137,31 @@ export interface components {
             /** Wear Pct */
             wear_pct: number | null;
         };
+        /** DayOut */
+        DayOut: {
+            /**
+             * Assignment
+             * @enum {string}
+             */
+            assignment: "intervention" | "baseline";
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Followed */
+            followed: boolean | null;
+            /**
+             * Outcome
+             * @description the day's outcome once the day is over
+             */
+            outcome: number | null;
+            /**
+             * When
+             * @enum {string}
+             */
+            when: "past" | "today" | "future" | "after_end";
+        };
         /**
          * DecisionOut
          * @description One decision about notifying: sent, repeated, escalated, or not sent and why.
@@ -3118,6 +3279,171 @@ export interface components {
         /** ErrorResponse */
         ErrorResponse: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** ExperimentIn */
+        ExperimentIn: {
+            /**
+             * Block Days
+             * @description days per block
+             * @default 2
+             */
+            block_days: number;
+            /**
+             * Intervention
+             * @description what to do on intervention days
+             * @example walk 15 minutes after dinner
+             */
+            intervention: string;
+            /**
+             * Outcome
+             * @description window_mean: mean glucose in a daily clock window; window_peak: highest glucose in it; day_mean: mean glucose over the day; day_tir: time in range 70-180 mg/dL (%)
+             * @enum {string}
+             */
+            outcome: "window_mean" | "window_peak" | "day_mean" | "day_tir";
+            /**
+             * Planned Days
+             * @description length; rounded up to whole pairs of blocks; the power plan's if absent
+             */
+            planned_days?: number | null;
+            /**
+             * Start Date
+             * @description first local day; today
+             */
+            start_date?: string | null;
+            /**
+             * Target Effect
+             * @description the smallest change you care about (in unit; percentage points for day_tir); sets the days needed
+             */
+            target_effect: number;
+            /**
+             * Title
+             * @example Walk after dinner
+             */
+            title: string;
+            /**
+             * Unit
+             * @description unit of target_effect; yours if absent
+             */
+            unit?: ("mg/dL" | "mmol/L") | null;
+            /**
+             * Window End
+             * @description for window outcomes
+             */
+            window_end?: string | null;
+            /**
+             * Window Start
+             * @description for window outcomes
+             */
+            window_start?: string | null;
+        };
+        /** ExperimentList */
+        ExperimentList: {
+            /** Items */
+            items: components["schemas"]["ExperimentSummary"][];
+        };
+        /** ExperimentOut */
+        ExperimentOut: {
+            adherence: components["schemas"]["AdherenceOut"];
+            /** Block Days */
+            block_days: number;
+            /** Created At */
+            created_at: string;
+            /** Days */
+            days: components["schemas"]["DayOut"][];
+            /** Days Done */
+            days_done: number;
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Intervention */
+            intervention: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "window_mean" | "window_peak" | "day_mean" | "day_tir";
+            /** Outcome Label */
+            outcome_label: string;
+            plan: components["schemas"]["PlanOut"];
+            /** Planned Days */
+            planned_days: number;
+            result: components["schemas"]["ResultOut"];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "scheduled" | "running" | "complete" | "stopped";
+            /** Target Effect */
+            target_effect: number;
+            /** Timezone */
+            timezone: string;
+            /** Title */
+            title: string;
+            today: components["schemas"]["TodayOut"];
+            /** Today Assignment */
+            today_assignment: ("intervention" | "baseline") | null;
+            /** Unit */
+            unit: string;
+            /** Window End */
+            window_end: string | null;
+            /** Window Start */
+            window_start: string | null;
+        };
+        /** ExperimentSummary */
+        ExperimentSummary: {
+            /** Created At */
+            created_at: string;
+            /** Days Done */
+            days_done: number;
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Intervention */
+            intervention: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "window_mean" | "window_peak" | "day_mean" | "day_tir";
+            /** Outcome Label */
+            outcome_label: string;
+            /** Planned Days */
+            planned_days: number;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "scheduled" | "running" | "complete" | "stopped";
+            /** Title */
+            title: string;
+            /** Today Assignment */
+            today_assignment: ("intervention" | "baseline") | null;
         };
         /** ExportCounts */
         ExportCounts: {
@@ -4205,12 +4531,78 @@ export interface components {
             /** Utc Offset Min */
             utc_offset_min: number;
         };
+        /** NoiseOut */
+        NoiseOut: {
+            /** From History */
+            from_history: boolean;
+            /**
+             * History Days
+             * @description measured days the fit used (0: population default)
+             */
+            history_days: number;
+            /** Note */
+            note: string;
+            /**
+             * Rho
+             * @description correlation of one day's outcome with the next
+             */
+            rho: number;
+            /**
+             * Sd
+             * @description day-to-day SD of the outcome (in unit)
+             */
+            sd: number;
+            /**
+             * Usable Fraction
+             * @description share of days with enough sensor data
+             */
+            usable_fraction: number;
+        };
         /** PasswordChangeIn */
         PasswordChangeIn: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PlanOut */
+        PlanOut: {
+            /** Block Days */
+            block_days: number;
+            /**
+             * Days Needed
+             * @description for 80% power at alpha 0.05; null: over 240
+             */
+            days_needed: number | null;
+            /** Message */
+            message: string;
+            noise: components["schemas"]["NoiseOut"];
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "window_mean" | "window_peak" | "day_mean" | "day_tir";
+            /** Outcome Label */
+            outcome_label: string;
+            /** Power Curve */
+            power_curve: components["schemas"]["PowerPoint"][];
+            /** Target Effect */
+            target_effect: number;
+            /**
+             * Unit
+             * @description unit of the outcome and of the effect ('%' for day_tir)
+             */
+            unit: string;
+        };
+        /** PowerPoint */
+        PowerPoint: {
+            /** Days */
+            days: number;
+            /**
+             * Power
+             * @description 0 to 1
+             */
+            power: number;
         };
         /** ProfileIn */
         ProfileIn: {
@@ -4459,6 +4851,42 @@ export interface components {
             new_password: string;
             /** Token */
             token: string;
+        };
+        /** ResultOut */
+        ResultOut: {
+            /** Baseline Days */
+            baseline_days: number;
+            /** Ci High */
+            ci_high: number | null;
+            /** Ci Low */
+            ci_low: number | null;
+            /**
+             * Difference
+             * @description intervention minus baseline (in unit)
+             */
+            difference: number | null;
+            /**
+             * Final
+             * @description false while the planned days are not done
+             */
+            final: boolean;
+            /** Intervention Days */
+            intervention_days: number;
+            /** Method */
+            method: string;
+            /** Min Pairs */
+            min_pairs: number;
+            /** P Value */
+            p_value: number | null;
+            /** Pairs Used */
+            pairs_used: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "helped" | "worse" | "no_clear_effect" | "not_enough_days";
+            /** Verdict */
+            verdict: string;
         };
         /** Series */
         Series: {
@@ -4787,6 +5215,18 @@ export interface components {
             min_group: number;
             /** Short Sleep H */
             short_sleep_h: number;
+        };
+        /** TodayOut */
+        TodayOut: {
+            /** Assignment */
+            assignment: ("intervention" | "baseline") | null;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Instruction */
+            instruction: string;
         };
         /** TokenPair */
         TokenPair: {
@@ -8817,6 +9257,188 @@ export interface operations {
             };
         };
     };
+    list_experiments_api_v1_experiments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentList"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_experiment_api_v1_experiments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    plan_experiment_api_v1_experiments_plan_get: {
+        parameters: {
+            query: {
+                /** @description window_mean: mean glucose in a daily clock window; window_peak: highest glucose in it; day_mean: mean glucose over the day; day_tir: time in range 70-180 mg/dL (%) */
+                outcome: "window_mean" | "window_peak" | "day_mean" | "day_tir";
+                /** @description smallest change you care about */
+                target_effect: number;
+                window_start?: string | null;
+                window_end?: string | null;
+                /** @description unit of target_effect; yours if absent */
+                unit?: ("mg/dL" | "mmol/L") | null;
+                block_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     experiments_test_api_v1_experiments_test_get: {
         parameters: {
             query?: never;
@@ -8857,6 +9479,285 @@ export interface operations {
             };
             /** @description Credential lacks the required scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_experiment_api_v1_experiments__experiment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_experiment_api_v1_experiments__experiment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    mark_adherence_api_v1_experiments__experiment_id__adherence_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdherenceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    stop_experiment_api_v1_experiments__experiment_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentOut"];
+                };
+            };
+            /** @description Missing, expired or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Credential lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; details name the field and row */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
