@@ -82,7 +82,7 @@ test: lint test-lanes test-e2e
 	@echo "all checks passed"
 
 bench: $(VENV)/.installed
-	for b in ingest dashboard load auth patterns forecast causal_recovery insights_e2e imports report export canonical sync realtime; do \
+	for b in ingest dashboard load auth patterns forecast causal_recovery insights_e2e imports report export canonical sync realtime experiments; do \
 		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 services:
