@@ -20,10 +20,11 @@ from glucolens.core.http_guard import install_request_guard
 from glucolens.core.http_headers import SecurityHeadersMiddleware, app_csp, static_script_hashes
 from glucolens.core.https import HttpsRedirectMiddleware, https_enforced
 from glucolens.core.lifespan import app_lifespan
-from glucolens.core.logging import configure_logging, log_requests
+from glucolens.core.logging import RequestLogMiddleware, configure_logging
 from glucolens.core.methods import install_method_not_allowed
 from glucolens.core.metrics import install_metrics
 from glucolens.core.proxies import TrustedProxyMiddleware
+from glucolens.core.routing import guard_included_routers
 from glucolens.core.sentry import init_sentry
 from glucolens.core.static import mount_static
 from glucolens.dashboard.endpoints import routers as dashboard_routers
@@ -63,12 +64,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # see core/api_docs: off unless GLUCOLENS_API_DOCS
         redoc_url=None,
         lifespan=app_lifespan(settings),  # the hub and the scheduler (core/lifespan)
+        # FastAPI's OpenTelemetry hooks look up the global providers on every request;
+        # GlucoLens exports Prometheus metrics (core/metrics), not OpenTelemetry.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     install_method_not_allowed(app)  # 405 with every method of the path in Allow
     # Added last runs first. Innermost, the request guard (body limits, no body read without
     # a credential), so its answers are logged and get the security headers, which also
-    # reach the JSON 500 that log_requests makes of an unhandled exception. Outermost, the
+    # reach the JSON 500 that RequestLogMiddleware makes of an unhandled exception. Outermost, the
     # trusted-proxy rewrite of the client address and scheme, which all the others read.
     static_dir = settings.resolved_static_dir
     # Innermost of all, no more API requests at once than worker threads (core/admission).
@@ -76,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         AdmissionGate, slots=settings.threads, queue_timeout_s=settings.request_queue_timeout_s
     )
     install_request_guard(app, settings, OPEN_PATHS)
-    app.middleware("http")(log_requests)
+    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, csp=app_csp(static_script_hashes(static_dir)))
     if https_enforced(settings.public_url):  # after the proxy rewrite has settled the scheme
         app.add_middleware(HttpsRedirectMiddleware, public_url=settings.public_url or "")
@@ -115,4 +119,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.api_docs:
         mount_api_docs(app)
     mount_static(app, static_dir)
+    guard_included_routers(app.router.routes)  # core/routing: skip routers by path prefix
     return app

@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HSTS = "max-age=31536000"
@@ -78,31 +77,39 @@ def app_csp(script_hashes: Iterable[str]) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Adds the headers unless the response set its own (the API docs set their CSP)."""
+    """Adds the headers unless the response set its own (the API docs set their CSP). The
+    header lines are encoded once, here, not per response."""
 
     def __init__(self, app: ASGIApp, csp: str) -> None:
         self.app = app
         self.csp = csp
+        common = [
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+            ("x-frame-options", "DENY"),
+            ("permissions-policy", PERMISSIONS_POLICY),
+            ("content-security-policy", csp),
+        ]
+        self._common = [(k.encode(), v.encode("latin-1")) for k, v in common]
+        self._api = [(b"cache-control", b"no-store")]
+        self._https = [(b"strict-transport-security", HSTS.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
-        https = scope.get("scheme") == "https"
+        extra = list(self._common)
+        if scope.get("path", "").startswith("/api/"):
+            extra += self._api
+        if scope.get("scheme") == "https":
+            extra += self._https
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-                headers.setdefault("Content-Security-Policy", self.csp)
-                if path.startswith("/api/"):
-                    headers.setdefault("Cache-Control", "no-store")
-                if https:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(line for line in extra if line[0] not in present)
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

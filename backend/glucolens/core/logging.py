@@ -14,11 +14,9 @@ import logging
 import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from glucolens.core.errors import error_json
 
@@ -97,33 +95,61 @@ access_log = logging.getLogger("glucolens.access")
 error_log = logging.getLogger("glucolens.errors")
 
 
-async def log_requests(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Log every request, failures included. An exception no handler turned into a
-    response becomes a JSON 500 here (not Starlette's plain-text one, which would also
-    skip the security headers added by the middleware around this one)."""
-    start = time.perf_counter()
-    try:
-        response = await call_next(request)
-    except Exception as exc:
-        error_log.error(
-            "unhandled error", exc_info=exc, extra={"fields": {"method": request.method}}
-        )
-        response = error_json(500, "internal_error", "Internal server error.")
-    route = request.scope.get("route")
-    # No route: the web app's files, or an API request answered before routing (queue
-    # full, unknown path); the raw path is not logged, since it may carry ids.
-    unrouted = "api" if request.url.path.startswith("/api/") else "static"
-    access_log.info(
-        "request",
-        extra={
-            "fields": {
-                "method": request.method,
-                "route": getattr(route, "path", request.url.path if route else unrouted),
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - start) * 1000, 2),
-            }
-        },
-    )
-    return response
+class RequestLogMiddleware:
+    """Log every HTTP request, failures included (pure ASGI: no task or stream per request,
+    unlike Starlette's ``BaseHTTPMiddleware``). An exception no handler turned into a
+    response becomes a JSON 500 here (not Starlette's plain-text one, which would also skip
+    the security headers added by the middleware around this one); one raised after the
+    response started can only be logged, and the connection is closed by the server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        started = False
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        except Exception as exc:
+            error_log.error(
+                "unhandled error", exc_info=exc, extra={"fields": {"method": scope["method"]}}
+            )
+            if started:
+                raise
+            status = 500
+            await error_json(500, "internal_error", "Internal server error.")(scope, receive, send)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": scope["method"],
+                        "route": route_label(scope),
+                        "status": status,
+                        "ms": round((time.perf_counter() - start) * 1000, 2),
+                    }
+                },
+            )
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template (``/api/v1/meals/{id}``). No route: the web app's files,
+    or an API request answered before routing (queue full, unknown path); the raw path is
+    never logged, since it may carry ids."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if template:
+        return str(template)
+    return "api" if scope.get("path", "").startswith("/api/") else "static"
