@@ -77,6 +77,9 @@ def serve(host: str | None, port: int | None, reload: bool, workers: int | None 
 
     settings = get_settings()
     n = workers or default_workers(settings.redis_url)
+    # Read by the workers: caches that only this process can invalidate stay off when it
+    # has siblings and no Redis to tell them (auth/session_cache).
+    os.environ["GLUCOLENS_SERVE_WORKERS"] = str(n)
     if n > 1:
         if not settings.redis_url:
             print(

@@ -48,8 +48,11 @@ TEST_PASSWORD = "correct horse battery staple"
 
 
 def clear_caches() -> None:
+    from glucolens.auth import session_cache, tokens
     from glucolens.core import cache, config, hub, ratelimit, redisconn
 
+    session_cache.session_cache.invalidate(None)
+    tokens._VERIFIED.clear()
     hub.forget_unpublished()
     config.get_settings.cache_clear()
     ratelimit.get_rate_limiter.cache_clear()

@@ -7,15 +7,16 @@ never ``account``). The user id comes only from the credential.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from glucolens.auth.models import ApiKey, User, UserSession
-from glucolens.auth.tokens import InvalidToken, hash_token, verify_access_token
+from glucolens.auth.session_cache import AuthSnapshot, ensure_listener, session_cache
+from glucolens.auth.tokens import AccessClaims, InvalidToken, hash_token, verify_access_token
 from glucolens.core.config import get_settings
 from glucolens.core.db import get_session, utcnow
 from glucolens.core.errors import Forbidden, Unauthorized
@@ -29,16 +30,40 @@ API_KEY_SCOPES = (SCOPE_READ, SCOPE_WRITE_READINGS)
 USER_SCOPES = frozenset({SCOPE_READ, SCOPE_WRITE_READINGS, SCOPE_ACCOUNT})
 
 
-@dataclass(frozen=True)
 class AuthSubject:
-    user: User
-    scopes: frozenset[str]
-    session_id: uuid.UUID | None = None
-    api_key_id: uuid.UUID | None = None
+    """The caller. ``snapshot`` (the user's profile as of this request, from the session
+    cache or the database) serves reads without a query; ``user``, the ORM row for handlers
+    that change it or hand it to services, is loaded on first use in the request's session."""
+
+    def __init__(
+        self,
+        *,
+        snapshot: AuthSnapshot,
+        scopes: frozenset[str],
+        db: Session,
+        user: User | None = None,
+        session_id: uuid.UUID | None = None,
+        api_key_id: uuid.UUID | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.scopes = scopes
+        self.session_id = session_id
+        self.api_key_id = api_key_id
+        self._db = db
+        self._user = user
 
     @property
     def user_id(self) -> uuid.UUID:
-        return self.user.id
+        return self.snapshot.id
+
+    @property
+    def user(self) -> User:
+        if self._user is None:
+            user = self._db.get(User, self.snapshot.id)
+            if user is None or not user.is_active:
+                raise Unauthorized("Session has ended; sign in again.")
+            self._user = user
+        return self._user
 
 
 def _bearer(request: Request) -> str | None:
@@ -66,34 +91,85 @@ def _from_api_key(db: Session, raw: str) -> AuthSubject:
         # Its own short transaction: holding the key's row lock for the whole request would
         # make concurrent requests with one key (an uploader) wait on each other.
         db.commit()
-    return AuthSubject(user=user, scopes=frozenset(key.scopes), api_key_id=key.id)
+    return AuthSubject(
+        snapshot=AuthSnapshot.of(user),
+        user=user,
+        db=db,
+        scopes=frozenset(key.scopes),
+        api_key_id=key.id,
+    )
 
 
-def _from_jwt(db: Session, raw: str) -> AuthSubject:
-    try:
-        claims = verify_access_token(raw)
-    except InvalidToken as exc:
-        raise Unauthorized("Invalid or expired access token.") from exc
+def _load_snapshot(db: Session, user_id: uuid.UUID, session_id: uuid.UUID) -> AuthSnapshot:
+    token = session_cache.fill_token(user_id)
     row = db.execute(
         select(User, UserSession.revoked_at)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == claims.user_id, UserSession.id == claims.session_id)
+        .where(User.id == user_id, UserSession.id == session_id)
     ).first()
     if row is None or row[1] is not None or not row[0].is_active:
         raise Unauthorized("Session has ended; sign in again.")
-    return AuthSubject(user=row[0], scopes=USER_SCOPES, session_id=claims.session_id)
+    snapshot = AuthSnapshot.of(row[0])
+    session_cache.put(session_id, snapshot, token)
+    return snapshot
 
 
-def authenticate(request: Request, db: Session) -> AuthSubject:
-    raw = _bearer(request)
-    if not raw:
-        raise Unauthorized()
-    machine = raw.startswith(API_KEY_PREFIX)
-    subject = _from_api_key(db, raw) if machine else _from_jwt(db, raw)
+def _from_jwt(db: Session, raw: str) -> AuthSubject:
+    """A token checked against the database (the WebSocket's handshake)."""
+    claims = _claims(raw)
+    snapshot = _load_snapshot(db, claims.user_id, claims.session_id)
+    return AuthSubject(snapshot=snapshot, scopes=USER_SCOPES, db=db, session_id=claims.session_id)
+
+
+def _rate_limit(machine: bool, user_id: uuid.UUID) -> None:
     settings = get_settings()
     get_rate_limiter().hit(
         settings.uploader_rate_limit if machine else settings.api_rate_limit,
         "api-keys" if machine else "api",
+        str(user_id),
+        message="Too many requests for this account; slow down.",
+    )
+
+
+def authenticate(request: Request, db: Session) -> AuthSubject:
+    """Synchronous form, for code already on a worker thread."""
+    raw = _bearer(request)
+    if not raw:
+        raise Unauthorized()
+    if raw.startswith(API_KEY_PREFIX):
+        subject = _from_api_key(db, raw)
+    else:
+        claims = _claims(raw)
+        snapshot = session_cache.get(claims.session_id) or _load_snapshot(
+            db, claims.user_id, claims.session_id
+        )
+        subject = AuthSubject(
+            snapshot=snapshot, scopes=USER_SCOPES, db=db, session_id=claims.session_id
+        )
+    _rate_limit(subject.api_key_id is not None, subject.user_id)
+    request.state.user_id = subject.user_id
+    return subject
+
+
+async def authenticate_async(request: Request, db: Session) -> AuthSubject:
+    """The per-request check, on the event loop: a signed token whose session is in the
+    cache costs no thread and no query; anything else goes to a worker thread."""
+    raw = _bearer(request)
+    if not raw:
+        raise Unauthorized()
+    if raw.startswith(API_KEY_PREFIX):
+        return await run_in_threadpool(authenticate, request, db)
+    claims = _claims(raw)
+    ensure_listener()
+    snapshot = session_cache.get(claims.session_id)
+    if snapshot is None:
+        return await run_in_threadpool(authenticate, request, db)
+    subject = AuthSubject(
+        snapshot=snapshot, scopes=USER_SCOPES, db=db, session_id=claims.session_id
+    )
+    await get_rate_limiter().hit_async(
+        get_settings().api_rate_limit,
+        "api",
         str(subject.user_id),
         message="Too many requests for this account; slow down.",
     )
@@ -101,9 +177,18 @@ def authenticate(request: Request, db: Session) -> AuthSubject:
     return subject
 
 
+def _claims(raw: str) -> AccessClaims:
+    try:
+        return verify_access_token(raw)
+    except InvalidToken as exc:
+        raise Unauthorized("Invalid or expired access token.") from exc
+
+
 def require(scope: str):  # noqa: ANN201 - returns a FastAPI dependency
-    def dependency(request: Request, db: Annotated[Session, Depends(get_session)]) -> AuthSubject:
-        subject = authenticate(request, db)
+    async def dependency(
+        request: Request, db: Annotated[Session, Depends(get_session)]
+    ) -> AuthSubject:
+        subject = await authenticate_async(request, db)
         if scope not in subject.scopes:
             raise Forbidden(f"This credential lacks the '{scope}' scope.")
         return subject

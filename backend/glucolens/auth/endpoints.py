@@ -187,9 +187,9 @@ def logout_all(auth: AccountAuth, db: DbSession) -> Response:
     responses=responses(401, 403, 429),
     summary="The signed-in user",
 )
-def me(auth: ReadAuth) -> Any:
+async def me(auth: ReadAuth) -> Any:
     """The caller's account and preferences."""
-    return UserOut.model_validate(auth.user)
+    return UserOut.model_validate(auth.snapshot)
 
 
 @router.put(

@@ -99,9 +99,31 @@ class InvalidToken(Exception):
     pass
 
 
+# Tokens this process has verified, by their exact text: a client sends the same token with
+# every request for its lifetime, and checking the signature and claims again each time was
+# a tenth of a request's cost. Expiry is still checked on every use; the entries are
+# dropped with the key ring (``get_keyring.cache_clear``) and bounded in number.
+_VERIFIED: dict[tuple[str, str, str], tuple[AccessClaims, KeyRing]] = {}
+_VERIFIED_MAX = 10_000
+
+
 def verify_access_token(token: str, settings: Settings | None = None) -> AccessClaims:
     settings = settings or get_settings()
     ring = get_keyring()
+    cache_key = (token, settings.jwt_audience, settings.jwt_issuer)
+    hit = _VERIFIED.get(cache_key)
+    if hit is not None and hit[1] is ring:
+        if hit[0].expires_at <= dt.datetime.now(dt.UTC):
+            raise InvalidToken("Signature has expired")
+        return hit[0]
+    claims = _verify(token, settings, ring)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[cache_key] = (claims, ring)
+    return claims
+
+
+def _verify(token: str, settings: Settings, ring: KeyRing) -> AccessClaims:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

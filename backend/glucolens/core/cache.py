@@ -12,6 +12,7 @@ remembered and replayed when it answers again, so an invalidation is not lost.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -21,6 +22,9 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import redis
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
 
 from glucolens.core.config import get_settings
 from glucolens.core.redisconn import RedisBreaker, get_redis
@@ -36,6 +40,7 @@ class Cache(Protocol):
     def set(self, key: str, value: Any, ttl_s: int = 3600) -> None: ...
     def add(self, key: str, value: Any, ttl_s: int) -> bool: ...
     def delete(self, key: str) -> None: ...
+    async def get_json_text(self, key: str) -> str | None: ...
 
 
 class MemoryCache:
@@ -71,6 +76,11 @@ class MemoryCache:
                 return None
             self._data.move_to_end(key)
         return json.loads(item[1])
+
+    async def get_json_text(self, key: str) -> str | None:
+        """The stored JSON as text, for a response that sends it as it is."""
+        value = self.get(key)
+        return None if value is None else json.dumps(value)
 
     def set(self, key: str, value: Any, ttl_s: int = 3600) -> None:
         raw = json.dumps(value)
@@ -125,18 +135,50 @@ def _entry_bytes(key: str, raw: str) -> int:
 
 
 class RedisCache:
-    def __init__(self, client: redis.Redis, breaker: RedisBreaker) -> None:
+    def __init__(self, client: redis.Redis, breaker: RedisBreaker, url: str) -> None:
         self._client = client
+        self._url = url
         self._breaker = breaker
         # Debounce claims still work per process while Redis is down.
         self._local_claims = MemoryCache(max_entries=10_000)
         self._pending_deletes: OrderedDict[str, None] = OrderedDict()
         self._pending_lock = threading.Lock()
+        self._async_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
         breaker.on_recover(self._replay_deletes)
 
     def get(self, key: str) -> Any | None:
         raw = self._call(lambda: self._client.get(key))
         return None if raw is None else json.loads(raw)
+
+    async def get_json_text(self, key: str) -> str | None:
+        """The stored JSON as text, read on the event loop through an asyncio client (one per
+        loop, the same short timeouts and breaker): no worker thread, no decode."""
+        if not self._breaker.should_try():
+            return None
+        try:
+            raw = await self._async_client().get(key)
+        except (redis.RedisError, OSError) as exc:
+            self._breaker.failed(exc)
+            return None
+        self._breaker.succeeded()
+        return None if raw is None else raw.decode() if isinstance(raw, bytes) else str(raw)
+
+    def _async_client(self) -> aioredis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            for closed in [lp for lp in self._async_clients if lp.is_closed()]:
+                del self._async_clients[closed]
+            timeout_s = self._client.connection_pool.connection_kwargs.get("socket_timeout")
+            client = aioredis.Redis.from_url(
+                self._url,
+                socket_timeout=timeout_s,
+                socket_connect_timeout=timeout_s,
+                retry=AsyncRetry(NoBackoff(), 0),
+                retry_on_timeout=False,
+            )
+            self._async_clients[loop] = client
+        return client
 
     def set(self, key: str, value: Any, ttl_s: int = 3600) -> None:
         self._call(lambda: self._client.set(key, json.dumps(value), ex=ttl_s))
@@ -186,5 +228,5 @@ class RedisCache:
 def get_cache() -> Cache:
     settings = get_settings()
     if settings.redis_url:
-        return RedisCache(*get_redis(settings.redis_url))
+        return RedisCache(*get_redis(settings.redis_url), url=settings.redis_url)
     return MemoryCache(settings.memory_cache_max_entries, settings.memory_cache_max_mb * 2**20)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from glucolens.core.config import get_settings
@@ -112,15 +113,23 @@ def get_sessionmaker() -> sessionmaker[Session]:
 SESSIONS_KEY = "glucolens.db_sessions"
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """FastAPI dependency: the request's session. ``TransactionalRoute`` commits it after the
-    handler returns and before the response is sent; an error rolls it back."""
+    handler returns and before the response is sent; an error rolls it back.
+
+    Made on the event loop, where creating it costs no I/O: it connects on first use (on a
+    worker thread, in a sync handler). Closing one that never connected costs no I/O either;
+    one that did is rolled back and closed on a worker thread."""
     session = get_sessionmaker()()
     request.scope.setdefault(SESSIONS_KEY, []).append(session)
     try:
         yield session
     except Exception:
-        session.rollback()
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
         raise
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()

@@ -65,7 +65,8 @@ class TransactionalRoute(APIRoute):
             for attempt in range(1, ATTEMPTS + 1):
                 try:
                     response = await handler(request)
-                    await run_in_threadpool(_commit, request)
+                    if any(s.in_transaction() for s in _sessions(request)):
+                        await run_in_threadpool(_commit, request)
                     return response
                 except DBAPIError as exc:
                     if not is_retryable(exc):

@@ -92,6 +92,21 @@ def test_a_write_through_one_process_is_served_by_the_other(pair: Pair) -> None:
 
 
 @pytest.mark.timeout(180)
+def test_signing_out_through_one_process_ends_the_session_on_the_other(pair: Pair) -> None:
+    session, _key = _signed_up(pair)
+    # B now holds the session in its cache (auth/session_cache); A's sign-out must reach it
+    # through Redis before the client can ask again.
+    for _ in range(3):
+        assert httpx2.get(pair.b.base + "/api/v1/auth/me", headers=session).status_code == 200
+    r = httpx2.post(pair.a.base + "/api/v1/auth/logout", headers=session)
+    assert r.status_code == 204, r.text
+    codes = [
+        httpx2.get(pair.b.base + "/api/v1/auth/me", headers=session).status_code for _ in range(3)
+    ]
+    assert codes == [401, 401, 401]
+
+
+@pytest.mark.timeout(180)
 def test_the_uploader_limit_is_one_budget_across_processes(pair: Pair) -> None:
     _session, key = _signed_up(pair)
     statuses = [
