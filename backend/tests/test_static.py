@@ -38,3 +38,45 @@ def test_unknown_api_path_is_a_json_404(tmp_path):
     r = _app(tmp_path).get("/api/v1/nothing")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
+
+
+def test_hashed_assets_are_immutable_and_pages_revalidate(tmp_path):
+    client = _app(tmp_path)
+    chunk = tmp_path / "_next" / "static" / "chunks"
+    chunk.mkdir(parents=True)
+    (chunk / "a1b2c3.js").write_text("console.log(1);" * 100)
+    asset = client.get("/_next/static/chunks/a1b2c3.js")
+    assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert asset.headers["content-type"].startswith("text/javascript") or asset.headers[
+        "content-type"
+    ].startswith("application/javascript")
+    assert client.get("/login/").headers["cache-control"] == "no-cache"
+
+
+def test_text_files_are_sent_gzipped_only_to_clients_that_accept_it(tmp_path):
+    client = _app(tmp_path)
+    page = "<h1>big</h1>" + "<p>glucose</p>" * 500
+    (tmp_path / "big.html").write_text(page)
+    zipped = client.get("/big", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert int(zipped.headers["content-length"]) < len(page) / 5
+    assert zipped.text == page  # the client decompresses it
+    plain = client.get("/big", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == page
+    refused = client.get("/big", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+
+
+def test_etag_answers_304_and_changes_when_the_export_is_rebuilt(tmp_path):
+    client = _app(tmp_path)
+    first = client.get("/login/")
+    etag = first.headers["etag"]
+    again = client.get("/login/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    (tmp_path / "login" / "index.html").write_text("<h1>login, new release</h1>")
+    rebuilt = client.get("/login/", headers={"If-None-Match": etag})
+    assert rebuilt.status_code == 200
+    assert rebuilt.text == "<h1>login, new release</h1>"
+    assert rebuilt.headers["etag"] != etag
