@@ -1,174 +1,219 @@
-"""Concurrent clients against a real `glucolens serve` on loopback, on SQLite and PostgreSQL:
-50 and 100 clients, each its own user, each sending its next request as soon as the last
-one is answered (a closed loop), for a fixed time per endpoint. Endpoints: GET /healthz
-(the baseline: the same server and client with no database work), GET
-/api/v1/dashboard/summary (each user holds 7 days of readings; default 60 s read cache) and
-POST /api/v1/glucose/bulk (288 readings, one day, new and distinct for every request).
-Prints p50/p95/p99 latency, throughput and errors by status for each.
+"""Per-request cost under load (issue 15): wrk against a real `glucolens serve` on
+PostgreSQL and Redis, with the framework's own ceiling measured side by side in the same
+run: a bare FastAPI app (one sync ``def`` handler returning a dict, bench/_bare_app.py)
+served by the same uvicorn with the same number of workers.
 
-Run: .venv/bin/python bench/load.py [--clients 50 100] [--seconds 15] [--only sqlite]
+Endpoints: GET /livez (no I/O), GET /healthz, GET /api/v1/auth/me, GET
+/api/v1/dashboard/summary (each user holds 7 days of readings, the summary cached after a
+first warm-up request), and the static /login/ page. Every request comes from the next of
+100 users (bench/wrk/users.lua rotates their tokens), so caches are per user as in life.
+The bare app is measured before and after the GlucoLens endpoints; the ratio column is
+throughput over the mean of those two bare runs at the same client count. After the
+load, /metrics is scraped 20 times and its time and size printed.
+
+Run: .venv/bin/python bench/load.py [--seconds 10] [--clients 50 100] [--workers 1 2]
+     [--code /path/to/another/checkout/backend]   (measure another version of the code,
+     e.g. a `git worktree` of the previous commit, against the same bare baseline)
+Needs `wrk` (Debian: apt-get install wrk).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
+import contextlib
 import json
+import os
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import database, make_users, pct, server
+from _harness import BIN, bench_env, database, free_port, make_users
+from load_ingest import seed
 
-WARMUP_S = 2.0
-SEED_DAYS = 7
-# Requests still unanswered after this count as errors (the issue's pool waits were 30 s).
-TIMEOUT_S = 30.0
-
-
-@dataclass
-class Result:
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
-    elapsed_s: float = 0.0
-
-    def row(self, label: str) -> str:
-        n = len(self.latencies_ms)
-        lat = self.latencies_ms or [float("nan")]
-        errors = ", ".join(f"{k}×{v}" for k, v in sorted(self.errors.items())) or "0"
-        return (
-            f"{label:<40} {pct(lat, 50):8.1f} {pct(lat, 95):8.1f} {pct(lat, 99):8.1f} "
-            f"{n / self.elapsed_s:9.1f}  {errors}"
-        )
+HERE = Path(__file__).resolve().parent
+LUA = HERE / "wrk" / "users.lua"
+USERS = 100
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+METRICS_TOKEN = "bench-metrics-token"
+ENDPOINTS = {
+    "GET /livez": ("/livez", False),
+    "GET /healthz": ("/healthz", False),
+    "GET /api/v1/auth/me": ("/api/v1/auth/me", True),
+    "GET summary (cached)": ("/api/v1/dashboard/summary", True),
+    "GET /login/ (static)": ("/login/", False),
+}
 
 
-def day_of_readings(client: int, days_back: int) -> str:
-    """288 five-minute readings of one local day, ``days_back`` days ago, as a bulk body."""
-    midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = midnight - dt.timedelta(days=days_back)
-    items = [
-        {
-            "timestamp": (start + dt.timedelta(minutes=5 * i)).isoformat(),
-            "value": float(80 + (client * 7 + i * 13 + days_back) % 160),
-            "source": "load",
-        }
-        for i in range(288)
-    ]
-    return json.dumps({"items": items})
-
-
-async def seed(base: str, tokens: list[str]) -> None:
-    """SEED_DAYS days for every user, eight uploads at a time (not measured)."""
+def wait_up(base: str, path: str) -> None:
     import httpx2
 
-    gate = asyncio.Semaphore(8)
-    async with httpx2.AsyncClient(base_url=base, timeout=120) as c:
-
-        async def one(i: int, token: str, day: int) -> None:
-            async with gate:
-                r = await c.post(
-                    "/api/v1/glucose/bulk",
-                    content=day_of_readings(i, day),
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
-                    },
-                )
-                r.raise_for_status()
-
-        await asyncio.gather(
-            *(one(i, t, d) for i, t in enumerate(tokens) for d in range(1, SEED_DAYS + 1))
-        )
+    for _ in range(300):
+        try:
+            if httpx2.get(base + path, timeout=1).status_code == 200:
+                return
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{base} did not start")
 
 
-Request = Callable[[int, int], tuple[str, str, str | None]]  # (client, n) -> method, path, body
+@contextlib.contextmanager
+def process(cmd: list[str], env: dict[str, str], probe: str) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*cmd, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base, probe)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
-async def closed_loop(base: str, tokens: list[str], request: Request, seconds: float) -> Result:
-    """Every client sends, waits for the answer, sends again, until the window ends. Every
-    request that ends after the warm-up counts, however late (a stalled server shows up
-    as timeouts, not as silence); throughput is answers per second from the window's start
-    until the last of them arrived."""
+def wrk(base: str, path: str, tokens_file: str, clients: int, seconds: float) -> dict:
+    env = {**os.environ, "WRK_PATH": path, "WRK_TOKENS": tokens_file}
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{int(seconds)}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            base,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    r = json.loads(line.removeprefix("WRKJSON "))
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    return r
+
+
+def row(label: str, r: dict, bare_rps: float | None) -> str:
+    ratio = f"{r['rps'] / bare_rps:6.2f}×" if bare_rps else "       "
+    errors = r["non2xx"] + r["socket_errors"] + r["timeouts"]
+    return (
+        f"{label:<44} {r['rps']:9.0f} {ratio} {r['p50'] / 1000:8.1f} {r['p95'] / 1000:8.1f} "
+        f"{r['p99'] / 1000:8.1f} {errors:7d}"
+    )
+
+
+def scrape(base: str, n: int = 20) -> tuple[float, float, int]:
     import httpx2
 
-    result = Result()
-    limits = httpx2.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
-    t_start = time.perf_counter() + WARMUP_S
-    t_end = t_start + seconds
-    last = t_end
-    async with httpx2.AsyncClient(base_url=base, timeout=TIMEOUT_S, limits=limits) as c:
-
-        async def client(i: int) -> None:
-            nonlocal last
-            headers = {"Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json"}
-            n = 0
-            while (t0 := time.perf_counter()) < t_end:
-                method, path, body = request(i, n)
-                n += 1
-                try:
-                    r = await c.request(method, path, content=body, headers=headers)
-                    outcome = "" if r.status_code < 400 else str(r.status_code)
-                except httpx2.HTTPError as exc:
-                    outcome = type(exc).__name__
-                t1 = time.perf_counter()
-                if t1 < t_start:
-                    continue
-                last = max(last, t1)
-                if outcome:
-                    result.errors[outcome] += 1
-                else:
-                    result.latencies_ms.append((t1 - t0) * 1000)
-
-        await asyncio.gather(*(client(i) for i in range(len(tokens))))
-    result.elapsed_s = last - t_start
-    return result
+    times, size = [], 0
+    with httpx2.Client(base_url=base, timeout=30) as c:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = c.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+            times.append((time.perf_counter() - t0) * 1000)
+            r.raise_for_status()
+            size = len(r.content)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (n - 1))], size
 
 
-def healthz(_i: int, _n: int) -> tuple[str, str, str | None]:
-    return "GET", "/healthz", None
+def warm(base: str, tokens: list[str]) -> None:
+    """One summary request per user, so the measured ones are served from the cache."""
+    import httpx2
 
-
-def summary(_i: int, _n: int) -> tuple[str, str, str | None]:
-    return "GET", "/api/v1/dashboard/summary", None
-
-
-def bulk(i: int, n: int) -> tuple[str, str, str | None]:
-    # A new day per request, older than the seeded week: every reading is new.
-    return "POST", "/api/v1/glucose/bulk", day_of_readings(i, SEED_DAYS + 1 + n)
+    with httpx2.Client(base_url=base, timeout=60) as c:
+        for t in tokens:
+            c.get("/api/v1/dashboard/summary", headers={"Authorization": f"Bearer {t}"})
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--clients", type=int, nargs="+", default=[50, 100])
-    ap.add_argument("--seconds", type=float, default=15.0, help="measured time per endpoint")
-    ap.add_argument("--only", choices=["sqlite", "postgres"])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--code", help="backend dir of another checkout to measure instead")
     args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench/load.py needs wrk (Debian: apt-get install wrk)")
+    extra = {"PYTHONPATH": str(Path(args.code).resolve())} if args.code else {}
     print(
-        f"load: closed loop, {args.seconds:.0f} s per endpoint after {WARMUP_S:.0f} s warm-up, "
-        f"one user per client, client timeout {TIMEOUT_S:.0f} s"
+        f"load: wrk -t2, {args.seconds:.0f} s per row, {USERS} users, PostgreSQL + Redis, "
+        f"{os.cpu_count()} cores shared by wrk and the servers"
+        + (f"; code from {args.code}" if args.code else "")
     )
-    header = f"{'database / clients / endpoint':<40} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
-    print(f"{header} {'ok req/s':>9}  errors")
-    endpoints = {"GET /healthz (baseline)": healthz, "GET summary": summary, "POST bulk 288": bulk}
-    for kind in ("sqlite", "postgres"):
-        if args.only and kind != args.only:
-            continue
-        with database(kind) as (url, data_dir):
-            emails = [f"load{i}@example.org" for i in range(max(args.clients))]
-            tokens = [token for _, token in make_users(url, data_dir, emails)]
-            with server(url, data_dir) as base:
-                asyncio.run(seed(base, tokens))
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    with database("postgres") as (url, data_dir):
+        emails = [f"load{i}@example.org" for i in range(USERS)]
+        tokens = [t for _, t in make_users(url, data_dir, emails)]
+        tokens_path = Path(tempfile.mkstemp(suffix=".txt")[1])
+        tokens_path.write_text("\n".join(tokens) + "\n")
+        env = {
+            **bench_env(url, data_dir),
+            "GLUCOLENS_REDIS_URL": REDIS_URL,
+            "GLUCOLENS_METRICS_TOKEN": METRICS_TOKEN,
+            "GLUCOLENS_STATIC_DIR": str(HERE.parent / "frontend" / "out"),
+            **extra,
+        }
+        seeded = False
+        for workers in args.workers:
+            print(f"\n--- {workers} worker(s) per server ---")
+            head = f"{'clients / endpoint':<44} {'req/s':>9} {'×bare':>7} {'p50 ms':>8}"
+            print(f"{head} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+            bare_cmd = [
+                str(BIN / "uvicorn"),
+                "_bare_app:app",
+                "--app-dir",
+                str(HERE),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--workers",
+                str(workers),
+            ]
+            app_cmd = [str(BIN / "glucolens"), "serve", "--workers", str(workers)]
+            with (
+                process(bare_cmd, dict(os.environ), "/hello") as bare,
+                process(app_cmd, env, "/livez") as app,
+            ):
+                if not seeded:
+                    asyncio.run(seed(app, tokens))
+                    seeded = True
+                warm(app, tokens)
                 for clients in args.clients:
-                    for name, request in endpoints.items():
-                        res = asyncio.run(
-                            closed_loop(base, tokens[:clients], request, args.seconds)
-                        )
-                        print(res.row(f"{kind} / {clients} / {name}"), flush=True)
+                    before = wrk(bare, "/hello", "", clients, args.seconds)
+                    rows = []
+                    for name, (path, auth) in ENDPOINTS.items():
+                        r = wrk(app, path, str(tokens_path) if auth else "", clients, args.seconds)
+                        rows.append((f"{clients} / {name}", r))
+                    after = wrk(bare, "/hello", "", clients, args.seconds)
+                    bare_rps = (before["rps"] + after["rps"]) / 2
+                    print(row(f"{clients} / bare FastAPI (before)", before, None))
+                    for label, r in rows:
+                        print(row(label, r, bare_rps))
+                    print(row(f"{clients} / bare FastAPI (after)", after, None), flush=True)
+                p50, p95, size = scrape(app)
+                print(f"/metrics scrape: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {size / 1024:.0f} KiB")
+        tokens_path.unlink()
 
 
 if __name__ == "__main__":

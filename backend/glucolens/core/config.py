@@ -94,8 +94,9 @@ class Settings(BaseSettings):
     login_max_per_ip: str = "20/minute"
     api_rate_limit: str = Field(
         default="600/minute",
-        description="Requests per user from signed-in web sessions (docs/auth.md: a dashboard "
-        "load is about 10, browsing every insight page in a minute about 60).",
+        description="Requests per user from signed-in web sessions (docs/auth.md, measured by "
+        "bench/web_session.py: a dashboard load is 10, the busiest minute of a fast walk "
+        "through every page 81).",
     )
     uploader_rate_limit: str = Field(
         default="100/minute",
