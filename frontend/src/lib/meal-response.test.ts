@@ -47,7 +47,7 @@ describe("meal response words", () => {
     ];
     const base = { dimension: "sleep" as const, status: "ok" as const, groups };
     expect(comparisonVerdict({ ...base, p_value: 0.01, higher: "short" }, thresholds, "mg/dL")).toMatch(
-      /^After under 6 h of sleep: larger rises \(median iAUC 4,000 mg\/dL·min against 2,000 after 6 h or more\) \(p = 0.010\)\. An association/,
+      /^After under 6 h of sleep: larger rises, median iAUC 4,000 mg\/dL·min against 2,000 after 6 h or more \(p = 0.010\)\. An association/,
     );
     expect(comparisonVerdict({ ...base, p_value: 0.4, higher: null }, thresholds, "mg/dL")).toMatch(
       /^No clear difference \(p = 0.400\)\. That is not proof/,

@@ -83,6 +83,6 @@ export function comparisonVerdict(c: Comparison, t: Thresholds, unit: Unit): str
   const hi = c.groups.find((g) => g.key === c.higher);
   const others = c.groups.filter((g) => g.key !== c.higher && g.n >= t.min_group);
   if (!hi) return `A difference${p}.`;
-  const vs = others.map((g) => `${formatIauc(g.median_iauc, unit, false)} ${g.label.toLowerCase()}`).join(", ");
-  return `${hi.label}: larger rises (median iAUC ${formatIauc(hi.median_iauc, unit)} against ${vs})${p}. An association in your data, not proof of cause.`;
+  const vs = others.map((g) => `${formatIauc(g.median_iauc, unit, false)} ${g.label.toLowerCase()}`).join(" and ");
+  return `${hi.label}: larger rises, median iAUC ${formatIauc(hi.median_iauc, unit)} against ${vs}${p}. An association in your data, not proof of cause.`;
 }

@@ -31,7 +31,8 @@ const cap = (s: string | null) => (s ? s[0].toUpperCase() + s.slice(1) : "—");
 
 const COLUMNS: Column<Meal>[] = [
   { header: "Time", render: (m, zone) => formatDateTime(m.timestamp, zone) },
-  { header: "Meal", render: (m) => cap(m.meal_type) },
+  // Below 640 px the meal type gives way to the glucose response, so the table fits a 390 px phone.
+  { header: "Meal", className: "hidden sm:table-cell", render: (m) => cap(m.meal_type) },
   { header: "Carbs", render: (m) => (m.carbs_g != null ? `${Math.round(m.carbs_g)} g` : "—") },
   { header: "Glucose response", render: (m) => <MealResponseCell id={m.id} /> },
   { header: "kcal", className: "hidden sm:table-cell", render: (m) => (m.kcal != null ? Math.round(m.kcal).toLocaleString("en") : "—") },

@@ -61,7 +61,7 @@ export function MealTrace({
       />
       <path d={d} fill="none" stroke="var(--color-chart-line)" strokeWidth={2} vectorEffect="non-scaling-stroke" strokeLinejoin="round" />
       {[0, 60, 120, 180].map((m) => (
-        <text key={m} x={x(m)} y={height - 2} textAnchor="middle" className="fill-slate-500 text-[10px]">
+        <text key={m} x={x(m)} y={height - 2} textAnchor={m === 180 ? "end" : "middle"} className="fill-slate-500 text-[10px]">
           {m === 0 ? "meal" : `${m / 60} h`}
         </text>
       ))}
