@@ -405,3 +405,34 @@ export async function dataPagesOnPhone(t) {
     await phone.close();
   }
 }
+
+/** Issue 16: the dashboard's variability card shows the API's MAGE (demo data, 14 days) with its meaning. */
+export async function variabilityCard(t, token, mgdl) {
+  const { page, text, gotoApp } = t;
+  await gotoApp(page, "/dashboard/");
+  await page.getByTestId("var-mage-value").waitFor({ timeout: 30_000 });
+  const end = mgdl?.end;
+  const v = await t.apiGet(token, `/dashboard/variability?days=14${end ? `&end=${end}` : ""}`);
+  const mage = v.metrics.find((m) => m.key === "mage");
+  if (!mage || mage.status !== "ok") throw new Error(`the API has no MAGE for the demo data: ${JSON.stringify(mage)}`);
+  const shown = (await text(page, "var-mage-value")).split(" ")[0];
+  expectEqual(shown, formatGlucose(mage.value, v.unit ?? "mg/dL"), "MAGE on the card");
+  const meaning = await page.getByTestId("var-mage").textContent();
+  if (!meaning?.includes("Reference")) throw new Error("the MAGE tile has no reference range");
+  await t.shot(page, "06b-dashboard-variability");
+  return `MAGE ${shown} (API ${mage.value.toFixed(1)})`;
+}
+
+/** Issue 16: the meal-response and experiment pages fit a 390 px phone in the dark theme (demo data). */
+export async function analyticsPagesOnPhone(t) {
+  const phone = await openPhone(t);
+  try {
+    const widths = await pagesFitPhone(t, phone, [
+      ["/insights/meals/", "ranked-meals", "11b-phone-meals-dark"],
+      ["/insights/experiments/", "new-experiment", "11d-phone-experiments-dark"],
+    ]);
+    return widths.join(", ");
+  } finally {
+    await phone.close();
+  }
+}

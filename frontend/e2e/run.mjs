@@ -26,6 +26,8 @@ import {
   removeDemo,
   threeTabsReload,
   weekTrace,
+  variabilityCard,
+  analyticsPagesOnPhone,
 } from "./flows.mjs";
 import { appleHealthStatus, integrationsOnPhone, nightscoutToken } from "./nightscout.mjs";
 import {
@@ -401,6 +403,7 @@ async function main() {
     await shot(page, "06-dashboard-demo");
   });
 
+  await step("dashboard: the variability card shows the API's MAGE with its meaning (demo data)", () => variabilityCard(t, apiToken, mgdl));
   await step("current reading tile: latest value, trend, change and age", () => currentReading(t, apiToken));
   await step("7-day trace is one line (downsampled buckets are not gaps)", () => weekTrace(t, apiToken));
 
@@ -433,6 +436,7 @@ async function main() {
     { path: "/insights/patterns/", name: "08-patterns", ok: ['[data-testid="motif"]', "text=No recurring patterns found yet."] },
     { path: "/insights/causal-graph/", name: "09-causal-graph", ok: [".react-flow__edge", "text=No links were found"] },
     { path: "/insights/predictions/", name: "10-predictions", ok: ['[data-testid="forecast-chart"] svg'] },
+    { path: "/insights/meals/", name: "10c-meal-responses", ok: ['[data-testid="ranked-meals"]', '[data-testid="meals-empty"]'] },
   ];
   for (const p of insightPages) {
     await step(
@@ -528,6 +532,9 @@ async function main() {
   });
 
   await step("phone (390 px): menu sheet, TIR above the fold; dark theme at 390 and 1280 px", () => phoneAndDark(t), { soft: true });
+  await step("meal responses and experiments fit a 390 px phone (dark theme, demo data)", () => analyticsPagesOnPhone(t), {
+    soft: true,
+  });
   await step("settings: remove demo data after seeing its counts", () => removeDemo(t, apiToken), { soft: true });
 
   await step("log out; /dashboard redirects to /login", async () => {

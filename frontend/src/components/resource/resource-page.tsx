@@ -109,7 +109,7 @@ export function ResourcePage<K extends Exclude<RecordKind, "glucose">>({
               Nothing recorded yet. Add your first {singular} above, or load demo data from the dashboard.
             </p>
           ) : (
-            <div className="overflow-x-auto">
+            <div className="relative overflow-x-auto">
               <table className="w-full text-left text-sm">
                 <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
                   <tr>
