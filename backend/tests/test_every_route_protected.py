@@ -364,9 +364,9 @@ def _experiment() -> dict[str, Any]:
 
 def experiment(client: TestClient, owner: Owner) -> str:
     """An experiment of the owner's; one runs at a time, so any running one ends first."""
-    for item in client.get("/api/v1/experiments", headers=owner.headers).json()["items"]:
-        client.post(f"/api/v1/experiments/{item['id']}/stop", headers=owner.headers)
-    return post("/api/v1/experiments", _experiment)(client, owner)
+    for item in client.get("/api/v1/insights/experiments", headers=owner.headers).json()["items"]:
+        client.post(f"/api/v1/insights/experiments/{item['id']}/stop", headers=owner.headers)
+    return post("/api/v1/insights/experiments", _experiment)(client, owner)
 
 
 def _adherence() -> dict[str, Any]:
@@ -416,9 +416,9 @@ FACTORIES: dict[str, Factory] = {
         post("/api/v1/insights/refresh", dict, "job_id"), settle=job_finished
     ),
     "/api/v1/alerts/snoozes/{id}": Factory(post("/api/v1/alerts/snoozes", _snooze)),
-    "/api/v1/experiments/{id}": Factory(experiment),
-    "/api/v1/experiments/{id}/adherence": Factory(experiment, _adherence),
-    "/api/v1/experiments/{id}/stop": Factory(experiment),
+    "/api/v1/insights/experiments/{id}": Factory(experiment),
+    "/api/v1/insights/experiments/{id}/adherence": Factory(experiment, _adherence),
+    "/api/v1/insights/experiments/{id}/stop": Factory(experiment),
     "/api/v1/alerts/{id}/acknowledge": Factory(engine_alert),
     "/api/v1/alerts/push/subscriptions/{id}": Factory(
         post("/api/v1/alerts/push/subscriptions", _push_subscription)

@@ -90,7 +90,7 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
     "PushSubscriptionIn": ("POST", "/api/v1/alerts/push/subscriptions", lambda c: _push_json()),
     "ExperimentIn": (
         "POST",
-        "/api/v1/experiments",
+        "/api/v1/insights/experiments",
         lambda c: {
             "title": "t",
             "intervention": "walk",
@@ -101,7 +101,7 @@ BASELINES: dict[str, tuple[str, str, Callable[[Ctx], dict[str, Any]]]] = {
     # A date (checked as text) and a boolean; any experiment id shows the body's 422 first.
     "AdherenceIn": (
         "PUT",
-        f"/api/v1/experiments/{uuid.UUID(int=1)}/adherence",
+        f"/api/v1/insights/experiments/{uuid.UUID(int=1)}/adherence",
         lambda c: {"day": "2026-01-01", "followed": True},
     ),
 }

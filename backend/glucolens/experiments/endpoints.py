@@ -28,13 +28,13 @@ from glucolens.experiments.schemas import (
     UnitIn,
 )
 
-router = APIRouter(
-    route_class=TransactionalRoute, prefix="/api/v1/experiments", tags=["experiments"]
-)
+# Under /insights: /api/v1/experiments/... belongs to the Nightscout API at the host root
+# (GET /api/v1/experiments/test is how uploaders check write access).
+router = APIRouter(route_class=TransactionalRoute, prefix="/api/v1/insights", tags=["experiments"])
 
 
 @router.get(
-    "/plan",
+    "/experiment-plan",
     response_model=PlanOut,
     responses=responses(401, 403, 422, 429),
     summary="Days needed for an experiment",
@@ -64,7 +64,7 @@ def plan_experiment(
 
 
 @router.post(
-    "",
+    "/experiments",
     status_code=201,
     response_model=ExperimentOut,
     responses=responses(401, 403, 409, 422, 429),
@@ -78,7 +78,7 @@ def create_experiment(body: ExperimentIn, auth: ReadingsWrite, db: DbSession) ->
 
 
 @router.get(
-    "",
+    "/experiments",
     response_model=ExperimentList,
     responses=responses(401, 403, 429),
     summary="Your experiments",
@@ -89,7 +89,7 @@ def list_experiments(auth: ReadAuth, db: DbSession) -> ExperimentList:
 
 
 @router.get(
-    "/{experiment_id}",
+    "/experiments/{experiment_id}",
     response_model=ExperimentOut,
     responses=responses(401, 403, 404, 422, 429),
     summary="An experiment",
@@ -102,7 +102,7 @@ def get_experiment(experiment_id: uuid.UUID, auth: ReadAuth, db: DbSession) -> E
 
 
 @router.put(
-    "/{experiment_id}/adherence",
+    "/experiments/{experiment_id}/adherence",
     response_model=ExperimentOut,
     responses=responses(401, 403, 404, 422, 429),
     summary="Mark a day as followed or not",
@@ -116,7 +116,7 @@ def mark_adherence(
 
 
 @router.post(
-    "/{experiment_id}/stop",
+    "/experiments/{experiment_id}/stop",
     response_model=ExperimentOut,
     responses=responses(401, 403, 404, 409, 422, 429),
     summary="End an experiment",
@@ -129,7 +129,7 @@ def stop_experiment(experiment_id: uuid.UUID, auth: ReadingsWrite, db: DbSession
 
 
 @router.delete(
-    "/{experiment_id}",
+    "/experiments/{experiment_id}",
     status_code=204,
     response_class=Response,
     responses=responses(401, 403, 404, 422, 429),

@@ -7,6 +7,7 @@ Every series here is simulated in the test from a named model: an AR(1) day-to-d
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -168,9 +169,19 @@ def test_plan_gives_whole_pairs_and_more_days_for_smaller_effects():
     big, small = ex.plan_power(20, noise, 2), ex.plan_power(10, noise, 2)
     assert big.days_needed is not None and small.days_needed is not None
     assert big.days_needed % 4 == 0 and big.days_needed < small.days_needed
-    assert ex.power_at(20, noise, 2, big.pairs_needed) >= 0.8
-    assert ex.power_at(20, noise, 2, big.pairs_needed - 1) < 0.8 or big.pairs_needed == 6
+    planned = dataclasses.replace(noise, sd=noise.sd * ex.sd_margin(noise))
+    assert ex.power_at(20, planned, 2, big.pairs_needed) >= 0.8
+    assert ex.power_at(20, planned, 2, big.pairs_needed - 1) < 0.8 or big.pairs_needed == 6
     assert ex.plan_power(1, noise, 2).days_needed is None  # beyond 240 days
+
+
+def test_plans_use_an_upper_bound_of_a_fitted_sd_and_the_default_as_is():
+    fitted = ex.DayNoise(sd=20, rho=0.1, usable_fraction=1.0, n_days=60, from_history=True)
+    longer = dataclasses.replace(fitted, n_days=300)
+    default = dataclasses.replace(fitted, n_days=0, from_history=False)
+    assert ex.sd_margin(fitted) > ex.sd_margin(longer) > 1.0
+    assert ex.sd_margin(default) == 1.0
+    assert ex.plan_power(15, fitted, 2).days_needed > ex.plan_power(15, longer, 2).days_needed
 
 
 def test_planned_days_reach_about_80_percent_power_in_simulation():

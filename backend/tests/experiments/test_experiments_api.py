@@ -8,7 +8,7 @@ import re
 from glucolens.core.timeutil import local_today
 from tests.experiments.helpers import backdate, write_trace
 
-BASE = "/api/v1/experiments"
+BASE = "/api/v1/insights/experiments"
 
 
 def body(**kw):
@@ -27,7 +27,7 @@ def test_plan_without_history_says_it_uses_a_population_default(client, make_use
     headers = auth_headers(make_user())
     params = {"outcome": "window_mean", "window_start": "19:00", "window_end": "23:00",
               "target_effect": 15}  # fmt: skip
-    r = client.get(f"{BASE}/plan", params=params, headers=headers)
+    r = client.get("/api/v1/insights/experiment-plan", params=params, headers=headers)
     assert r.status_code == 200, r.text
     plan = r.json()
     assert plan["noise"]["from_history"] is False
@@ -174,3 +174,11 @@ def test_another_users_experiment_is_404(client, make_user, auth_headers):
     other = auth_headers(make_user())
     assert client.get(f"{BASE}/{exp['id']}", headers=other).status_code == 404
     assert client.delete(f"{BASE}/{exp['id']}", headers=other).status_code == 404
+
+
+def test_no_route_shadows_the_nightscout_experiments_path(app):
+    # GET /api/v1/experiments/test is Nightscout's write-access check (uploaders call it);
+    # an /api/v1/experiments/{id} route included before it would answer 422 instead.
+    ours = [p for p in app.openapi()["paths"] if "experiment" in p and "nightscout" not in p]
+    assert "/api/v1/experiments/test" in ours  # the Nightscout route itself
+    assert [p for p in ours if p.startswith("/api/v1/experiments")] == ["/api/v1/experiments/test"]

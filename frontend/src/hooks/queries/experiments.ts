@@ -25,7 +25,7 @@ const EXPERIMENTS = ["experiments"] as const;
 export function useExperiments() {
   return useQuery({
     queryKey: [...EXPERIMENTS, "list"],
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/experiments", { signal })),
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/insights/experiments", { signal })),
     select: (d) => d.items,
   });
 }
@@ -34,7 +34,8 @@ export function useExperiment(id: string | null) {
   return useQuery({
     queryKey: [...EXPERIMENTS, "one", id],
     enabled: id !== null,
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/experiments/{experiment_id}", { params: { path: { experiment_id: id! } }, signal })),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/insights/experiments/{experiment_id}", { params: { path: { experiment_id: id! } }, signal })),
   });
 }
 
@@ -53,7 +54,7 @@ export function useExperimentPlan(params: PlanParams | null) {
         ...(p.window_start ? { window_start: p.window_start } : {}),
         ...(p.window_end ? { window_end: p.window_end } : {}),
       };
-      return unwrap(api.GET("/api/v1/experiments/plan", { params: { query }, signal }));
+      return unwrap(api.GET("/api/v1/insights/experiment-plan", { params: { query }, signal }));
     },
   });
 }
@@ -69,7 +70,7 @@ function useSetExperiment() {
 export function useCreateExperiment() {
   const set = useSetExperiment();
   return useMutation({
-    mutationFn: (body: ExperimentIn) => unwrap(api.POST("/api/v1/experiments", { body })),
+    mutationFn: (body: ExperimentIn) => unwrap(api.POST("/api/v1/insights/experiments", { body })),
     onSuccess: set,
   });
 }
@@ -78,7 +79,7 @@ export function useMarkDay(id: string) {
   const set = useSetExperiment();
   return useMutation({
     mutationFn: (body: { day: string; followed: boolean | null }) =>
-      unwrap(api.PUT("/api/v1/experiments/{experiment_id}/adherence", { params: { path: { experiment_id: id } }, body })),
+      unwrap(api.PUT("/api/v1/insights/experiments/{experiment_id}/adherence", { params: { path: { experiment_id: id } }, body })),
     onSuccess: set,
   });
 }
@@ -86,7 +87,7 @@ export function useMarkDay(id: string) {
 export function useStopExperiment(id: string) {
   const set = useSetExperiment();
   return useMutation({
-    mutationFn: () => unwrap(api.POST("/api/v1/experiments/{experiment_id}/stop", { params: { path: { experiment_id: id } } })),
+    mutationFn: () => unwrap(api.POST("/api/v1/insights/experiments/{experiment_id}/stop", { params: { path: { experiment_id: id } } })),
     onSuccess: set,
   });
 }
@@ -94,7 +95,8 @@ export function useStopExperiment(id: string) {
 export function useDeleteExperiment() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/experiments/{experiment_id}", { params: { path: { experiment_id: id } } })),
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE("/api/v1/insights/experiments/{experiment_id}", { params: { path: { experiment_id: id } } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: EXPERIMENTS }),
   });
 }

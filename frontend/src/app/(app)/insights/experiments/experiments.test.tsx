@@ -34,7 +34,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe("ExperimentsView", () => {
   it("shows an empty state that leads to planning one", async () => {
-    stubApi((c) => (c.url.endsWith("/api/v1/experiments") ? jsonResponse(200, { items: [] }) : undefined));
+    stubApi((c) => (c.url.endsWith("/api/v1/insights/experiments") ? jsonResponse(200, { items: [] }) : undefined));
     renderWithClient(<ExperimentsView />);
     expect(await screen.findByTestId("experiments-empty")).toHaveTextContent("No experiments yet");
     expect(screen.getByRole("link", { name: "Plan your first experiment" })).toHaveAttribute(
@@ -44,7 +44,7 @@ describe("ExperimentsView", () => {
   });
 
   it("lists an experiment with its progress and today's assignment, and offers no second one while it runs", async () => {
-    stubApi((c) => (c.url.endsWith("/api/v1/experiments") ? jsonResponse(200, { items: [experiment()] }) : undefined));
+    stubApi((c) => (c.url.endsWith("/api/v1/insights/experiments") ? jsonResponse(200, { items: [experiment()] }) : undefined));
     renderWithClient(<ExperimentsView />);
     const row = await screen.findByTestId("experiment-row");
     expect(row).toHaveTextContent("Walk after dinner");
@@ -58,13 +58,13 @@ describe("NewExperimentForm", () => {
   it("asks for the days needed and starts the experiment with the user's unit", async () => {
     signInTestUser({ unit: "mmol/L" });
     const calls = stubApi((c) => {
-      if (c.url.includes("/api/v1/experiments/plan")) return jsonResponse(200, plan);
-      if (c.url.endsWith("/api/v1/experiments") && c.method === "POST") return jsonResponse(201, experiment({ id: "e9" }));
+      if (c.url.includes("/api/v1/insights/experiment-plan")) return jsonResponse(200, plan);
+      if (c.url.endsWith("/api/v1/insights/experiments") && c.method === "POST") return jsonResponse(201, experiment({ id: "e9" }));
       return undefined;
     });
     renderWithClient(<NewExperimentForm />);
     expect(await screen.findByTestId("days-needed", {}, { timeout: 3000 })).toHaveTextContent("About 72 days needed");
-    const planUrl = new URL(calls.find((c) => c.url.includes("/plan"))!.url);
+    const planUrl = new URL(calls.find((c) => c.url.includes("/experiment-plan"))!.url);
     expect(Object.fromEntries(planUrl.searchParams)).toEqual({
       outcome: "window_mean",
       target_effect: "0.8",
@@ -87,7 +87,7 @@ describe("NewExperimentForm", () => {
   });
 
   it("says what is missing instead of sending an empty title", async () => {
-    const calls = stubApi((c) => (c.url.includes("/plan") ? jsonResponse(200, plan) : undefined));
+    const calls = stubApi((c) => (c.url.includes("/experiment-plan") ? jsonResponse(200, plan) : undefined));
     renderWithClient(<NewExperimentForm />);
     fireEvent.click(screen.getByTestId("create-experiment"));
     expect(await screen.findByText("Give the experiment a title and say what you will do.")).toBeInTheDocument();
@@ -97,7 +97,7 @@ describe("NewExperimentForm", () => {
 
 describe("ExperimentDetail", () => {
   it("shows today's instruction, the interim state and the calendar", async () => {
-    stubApi((c) => (c.url.endsWith("/api/v1/experiments/e1") ? jsonResponse(200, experiment()) : undefined));
+    stubApi((c) => (c.url.endsWith("/api/v1/insights/experiments/e1") ? jsonResponse(200, experiment()) : undefined));
     renderWithClient(<ExperimentDetail />);
     expect(await screen.findByTestId("today-instruction")).toHaveTextContent("Baseline day: live as usual");
     expect(screen.getByTestId("verdict-badge")).toHaveTextContent("Not enough days yet");
@@ -108,7 +108,7 @@ describe("ExperimentDetail", () => {
 
   it("marks today as not followed", async () => {
     const calls = stubApi((c) => {
-      if (c.url.endsWith("/api/v1/experiments/e1")) return jsonResponse(200, experiment());
+      if (c.url.endsWith("/api/v1/insights/experiments/e1")) return jsonResponse(200, experiment());
       if (c.url.endsWith("/adherence")) return jsonResponse(200, experiment());
       return undefined;
     });
@@ -138,7 +138,7 @@ describe("ExperimentDetail", () => {
         method: "Randomisation test over the coin flips.",
       },
     });
-    stubApi((c) => (c.url.endsWith("/api/v1/experiments/e1") ? jsonResponse(200, done) : undefined));
+    stubApi((c) => (c.url.endsWith("/api/v1/insights/experiments/e1") ? jsonResponse(200, done) : undefined));
     renderWithClient(<ExperimentDetail />);
     expect(await screen.findByTestId("verdict-badge")).toHaveTextContent("Helped");
     expect(screen.getByTestId("verdict")).toHaveTextContent("95% CI 6 to 22 mg/dL lower");
