@@ -45,6 +45,16 @@ def _start_scheduler(**_kw: object) -> None:
     start_scheduler()
 
 
+@worker_process_init.connect
+def _warm_stumpy(**_kw: object) -> None:
+    # Compile (or load from <data_dir>/numba-cache) STUMPY's code in a background thread,
+    # so the first insight job of this process does not pay it (insights/warmup.py).
+    from glucolens.core.config import get_settings
+    from glucolens.insights import warmup
+
+    warmup.start(get_settings().data_dir)
+
+
 _started: dict[str, float] = {}
 
 

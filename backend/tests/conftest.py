@@ -24,6 +24,9 @@ os.environ.setdefault("GLUCOLENS_UPLOADER_RATE_LIMIT", "100000/minute")
 # Debounced background recomputation would outlive each test; insight tests trigger jobs explicitly.
 os.environ.setdefault("GLUCOLENS_INSIGHTS_DEBOUNCE_S", "3600")
 os.environ.setdefault("GLUCOLENS_DASHBOARD_CACHE_S", "60")
+# STUMPY's compiled code (insights/warmup.py keeps it under the data dir, a fresh temporary
+# one here): one stable directory, so a test run does not recompile it for a minute.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "glucolens-test-numba"))
 # The periodic-job runner (core/scheduler) would tick in every app a test starts; scheduler
 # tests start their own runners.
 os.environ.setdefault("GLUCOLENS_SCHEDULER", "off")

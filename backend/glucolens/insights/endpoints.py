@@ -94,6 +94,9 @@ def refresh(auth: ReadingsWrite, db: DbSession) -> JobRef:
     summary="Poll an insight job",
 )
 def get_job(job_id: uuid.UUID, auth: ReadAuth, db: DbSession) -> JobOut:
-    """Status and progress (0–1) of one of your insight jobs."""
+    """Status and progress (0–1) of one of your insight jobs, and which insights it has
+    stored so far (``parts``)."""
     job = service.get_job(db, auth.user, job_id)
-    return JobOut.model_validate(job, from_attributes=True)
+    out = JobOut.model_validate(job, from_attributes=True)
+    out.parts = service.job_parts(db, job)
+    return out

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from glucolens.auth.models import User
 from glucolens.core import background, metrics
 from glucolens.core.cache import get_cache
+from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
+from glucolens.insights import warmup
 from glucolens.insights.models import InsightJob
-from glucolens.insights.pipeline import run_pipeline
+from glucolens.insights.pipeline import StepResult, run_pipeline
 from glucolens.insights.repository import cache_key, history_end, load_frames, upsert_results
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ def run_job(job_id: uuid.UUID | str) -> str:
         if user is None:
             return "missing"
         started_at = utcnow()
+        # STUMPY compiles (or loads) in the background while the quick stage runs.
+        warmup.start(get_settings().data_dir)
         with background.Heartbeat(InsightJob, job_id):
             return _run_claimed(db, job, user, started_at)
 
@@ -53,13 +57,23 @@ def _run_claimed(db: Session, job: InsightJob, user: User, started_at: dt.dateti
         job.progress, job.step = round(fraction, 3), step
         db.commit()
 
+    def store(stage: str, results: list[StepResult]) -> None:
+        # Each stage is durable (and readable) on its own: the quick results do not wait
+        # for PCMCI and the matrix profile.
+        cache = get_cache()
+        kinds = upsert_results(db, user.id, results, started_at)
+        db.commit()
+        for kind in kinds:
+            cache.delete(cache_key(user.id, kind))
+        log.info(
+            "insight stage stored",
+            extra={"fields": {"stage": stage, "s": round(time.perf_counter() - t0, 2)}},
+        )
+
     t0 = time.perf_counter()
     try:
         frames = load_frames(db, user, HISTORY_DAYS, now=history_end(db, user, started_at))
-        results = run_pipeline(frames, progress)
-        cache = get_cache()
-        for kind in upsert_results(db, user.id, results, started_at):
-            cache.delete(cache_key(user.id, kind))
+        run_pipeline(frames, progress, on_stage=store)
         job.status, job.progress, job.step = "done", 1.0, "done"
     except Exception as exc:  # noqa: BLE001 - recorded on the job for the client
         log.exception("insight job failed")
@@ -78,6 +92,9 @@ def _run_claimed(db: Session, job: InsightJob, user: User, started_at: dt.dateti
 def dispatch(job_id: uuid.UUID, delay_s: float = 0.0) -> None:
     """Start (or schedule) the job with this id (by name on Celery, else in-process)."""
     background.submit(RECOMPUTE_TASK, job_id, delay_s)
+    if delay_s <= 0 and not background.uses_celery():
+        # This process runs the job: start loading STUMPY now, not when the job needs it.
+        warmup.start(get_settings().data_dir)
 
 
 background.register(RECOMPUTE_TASK, run_job, lane="insights")

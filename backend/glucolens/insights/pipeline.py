@@ -1,7 +1,9 @@
 """The insight pipeline: one user's frames in, one JSON-ready result per insight kind out.
 
 Each step is independent: a failure in one is recorded as that kind's ``failed`` result
-and the others still run.
+and the others still run. Steps run in stages, cheapest first (``STAGES``), and the job
+stores each stage's results when it ends, so a page shows its insight as soon as that
+part is ready.
 
 Each step imports its analytics module inside the step function: those modules pull in
 tigramite, stumpy and numba, which only the process that runs jobs (a Celery worker, or the
@@ -15,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -181,33 +183,77 @@ def predictions_step(frames: UserFrames, cache: dict[str, Any]) -> dict[str, Any
     return fit_and_forecast(frames)
 
 
-STEPS: list[tuple[str, Callable[[UserFrames, dict[str, Any]], dict[str, Any]], float]] = [
-    ("correlations", correlations_step, 0.1),
-    ("causal_graph", causal_step, 0.4),
-    ("recurring_patterns", patterns_step, 0.3),
-    ("anomalies", anomalies_step, 0.05),
-    ("predictions", predictions_step, 0.15),
+Step = Callable[[UserFrames, dict[str, Any]], dict[str, Any]]
+
+# The job runs in two stages and stores each stage's results as soon as it ends, so the
+# cheap answers (seconds) do not wait for the expensive ones (PCMCI and the matrix
+# profile, minutes on a cold start while numba compiles STUMPY). Weights are each step's
+# share of a typical run, for the job's progress.
+STAGES: list[tuple[str, list[tuple[str, Step, float]]]] = [
+    (
+        "quick",
+        [
+            ("correlations", correlations_step, 0.05),
+            ("predictions", predictions_step, 0.1),
+        ],
+    ),
+    # PCMCI before the matrix profile: on a cold start numba compiles STUMPY in a
+    # background thread (insights/warmup.py) meanwhile.
+    ("causal", [("causal_graph", causal_step, 0.45)]),
+    (
+        "patterns",
+        [
+            ("recurring_patterns", patterns_step, 0.35),
+            ("anomalies", anomalies_step, 0.05),
+        ],
+    ),
 ]
+STEPS = [step for _, steps in STAGES for step in steps]
+STAGE_OF = {kind: stage for stage, steps in STAGES for kind, _, _ in steps}
+PartState = Literal["ready", "pending", "failed"]
+
+
+def part_states(stored: set[str], job_status: str) -> dict[str, PartState]:
+    """Each insight kind's state within one job: ``ready`` once this job stored its result
+    (whatever that result says, ``insufficient_data`` included), ``pending`` while the job
+    may still store it, ``failed`` when the job ended without storing it."""
+    ended = job_status in ("done", "failed")
+    return {
+        kind: "ready" if kind in stored else ("failed" if ended else "pending") for kind in KINDS
+    }
+
+
+def _run_step(kind: str, step: Step, frames: UserFrames, cache: dict[str, Any]) -> StepResult:
+    started = time.perf_counter()
+    try:
+        data = dict(step(frames, cache))
+        status = str(data.pop("status", "ok"))
+    except Exception:  # noqa: BLE001 - one failing analysis must not sink the others
+        log.exception("insight step failed", extra={"fields": {"kind": kind}})
+        data, status = {"reason": "This analysis failed; it will be retried."}, "failed"
+    return StepResult(kind, status, data, time.perf_counter() - started)
 
 
 def run_pipeline(
-    frames: UserFrames, progress: Callable[[float, str], None] | None = None
+    frames: UserFrames,
+    progress: Callable[[float, str], None] | None = None,
+    on_stage: Callable[[str, list[StepResult]], None] | None = None,
 ) -> list[StepResult]:
+    """Every step, stage by stage; ``on_stage(stage, results)`` is called when a stage
+    ends (the job stores and publishes those results before the next stage starts)."""
     cache: dict[str, Any] = {}
     results: list[StepResult] = []
     done = 0.0
-    for kind, step, weight in STEPS:
-        if progress:
-            progress(done, kind)
-        started = time.perf_counter()
-        try:
-            data = dict(step(frames, cache))
-            status = str(data.pop("status", "ok"))
-        except Exception:  # noqa: BLE001 - one failing analysis must not sink the others
-            log.exception("insight step failed", extra={"fields": {"kind": kind}})
-            data, status = {"reason": "This analysis failed; it will be retried."}, "failed"
-        results.append(StepResult(kind, status, data, time.perf_counter() - started))
-        done += weight
+    for stage, steps in STAGES:
+        stage_results = []
+        for kind, step, weight in steps:
+            if progress:
+                progress(done, kind)
+            stage_results.append(_run_step(kind, step, frames, cache))
+            done += weight
+        results.extend(stage_results)
+        if on_stage:
+            on_stage(stage, stage_results)
     if progress:
         progress(1.0, "done")
     return results

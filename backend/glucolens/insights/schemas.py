@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from glucolens.core.schemas import UtcTime
 
@@ -27,6 +27,10 @@ class JobOut(BaseModel):
     created_at: UtcTime
     started_at: UtcTime | None
     finished_at: UtcTime | None
+    # Per insight kind (correlations, predictions, causal_graph, recurring_patterns,
+    # anomalies): the job stores the quick ones first, and each page reads its own as
+    # soon as it is ready.
+    parts: dict[str, Literal["ready", "pending", "failed"]] = Field(default_factory=dict)
 
 
 class JobRef(BaseModel):

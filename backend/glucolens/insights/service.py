@@ -20,6 +20,7 @@ from glucolens.core.events import DataChanged, DataRemoved
 from glucolens.core.sql import lock_user_writes
 from glucolens.insights import jobs, predict
 from glucolens.insights.models import InsightJob, InsightResult, PatternStreamState
+from glucolens.insights.pipeline import PartState, part_states
 from glucolens.insights.repository import cache_key
 
 ACTIVE = ("queued", "running")
@@ -96,6 +97,20 @@ def get_job(db: Session, user: User, job_id: uuid.UUID) -> InsightJob:
     if job is None or job.user_id != user.id:
         raise NotFound(f"No insight job {job_id}.")
     return job
+
+
+def job_parts(db: Session, job: InsightJob) -> dict[str, PartState]:
+    """Each insight kind's state in this job (``pipeline.part_states``): a kind is ready
+    once a result computed by this job (or a later one) is stored."""
+    stored: set[str] = set()
+    if job.started_at is not None:
+        rows = db.execute(
+            select(InsightResult.kind, InsightResult.computed_at).where(
+                InsightResult.user_id == job.user_id
+            )
+        ).all()
+        stored = {kind for kind, at in rows if at is not None and at >= job.started_at}
+    return part_states(stored, job.status)
 
 
 def get_insight(db: Session, user: User, kind: str) -> tuple[int, dict[str, Any]]:

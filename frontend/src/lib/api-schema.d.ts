@@ -1407,7 +1407,8 @@ export interface paths {
         };
         /**
          * Poll an insight job
-         * @description Status and progress (0–1) of one of your insight jobs.
+         * @description Status and progress (0–1) of one of your insight jobs, and which insights it has
+         *     stored so far (``parts``).
          */
         get: operations["get_job_api_v1_insights_jobs__job_id__get"];
         put?: never;
@@ -4141,6 +4142,10 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Parts */
+            parts?: {
+                [key: string]: "ready" | "pending" | "failed";
+            };
             /** Progress */
             progress: number;
             /** Started At */

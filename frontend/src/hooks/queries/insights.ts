@@ -53,7 +53,26 @@ export function useInsight<T>(kind: InsightKind) {
     queryClient.removeQueries({ queryKey: ["insight-job", j.id] });
     void queryClient.invalidateQueries({ queryKey: ["insights", kind] });
   });
+  // The job stores the quick insights first: read this one as soon as its part is stored.
+  const partReady = job.data?.parts?.[partOf(kind)] === "ready";
+  useEffect(() => {
+    if (partReady) void queryClient.invalidateQueries({ queryKey: ["insights", kind] });
+  }, [partReady, kind, queryClient]);
   return { insight, job };
+}
+
+/** The job's name for an insight kind (`causal-graph` → `causal_graph`). */
+export function partOf(kind: InsightKind): string {
+  return kind.replace(/-/g, "_");
+}
+
+/** Route names of the insights the job has stored so far, e.g. "correlations,predictions". */
+export function readyKinds(job: Job | undefined): string {
+  return Object.entries(job?.parts ?? {})
+    .filter(([, state]) => state === "ready")
+    .map(([part]) => part.replace(/_/g, "-"))
+    .sort()
+    .join(",");
 }
 
 /** POST /insights/refresh and follow the job; all insight queries refetch when it ends. */
@@ -76,5 +95,13 @@ export function useRecompute() {
     queryClient.removeQueries({ queryKey: ["insight-job", j.id] });
     void queryClient.invalidateQueries({ queryKey: ["insights"] });
   });
+  // Pages keep showing the previous results while recomputing; each is replaced as soon
+  // as the job has stored its new one.
+  const ready = readyKinds(job.data);
+  useEffect(() => {
+    for (const kind of ready ? ready.split(",") : []) {
+      void queryClient.invalidateQueries({ queryKey: ["insights", kind] });
+    }
+  }, [ready, queryClient]);
   return { start, job, running: start.isPending || jobId !== null, failure };
 }
