@@ -20,6 +20,9 @@ compared; the low-confidence ones are counted so the page can say how many were 
 A comparison needs ``MIN_GROUP`` meals in at least two groups; otherwise its status is
 ``too_few`` and no verdict is given. A difference is called only at p < 0.05 and is
 phrased as an association, not a cause.
+
+scipy is imported inside ``_compare``, not at the top: the API process serves this module,
+and scipy.stats alone added seconds to its start.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from glucolens.analytics.meal_response import MealResponse
 
@@ -128,6 +130,8 @@ def _compare(dimension: str, groups: list[tuple[str, str, list[MealResponse]]]) 
     samples = [v for _k, v in big]
     if np.ptp(np.concatenate(samples)) == 0:  # all equal: the tests are undefined
         return Comparison(dimension, "ok", stats_, p_value=1.0)
+    from scipy import stats  # here, not at import: the API process serves this module
+
     if len(big) == 2:
         p = float(stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided").pvalue)
     else:
