@@ -130,6 +130,7 @@ class CausalGraph:
     edges: list[CausalEdge] = field(default_factory=list)
     test: str | None = None
     n_samples: int = 0
+    calendar: str | None = None  # "weekend" when every test was conditioned on it
 
     def edge_keys(self, max_q: float = 1.0) -> set[tuple[str, str, int]]:
         return {(e.source, e.target, e.lag) for e in self.edges if e.q < max_q}
@@ -142,6 +143,8 @@ class CausalGraph:
         out["edges"] = [e.to_dict() for e in self.edges]
         out["test"] = self.test
         out["n_samples"] = self.n_samples
+        if self.level == "daily" and self.status == "ok":
+            out["calendar"] = self.calendar
         return clean_json(out, ndigits=4)
 
 
@@ -370,6 +373,7 @@ def _run_mci_daily(
     robust: bool,
     max_conds_py: int | None,
     max_conds_px: int | None,
+    calendar: list[np.ndarray] | None = None,
 ) -> list[CausalEdge]:
     """Two-stage PCMCI-style discovery under the model restriction, one outcome at a time.
 
@@ -381,6 +385,12 @@ def _run_mci_daily(
        previous day when ``max_conds_px`` > 0. Each test uses the days on which its own
        lagged variables are observed (available case); missing days are never filled.
     3. Benjamini-Hochberg over all feature -> outcome hypotheses.
+
+    ``calendar`` (the weekend indicator of day t) joins every condition set of both
+    stages: a weekly rhythm shared by a feature and an outcome is a common cause of
+    feature(t - 7) and outcome(t) (same weekday; weaker at other lags), and conditioning
+    on the calendar blocks it. It is a conditioning variable only, never a tested driver
+    or a reported node.
     """
     cols = {
         c: (_normal_scores(v) if robust else v)
@@ -394,7 +404,7 @@ def _run_mci_daily(
     values: list[float] = []
     for target in targets:
         y = cols[target]
-        own = [_lagged(y, 1)]
+        own = [_lagged(y, 1)] + list(calendar or [])
         parents: list[tuple[str, int]] = []
         while len(parents) < cap:
             best: tuple[float, tuple[str, int]] | None = None
@@ -444,6 +454,7 @@ def discover_daily(
     pc_alpha: float = 0.001,
     max_conds_py: int | None = 3,
     max_conds_px: int | None = 0,
+    calendar: bool = True,
 ) -> CausalGraph:
     """Two-stage PCMCI-style discovery on daily features -> outcomes (module docstring).
 
@@ -454,6 +465,12 @@ def discover_daily(
     ``max_conds_px = 0`` is sound here because features are exogenous under the model
     restriction: a spurious neighbour lag of a feature is screened off by the true lag in
     the outcome's parent set.
+    ``calendar`` conditions every test on whether the outcome's day is a weekend day
+    (``_run_mci_daily``), so a weekday/weekend rhythm is not reported as a lag-7 (or
+    other) link. One indicator, not six day-of-week ones: on simulated weekly rhythms it
+    removed as many lag-7 false links, while six cost 30 % of the recall at 90 days
+    (docs/analytics.md). It needs a daily DatetimeIndex of local dates; without one it is
+    skipped and ``CausalGraph.calendar`` is None.
     Needs ``min_days`` days with at least one outcome.
     """
     if isinstance(daily, DailyFrame):
@@ -476,6 +493,7 @@ def discover_daily(
             status="insufficient_data",
             reason="No feature or outcome has enough varying, observed days.",
         )
+    weekend = weekend_indicator(features.index) if calendar else None
     data = pd.concat([features[drivers], outcomes[targets]], axis=1).reset_index(drop=True)
     _, test_name = _choose_test(data)
     edges = _run_mci_daily(
@@ -489,6 +507,7 @@ def discover_daily(
         robust=test_name == "RobustParCorr",
         max_conds_py=max_conds_py,
         max_conds_px=max_conds_px,
+        calendar=weekend,
     )
     return CausalGraph(
         status="ok",
@@ -497,7 +516,16 @@ def discover_daily(
         edges=edges,
         test=test_name,
         n_samples=have,
+        calendar="weekend" if weekend else None,
     )
+
+
+def weekend_indicator(index: pd.Index) -> list[np.ndarray] | None:
+    """One 0/1 column, 1 on Saturdays and Sundays, for a daily DatetimeIndex of local
+    dates; None when the index carries no dates."""
+    if not isinstance(index, pd.DatetimeIndex) or len(index) == 0:
+        return None
+    return [(np.asarray(index.day_of_week) >= 5).astype(float)]
 
 
 def discover_intraday(

@@ -13,7 +13,13 @@ Every variable is simulated in standard units and then scaled to natural units:
   corresponds to e.g. 5-10 mg/dL mean glucose per hour of sleep: modest, plausible
   effects, each explaining a few percent to a quarter of the day-to-day variance;
 * missing data: whole days missing at random (``missing_frac``), one contiguous gap of
-  3-10 days (a sensor/app break), and 3 % of single values missing per variable.
+  3-10 days (a sensor/app break), and 3 % of single values missing per variable;
+* optional weekly rhythm (``weekly``): a weekend shift, in SD units, added to the
+  innovations of some features and outcomes on Saturdays and Sundays (later, longer sleep
+  and more carbs, less walking, higher glucose; ``WEEKEND_SHIFT``). It enters the AR
+  recursions, so it spills into Monday, and it flows through the planted edges like any
+  other variation of a feature. It is a common cause, never an edge: nothing is planted
+  at lag 7 by it, but feature(t - 7) and outcome(t) share the day of the week.
 """
 
 from __future__ import annotations
@@ -51,6 +57,20 @@ FEATURE_GROUPS = [
     (["active_min", "steps"], 0.6),
     (["total_carbs_g", "insulin_total_u"], 0.5),
 ]
+# Weekend (Saturday, Sunday) shift in SD units of each variable's daily noise: bedtime
+# ~1.5 h later, ~0.8 h more sleep, ~40 g more carbs, ~1500 fewer steps, glucose ~10 mg/dL
+# higher. Social jet lag and weekend eating of this size are common in self-tracked logs.
+WEEKEND_SHIFT = {
+    "bedtime_h": 1.8,
+    "sleep_duration_h": 0.8,
+    "total_carbs_g": 1.0,
+    "evening_carbs_g": 1.0,
+    "steps": -0.6,
+    "active_min": -0.6,
+    "mean_glucose": 0.7,
+    "tir_pct": -0.6,
+    "post_meal_peak": 0.7,
+}
 OUTCOME_NOISE_CORR = 0.4
 BURN_IN = 60
 
@@ -110,20 +130,31 @@ def simulate_user(
     gap_days: tuple[int, int] = (3, 10),
     value_missing_frac: float = 0.03,
     start: str = "2025-01-01",
+    weekly: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Edge]]:
     """Simulate ``days`` days; returns (features, outcomes, true_edges) in natural units,
-    indexed by a continuous daily DatetimeIndex named ``date`` with NaN for missing."""
+    indexed by a continuous daily DatetimeIndex named ``date`` with NaN for missing.
+    ``weekly`` maps variables to a weekend shift in SD units (e.g. ``WEEKEND_SHIFT``);
+    the random draws do not depend on it, so the same seed gives the same user with and
+    without the rhythm."""
     rng = np.random.default_rng(seed)
     n = days + BURN_IN
     nf, no = len(FEATURE_COLUMNS), len(OUTCOME_COLUMNS)
     phi_f = rng.uniform(0.1, 0.6, nf)
     phi_o = rng.uniform(0.1, 0.5, no)
     innov_f = _correlated_noise(rng, n) * np.sqrt(1 - phi_f**2)
+    first = pd.Timestamp(start) - pd.Timedelta(days=BURN_IN)
+    weekend = (pd.date_range(first, periods=n, freq="D").day_of_week >= 5).astype(float)
+    shift = weekly or {}
+    shift_f = np.array([shift.get(c, 0.0) for c in FEATURE_COLUMNS])
+    shift_o = np.array([shift.get(c, 0.0) for c in OUTCOME_COLUMNS])
+    innov_f = innov_f + np.outer(weekend, shift_f)
     x = np.zeros((n, nf))
     for t in range(n):
         x[t] = (phi_f * x[t - 1] if t else 0.0) + innov_f[t]
     cov_o = np.full((no, no), OUTCOME_NOISE_CORR) + (1 - OUTCOME_NOISE_CORR) * np.eye(no)
     innov_o = rng.multivariate_normal(np.zeros(no), cov_o, size=n)
+    innov_o = innov_o + np.outer(weekend, shift_o)
     y = np.zeros((n, no))
     for t in range(n):
         y[t] = (phi_o * y[t - 1] if t else 0.0) + innov_o[t]
