@@ -59,13 +59,14 @@ MC_DRAWS = 4000
 POWER_SIMS = 400  # simulated experiments per exact power figure (SE about 2 points)
 MIN_HISTORY_DAYS = 14
 MAX_RHO = 0.8
-# Population defaults (SD, lag-1 correlation) of each outcome's day-to-day variation, from
-# the simulated users of bench/experiments.py (the demo generator's type-1-like days);
-# used only when the user's own history is too short, and said so.
+# Population defaults (SD, lag-1 correlation) of each outcome's day-to-day variation, set
+# above the medians fitted on the simulated users of bench/experiments.py (SD 20-23,
+# 46-49, 14-17 and 7-9) so that a default plan errs towards more days; used only when the
+# user's own history is too short, and said so.
 POPULATION_NOISE = {
     "window_mean": (30.0, 0.15),
-    "window_peak": (40.0, 0.15),
-    "day_mean": (16.0, 0.25),
+    "window_peak": (55.0, 0.15),
+    "day_mean": (18.0, 0.3),
     "day_tir": (12.0, 0.2),
 }
 
