@@ -5,9 +5,10 @@ import { InsightCard, InsightPage } from "@/components/insight-page";
 import { Badge } from "@/components/ui/badge";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
-import type { CausalEdge, CausalGraphData } from "@/lib/insight-payloads";
+import type { CausalEdge } from "@/lib/insight-payloads";
 import { edgeId, isPositive, NEGATIVE_COLOR, POSITIVE_COLOR } from "./edge-id";
 import { nodeLabel } from "./node-label";
+import { type CausalGraphWithTiers, type TierErrorRates, tentativeNote } from "./tier-note";
 
 const FlowGraph = dynamic(() => import("./flow-graph"), {
   ssr: false,
@@ -26,7 +27,15 @@ function fmt(n: number | null | undefined, digits = 3): string {
   return Math.abs(n) < 0.001 && n !== 0 ? n.toExponential(1) : n.toFixed(digits);
 }
 
-function EdgePanel({ edge, nodesById }: { edge: CausalEdge; nodesById: Map<string, string> }) {
+function EdgePanel({
+  edge,
+  nodesById,
+  rates,
+}: {
+  edge: CausalEdge;
+  nodesById: Map<string, string>;
+  rates: TierErrorRates | null | undefined;
+}) {
   const pos = isPositive(edge.sign);
   const color = pos ? POSITIVE_COLOR : NEGATIVE_COLOR;
   return (
@@ -42,9 +51,7 @@ function EdgePanel({ edge, nodesById }: { edge: CausalEdge; nodesById: Map<strin
       </div>
       {edge.confidence === "tentative" ? (
         <p className="text-sm text-slate-600" data-testid="tentative-note">
-          Tentative: this link passed the false-discovery check (q &lt; 0.05) but not the stricter one (q &lt; 0.01). In our simulations
-          about one tentative link in three was a chance finding, against about one in twenty established links. It firms up or disappears
-          as more days are logged.
+          {tentativeNote(rates)}
         </p>
       ) : null}
       {edge.effect_text ? <p className="text-base font-medium text-slate-900">{edge.effect_text}</p> : null}
@@ -82,7 +89,7 @@ function EdgePanel({ edge, nodesById }: { edge: CausalEdge; nodesById: Map<strin
   );
 }
 
-function Graph({ data }: { data: CausalGraphData }) {
+function Graph({ data }: { data: CausalGraphWithTiers }) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -124,6 +131,12 @@ function Graph({ data }: { data: CausalGraphData }) {
         </span>
         <span>Thicker lines: stronger links. Features on the left, outcomes on the right; drag nodes to rearrange.</span>
       </div>
+      {data.calendar === "weekend" ? (
+        <p className="text-xs text-slate-600" data-testid="calendar-note">
+          Weekly rhythms are allowed for: every link is tested given whether the day was a weekend day, so a weekend habit and weekend
+          glucose are not linked just because both happen on Saturdays.
+        </p>
+      ) : null}
       <div>
         <h3 className="mb-2 text-sm font-medium">All links ({data.edges.length})</h3>
         <ul className="grid gap-2 sm:grid-cols-2">
@@ -157,7 +170,7 @@ function Graph({ data }: { data: CausalGraphData }) {
             title={`${nodesById.get(selected.source)} → ${nodesById.get(selected.target)}`}
             description="Why GlucoLens drew this link"
           >
-            <EdgePanel edge={selected} nodesById={nodesById} />
+            <EdgePanel edge={selected} nodesById={nodesById} rates={data.tier_error_rates} />
           </DialogContent>
         ) : null}
       </Dialog>
@@ -171,7 +184,7 @@ export function CausalGraphView() {
       title="Causal graph"
       description="Links between what you do and how your glucose responds, found with lagged causal discovery. Click a link to see the evidence."
     >
-      <InsightCard<CausalGraphData>
+      <InsightCard<CausalGraphWithTiers>
         kind="causal-graph"
         title="What seems to drive your glucose"
         description="Each arrow reads “feature → outcome, days later”."
