@@ -74,3 +74,22 @@ def test_weekly_rhythm_shifts_weekends_only_and_keeps_the_seed():
     assert (week_o["mean_glucose"] - plain_o["mean_glucose"])[weekend].mean() > 8
     # Variables without a weekend shift are untouched: the rhythm draws no random numbers.
     assert np.allclose(week_f["deep_sleep_min"], plain_f["deep_sleep_min"], equal_nan=True)
+
+
+def test_graph_states_the_measured_tier_error_rates(runs):
+    from glucolens.analytics.causal import MEASURED_TIERS
+
+    _, aware = runs[0]
+    rates = aware.to_dict()["tier_error_rates"]
+    assert rates["measured_days"] == 180  # the closest measured length to ~160 days
+    links, false_links = MEASURED_TIERS[180]["tentative"]
+    assert rates["tentative"] == {
+        "links": links,
+        "false_links": false_links,
+        "wrong": pytest.approx(false_links / links, abs=1e-4),
+    }
+    # The tiers mean something only if the measured data says the stricter one errs less.
+    for days, tiers in MEASURED_TIERS.items():
+        (e_links, e_false), (t_links, t_false) = tiers["established"], tiers["tentative"]
+        assert e_links >= 50 and t_links >= 20, days
+        assert e_false / e_links < t_false / t_links, days
