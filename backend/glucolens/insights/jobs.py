@@ -19,7 +19,7 @@ from glucolens.core.config import get_settings
 from glucolens.core.db import get_sessionmaker, utcnow
 from glucolens.insights import warmup
 from glucolens.insights.models import InsightJob
-from glucolens.insights.pipeline import StepResult, run_pipeline
+from glucolens.insights.pipeline import STAGES, StepResult, run_pipeline
 from glucolens.insights.repository import cache_key, history_end, load_frames, upsert_results
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,6 @@ def run_job(job_id: uuid.UUID | str) -> str:
         if user is None:
             return "missing"
         started_at = utcnow()
-        # STUMPY compiles (or loads) in the background while the quick stage runs.
-        warmup.start(get_settings().data_dir)
         with background.Heartbeat(InsightJob, job_id):
             return _run_claimed(db, job, user, started_at)
 
@@ -65,6 +63,11 @@ def _run_claimed(db: Session, job: InsightJob, user: User, started_at: dt.dateti
         db.commit()
         for kind in kinds:
             cache.delete(cache_key(user.id, kind))
+        if stage == STAGES[0][0]:
+            # STUMPY loads (or, on a first start, compiles) in the background while PCMCI
+            # runs; not earlier, since importing it holds the interpreter for seconds and
+            # would delay the quick results.
+            warmup.start(get_settings().data_dir)
         log.info(
             "insight stage stored",
             extra={"fields": {"stage": stage, "s": round(time.perf_counter() - t0, 2)}},
@@ -92,9 +95,6 @@ def _run_claimed(db: Session, job: InsightJob, user: User, started_at: dt.dateti
 def dispatch(job_id: uuid.UUID, delay_s: float = 0.0) -> None:
     """Start (or schedule) the job with this id (by name on Celery, else in-process)."""
     background.submit(RECOMPUTE_TASK, job_id, delay_s)
-    if delay_s <= 0 and not background.uses_celery():
-        # This process runs the job: start loading STUMPY now, not when the job needs it.
-        warmup.start(get_settings().data_dir)
 
 
 background.register(RECOMPUTE_TASK, run_job, lane="insights")

@@ -10,10 +10,11 @@ source file's contents (sha256) and its own version, so a release with the same 
 loads the code compiled by the last one, and a STUMPY or numba upgrade recompiles.
 
 ``start`` compiles or loads that code in a background thread, once per process: in each
-Celery worker process when it starts (worker.py) and, without a broker, in the API
-process when the first insight job is dispatched, so that it overlaps the job's quick
-stage and PCMCI instead of delaying them. It never runs on API start-up or ``/livez``.
-STUMPY is imported inside the thread only (see pipeline.py for why).
+Celery worker process when it starts (worker.py), and in whichever process runs a job
+(the API process without a broker) once the job's quick stage is stored, so that it
+overlaps PCMCI instead of delaying the quick results (importing STUMPY alone holds the
+interpreter for 4-11 s on busy cores: it parses its own source files). It never runs on
+API start-up or ``/livez``. STUMPY is imported inside the thread only (see pipeline.py).
 """
 
 from __future__ import annotations
