@@ -34,6 +34,9 @@ SD fitted on 60-90 days can be low by chance; planning on the estimate itself fe
 80% power on average in the bench). sigma and rho are fitted on the user's own
 history (at least ``MIN_HISTORY_DAYS`` measured days), else population defaults are used
 and the plan says so.
+
+scipy is imported inside the functions that use it: the API process serves the plan, and
+scipy.stats at import added seconds to every process's start.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from glucolens.analytics.experiment_outcomes import OutcomeSpec
 from glucolens.core.units import MGDL_PER_MMOL, MMOL
@@ -132,6 +134,8 @@ def pair_variance(sd: float, rho: float, block_days: int) -> float:
 
 
 def _t_power(effect: float, var_d: float, n_pairs: int) -> float:
+    from scipy import stats  # heavy: see the module docstring
+
     se = math.sqrt(var_d / n_pairs)
     df = n_pairs - 1
     crit = float(stats.t.ppf(1 - ALPHA / 2, df))
@@ -175,6 +179,8 @@ class PowerPlan:
 def sd_margin(noise: DayNoise) -> float:
     """Factor from the fitted SD to its one-sided 80% upper confidence bound (chi-square,
     n - 1 degrees of freedom); 1 for the population default."""
+    from scipy import stats  # heavy: see the module docstring
+
     if not noise.from_history or noise.n_days < 2:
         return 1.0
     df = noise.n_days - 1
@@ -305,6 +311,8 @@ def analyse(
 def welch_days(outcomes: np.ndarray, schedule: list[str], elapsed: int | None = None):
     """The naive analysis, for comparison only: a Welch t-test on days as if independent.
     Returns (difference, p)."""
+    from scipy import stats  # heavy: see the module docstring
+
     n = len(schedule) if elapsed is None else elapsed
     y = np.asarray(outcomes, dtype=float)[:n]
     labels = np.array(schedule[:n])
