@@ -67,6 +67,11 @@ class MemoryCache:
         return self._bytes
 
     def get(self, key: str) -> Any | None:
+        text = self.get_text(key)
+        return None if text is None else json.loads(text)
+
+    def get_text(self, key: str) -> str | None:
+        """The stored JSON text, undecoded."""
         with self._lock:
             item = self._data.get(key)
             if item is None:
@@ -75,12 +80,16 @@ class MemoryCache:
                 self._drop(key)
                 return None
             self._data.move_to_end(key)
-        return json.loads(item[1])
+        return item[1]
+
+    def set_text(self, key: str, text: str, ttl_s: int) -> None:
+        """Store JSON text as it is (the caller vouches that it is JSON)."""
+        with self._lock:
+            self._store(key, text, ttl_s)
 
     async def get_json_text(self, key: str) -> str | None:
         """The stored JSON as text, for a response that sends it as it is."""
-        value = self.get(key)
-        return None if value is None else json.dumps(value)
+        return self.get_text(key)
 
     def set(self, key: str, value: Any, ttl_s: int = 3600) -> None:
         raw = json.dumps(value)

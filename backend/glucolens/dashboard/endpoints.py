@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from glucolens.auth.deps import AuthSubject, DbSession, ReadAuth
 from glucolens.auth.models import User
 from glucolens.auth.session_cache import AuthSnapshot
-from glucolens.core.cache import get_cache
+from glucolens.core.cache import MemoryCache, get_cache
 from glucolens.core.config import get_settings
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed, responses
@@ -52,6 +52,12 @@ def cached(user: User, name: str, params: object, compute: Callable[[], T]) -> T
     return result
 
 
+# A key names the data's version (the user's last write and profile change), so the answer
+# under it never goes stale: this process keeps a copy of what it read from the shared cache
+# and answers the next identical request without the round trip.
+_recent = MemoryCache(max_entries=2_000, max_bytes=16 * 2**20)
+
+
 async def cached_async(
     auth: AuthSubject, name: str, params: object, compute: Callable[[], T]
 ) -> T | Response:
@@ -60,7 +66,12 @@ async def cached_async(
     worker thread."""
     ttl = get_settings().dashboard_cache_s
     if ttl > 0:
-        text = await get_cache().get_json_text(_cache_key(auth.snapshot, name, params))
+        key = _cache_key(auth.snapshot, name, params)
+        text = _recent.get_text(key)
+        if text is None:
+            text = await get_cache().get_json_text(key)
+            if text is not None:
+                _recent.set_text(key, text, ttl)
         if text is not None:
             return Response(text, media_type="application/json")
     return await run_in_threadpool(cached, auth.user, name, params, compute)
