@@ -81,8 +81,8 @@ test-lanes:
 test: lint test-lanes test-e2e
 	@echo "all checks passed"
 
-bench: $(VENV)/.installed
-	for b in ingest dashboard load auth patterns forecast causal_recovery insights_e2e imports report export canonical sync realtime experiments; do \
+bench: $(VENV)/.installed frontend/out/index.html
+	for b in ingest dashboard load load_ingest web_session auth patterns forecast forecast_real causal_recovery causal_tiers insights_e2e cold_start stumpi_latency iglu_reference meal_response imports report export canonical sync realtime experiments; do \
 		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 services:
