@@ -7,15 +7,11 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from glucolens.auth.deps import AuthSubject, DbSession, ReadAuth
 from glucolens.auth.models import User
-from glucolens.auth.session_cache import AuthSnapshot
-from glucolens.core.cache import MemoryCache, get_cache
-from glucolens.core.config import get_settings
+from glucolens.core import read_cache
 from glucolens.core.db import utcnow
 from glucolens.core.errors import ValidationFailed, responses
 from glucolens.core.schemas import QueryDate, QueryTime
@@ -31,50 +27,18 @@ ERRORS = responses(401, 403, 422, 429)
 T = TypeVar("T", bound=BaseModel)
 
 
-def _cache_key(user: User | AuthSnapshot, name: str, params: object) -> str:
-    # The user's last data write and profile change: any new reading or a unit, time-zone
-    # or target change misses the cache.
-    return f"dash:{user.id}:{name}:{params}:{user.data_changed_at}:{user.updated_at}"
-
-
 def cached(user: User, name: str, params: object, compute: Callable[[], T]) -> T | Response:
-    """Serve a recent identical answer."""
-    ttl = get_settings().dashboard_cache_s
-    if ttl <= 0:
-        return compute()
-    key = _cache_key(user, name, params)
-    cache = get_cache()
-    hit = cache.get(key)
-    if hit is not None:
-        return JSONResponse(hit)
-    result = compute()
-    cache.set(key, result.model_dump(mode="json"), ttl_s=ttl)
-    return result
-
-
-# A key names the data's version (the user's last write and profile change), so the answer
-# under it never goes stale: this process keeps a copy of what it read from the shared cache
-# and answers the next identical request without the round trip.
-_recent = MemoryCache(max_entries=2_000, max_bytes=16 * 2**20)
+    """A recent identical answer (core/read_cache)."""
+    return read_cache.cached("dash", user, name, params, compute)
 
 
 async def cached_async(
     auth: AuthSubject, name: str, params: object, compute: Callable[[], T]
 ) -> T | Response:
-    """``cached`` for an async route: a hit is read on the event loop and sent as the stored
-    JSON text (no worker thread, no query, no decode and encode); a miss computes on a
-    worker thread."""
-    ttl = get_settings().dashboard_cache_s
-    if ttl > 0:
-        key = _cache_key(auth.snapshot, name, params)
-        text = _recent.get_text(key)
-        if text is None:
-            text = await get_cache().get_json_text(key)
-            if text is not None:
-                _recent.set_text(key, text, ttl)
-        if text is not None:
-            return Response(text, media_type="application/json")
-    return await run_in_threadpool(cached, auth.user, name, params, compute)
+    """``cached`` on the event loop for a hit (core/read_cache)."""
+    return await read_cache.cached_async(
+        "dash", auth.snapshot, lambda: auth.user, name, params, compute
+    )
 
 
 MAX_WINDOW_DAYS = 90

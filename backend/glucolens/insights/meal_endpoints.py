@@ -7,13 +7,11 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from glucolens.auth.deps import DbSession, ReadAuth
 from glucolens.auth.models import User
-from glucolens.core.cache import get_cache
-from glucolens.core.config import get_settings
+from glucolens.core import read_cache
 from glucolens.core.errors import responses
 from glucolens.core.transaction import TransactionalRoute
 from glucolens.insights import meal_service
@@ -28,19 +26,9 @@ MAX_DAYS = 180
 
 
 def _cached(user: User, name: str, params: object, compute: Callable[[], T]) -> T | Response:
-    """A recent identical answer, keyed by the user's last data write and profile change (so
-    a new meal or reading, or a unit or time-zone change, misses)."""
-    ttl = get_settings().dashboard_cache_s
-    if ttl <= 0:
-        return compute()
-    key = f"meals:{user.id}:{name}:{params}:{user.data_changed_at}:{user.updated_at}"
-    cache = get_cache()
-    hit = cache.get(key)
-    if hit is not None:
-        return JSONResponse(hit)
-    result = compute()
-    cache.set(key, result.model_dump(mode="json"), ttl_s=ttl)
-    return result
+    """A recent identical answer (core/read_cache): a new meal or reading, or a unit or
+    time-zone change, misses."""
+    return read_cache.cached("meals", user, name, params, compute)
 
 
 @router.get(
