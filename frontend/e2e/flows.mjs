@@ -415,7 +415,8 @@ export async function variabilityCard(t, token, mgdl) {
   const v = await t.apiGet(token, `/dashboard/variability?days=14${end ? `&end=${end}` : ""}`);
   const mage = v.metrics.find((m) => m.key === "mage");
   if (!mage || mage.status !== "ok") throw new Error(`the API has no MAGE for the demo data: ${JSON.stringify(mage)}`);
-  const shown = (await text(page, "var-mage-value")).split(" ")[0];
+  // The tile prints the number with its unit beside it ("163 mg/dL" or "163mg/dL" as text).
+  const shown = (await text(page, "var-mage-value")).match(/^[\d.,]+/)?.[0] ?? "";
   expectEqual(shown, formatGlucose(mage.value, v.unit ?? "mg/dL"), "MAGE on the card");
   const meaning = await page.getByTestId("var-mage").textContent();
   if (!meaning?.includes("Reference")) throw new Error("the MAGE tile has no reference range");
