@@ -34,12 +34,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import redis.asyncio as aioredis
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ColumnElement
 
 from glucolens.auth.models import User, UserSession
+from glucolens.core.config import get_settings
+from glucolens.core.redisconn import for_running_loop, get_redis
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +88,6 @@ class SessionCache:
     def enabled(self) -> bool:
         if self.listening:
             return True
-        from glucolens.core.config import get_settings
-
         if get_settings().redis_url:
             return False
         return int(os.environ.get("GLUCOLENS_SERVE_WORKERS", "1")) <= 1
@@ -196,9 +197,6 @@ def _after_rollback(session: Session) -> None:
 
 
 def _publish(user_ids: set[uuid.UUID] | None) -> None:
-    from glucolens.core.config import get_settings
-    from glucolens.core.redisconn import get_redis
-
     url = get_settings().redis_url
     if not url:
         return
@@ -220,22 +218,18 @@ _listeners: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
 def ensure_listener() -> None:
     """Start this event loop's subscription to other processes' invalidations (once)."""
-    from glucolens.core.config import get_settings
-
     url = get_settings().redis_url
     if not url:
         return
     loop = asyncio.get_running_loop()
-    task = _listeners.get(loop)
-    if task is None or task.done():
-        for old in [lp for lp in _listeners if lp.is_closed()]:
-            del _listeners[old]
-        _listeners[loop] = loop.create_task(_listen(url), name="auth-cache-invalidations")
+    if (task := _listeners.get(loop)) is not None and task.done():  # cancelled: start again
+        del _listeners[loop]
+    for_running_loop(
+        _listeners, lambda: loop.create_task(_listen(url), name="auth-cache-invalidations")
+    )
 
 
 async def _listen(url: str) -> None:
-    import redis.asyncio as aioredis
-
     while True:
         client = aioredis.Redis.from_url(url, socket_connect_timeout=1, health_check_interval=10)
         try:

@@ -12,7 +12,6 @@ remembered and replayed when it answers again, so an invalidation is not lost.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -22,12 +21,9 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import redis
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry as AsyncRetry
-from redis.backoff import NoBackoff
 
 from glucolens.core.config import get_settings
-from glucolens.core.redisconn import RedisBreaker, get_redis
+from glucolens.core.redisconn import RedisBreaker, get_async_redis, get_redis
 
 # Invalidations remembered during a Redis outage; past this, the oldest are dropped
 # (their entries still expire by TTL).
@@ -152,7 +148,6 @@ class RedisCache:
         self._local_claims = MemoryCache(max_entries=10_000)
         self._pending_deletes: OrderedDict[str, None] = OrderedDict()
         self._pending_lock = threading.Lock()
-        self._async_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
         breaker.on_recover(self._replay_deletes)
 
     def get(self, key: str) -> Any | None:
@@ -160,34 +155,17 @@ class RedisCache:
         return None if raw is None else json.loads(raw)
 
     async def get_json_text(self, key: str) -> str | None:
-        """The stored JSON as text, read on the event loop through an asyncio client (one per
-        loop, the same short timeouts and breaker): no worker thread, no decode."""
+        """The stored JSON as text, read on the event loop through the loop's asyncio client
+        (the same short timeouts, and this cache's breaker): no worker thread, no decode."""
         if not self._breaker.should_try():
             return None
         try:
-            raw = await self._async_client().get(key)
+            raw = await get_async_redis(self._url).get(key)
         except (redis.RedisError, OSError) as exc:
             self._breaker.failed(exc)
             return None
         self._breaker.succeeded()
         return None if raw is None else raw.decode() if isinstance(raw, bytes) else str(raw)
-
-    def _async_client(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        client = self._async_clients.get(loop)
-        if client is None:
-            for closed in [lp for lp in self._async_clients if lp.is_closed()]:
-                del self._async_clients[closed]
-            timeout_s = self._client.connection_pool.connection_kwargs.get("socket_timeout")
-            client = aioredis.Redis.from_url(
-                self._url,
-                socket_timeout=timeout_s,
-                socket_connect_timeout=timeout_s,
-                retry=AsyncRetry(NoBackoff(), 0),
-                retry_on_timeout=False,
-            )
-            self._async_clients[loop] = client
-        return client
 
     def set(self, key: str, value: Any, ttl_s: int = 3600) -> None:
         self._call(lambda: self._client.set(key, json.dumps(value), ex=ttl_s))

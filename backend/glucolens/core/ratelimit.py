@@ -15,20 +15,17 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TypeVar
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.aio.storage import RedisStorage as AsyncRedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 from redis import RedisError
-from redis.asyncio.retry import Retry as AsyncRetry
-from redis.backoff import NoBackoff
-from starlette.concurrency import run_in_threadpool
 
 from glucolens.core.config import get_settings
 from glucolens.core.errors import RateLimited
-from glucolens.core.redisconn import RedisBreaker, get_redis
+from glucolens.core.redisconn import RedisBreaker, for_running_loop, get_async_redis, get_redis
 
 T = TypeVar("T")
 
@@ -62,53 +59,40 @@ class RateLimiter:
         item = parse(limit)
         if not self._run(lambda lim: lim.hit(item, *keys)):
             stats = self._run(lambda lim: lim.get_window_stats(item, *keys))
-            raise RateLimited(
-                message,
-                retry_after_s=math.ceil(stats.reset_time - time.time()),
-                limit=item.amount,
-                window_s=item.get_expiry(),
-            )
+            raise _limited(item, stats.reset_time, message)
 
     async def hit_async(self, limit: str, *keys: str, message: str = "Too many requests.") -> None:
-        """``hit`` on the event loop: Redis through its asyncio client (one per loop), no
-        worker thread; the same keys and script as the synchronous path, and the same
-        fallback to this process's own count while Redis is unreachable."""
+        """``hit`` on the event loop: Redis through the loop's asyncio client, no worker
+        thread; the same keys and script as the synchronous path, and the same fallback to
+        this process's own count while Redis is unreachable."""
         if self._breaker is None or self._url is None:
             self.hit(limit, *keys, message=message)
             return
         item = parse(limit)
-        allowed: bool | None = None
         if self._breaker.should_try():
+            limiter = for_running_loop(self._async, self._new_async_limiter)
             try:
-                allowed = await self._async_limiter().hit(item, *keys)
+                if await limiter.hit(item, *keys):
+                    self._breaker.succeeded()
+                    return
+                stats = await limiter.get_window_stats(item, *keys)
             except (StorageError, RedisError, OSError) as exc:
                 self._breaker.failed(exc)
             else:
                 self._breaker.succeeded()
-        if allowed is None:
-            allowed = self._local.hit(item, *keys)
-        if not allowed:
-            await run_in_threadpool(self.hit, limit, *keys, message=message)  # raises the 429
+                raise _limited(item, stats.reset_time, message)
+        if not self._local.hit(item, *keys):
+            raise _limited(item, self._local.get_window_stats(item, *keys).reset_time, message)
 
-    def _async_limiter(self) -> AsyncMovingWindowRateLimiter:
-        loop = asyncio.get_running_loop()
-        limiter = self._async.get(loop)
-        if limiter is None:
-            for closed in [lp for lp in self._async if lp.is_closed()]:
-                del self._async[closed]
-            timeout_s = get_settings().redis_timeout_s
-            storage = AsyncRedisStorage(
-                f"async+{self._url}",
-                implementation="redispy",
-                wrap_exceptions=True,
-                socket_connect_timeout=timeout_s,
-                socket_timeout=timeout_s,
-                # As core/redisconn: no retries, which would stall requests on a dead Redis.
-                retry=AsyncRetry(NoBackoff(), 0),  # type: ignore[arg-type]
-                retry_on_timeout=False,
-            )
-            limiter = self._async[loop] = AsyncMovingWindowRateLimiter(storage)
-        return limiter
+    def _new_async_limiter(self) -> AsyncMovingWindowRateLimiter:
+        client = get_async_redis(self._url or "")
+        storage = AsyncRedisStorage(
+            f"async+{self._url}",
+            implementation="redispy",
+            wrap_exceptions=True,
+            connection_pool=client.connection_pool,  # its short timeouts and no retries
+        )
+        return AsyncMovingWindowRateLimiter(storage)
 
     def test(self, limit: str, *keys: str) -> bool:
         item = parse(limit)
@@ -117,6 +101,15 @@ class RateLimiter:
     def clear(self, limit: str, *keys: str) -> None:
         item = parse(limit)
         self._run(lambda lim: lim.clear(item, *keys))
+
+
+def _limited(item: RateLimitItem, reset_time: float, message: str) -> RateLimited:
+    return RateLimited(
+        message,
+        retry_after_s=math.ceil(reset_time - time.time()),
+        limit=item.amount,
+        window_s=item.get_expiry(),
+    )
 
 
 @lru_cache

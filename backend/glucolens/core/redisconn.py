@@ -8,13 +8,17 @@ again. Each outage is logged once when it starts and once when it ends, not per 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 import redis
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -92,6 +96,42 @@ def make_client(url: str, timeout_s: float) -> redis.Redis:
         retry_on_timeout=False,
         health_check_interval=0,
     )
+
+
+T = TypeVar("T")
+
+
+def for_running_loop(registry: dict[asyncio.AbstractEventLoop, T], make: Callable[[], T]) -> T:
+    """The running event loop's entry of ``registry``, made by ``make`` on first use. asyncio
+    clients and tasks belong to the loop that made them (a process may run several: the
+    server's, a test client's); entries of closed loops are dropped as new ones are made."""
+    loop = asyncio.get_running_loop()
+    entry = registry.get(loop)
+    if entry is None:
+        for closed in [lp for lp in registry if lp.is_closed()]:
+            del registry[closed]
+        entry = registry[loop] = make()
+    return entry
+
+
+_async_clients: dict[asyncio.AbstractEventLoop, dict[str, aioredis.Redis]] = {}
+
+
+def get_async_redis(url: str) -> aioredis.Redis:
+    """This event loop's asyncio client for ``url``, with ``make_client``'s short timeouts and
+    no retries."""
+    clients = for_running_loop(_async_clients, dict)
+    client = clients.get(url)
+    if client is None:
+        timeout_s = get_settings().redis_timeout_s
+        client = clients[url] = aioredis.Redis.from_url(
+            url,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            retry=AsyncRetry(NoBackoff(), 0),
+            retry_on_timeout=False,
+        )
+    return client
 
 
 @lru_cache
