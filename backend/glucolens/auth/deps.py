@@ -114,21 +114,34 @@ def _load_snapshot(db: Session, user_id: uuid.UUID, session_id: uuid.UUID) -> Au
     return snapshot
 
 
-def _from_jwt(db: Session, raw: str) -> AuthSubject:
-    """A token checked against the database (the WebSocket's handshake)."""
-    claims = _claims(raw)
-    snapshot = _load_snapshot(db, claims.user_id, claims.session_id)
+def _session_subject(
+    db: Session, claims: AccessClaims, snapshot: AuthSnapshot | None = None
+) -> AuthSubject:
+    """A signed-in caller: ``snapshot`` from the session cache, else read from the database."""
+    snapshot = snapshot or _load_snapshot(db, claims.user_id, claims.session_id)
     return AuthSubject(snapshot=snapshot, scopes=USER_SCOPES, db=db, session_id=claims.session_id)
 
 
-def _rate_limit(machine: bool, user_id: uuid.UUID) -> None:
+def _from_jwt(db: Session, raw: str) -> AuthSubject:
+    """A token checked against the database (the WebSocket's handshake)."""
+    return _session_subject(db, _claims(raw))
+
+
+RATE_LIMITED = "Too many requests for this account; slow down."
+
+
+def _rate_limit_of(machine: bool) -> tuple[str, str]:
+    """The per-user limit and its counter: API keys and uploaders share one, sessions another."""
     settings = get_settings()
-    get_rate_limiter().hit(
-        settings.uploader_rate_limit if machine else settings.api_rate_limit,
-        "api-keys" if machine else "api",
-        str(user_id),
-        message="Too many requests for this account; slow down.",
-    )
+    if machine:
+        return settings.uploader_rate_limit, "api-keys"
+    return settings.api_rate_limit, "api"
+
+
+def charge_user_limit(user_id: uuid.UUID, *, machine: bool) -> None:
+    """Count one request against the user's per-user limit (429 past it)."""
+    limit, counter = _rate_limit_of(machine)
+    get_rate_limiter().hit(limit, counter, str(user_id), message=RATE_LIMITED)
 
 
 def authenticate(request: Request, db: Session) -> AuthSubject:
@@ -140,13 +153,8 @@ def authenticate(request: Request, db: Session) -> AuthSubject:
         subject = _from_api_key(db, raw)
     else:
         claims = _claims(raw)
-        snapshot = session_cache.get(claims.session_id) or _load_snapshot(
-            db, claims.user_id, claims.session_id
-        )
-        subject = AuthSubject(
-            snapshot=snapshot, scopes=USER_SCOPES, db=db, session_id=claims.session_id
-        )
-    _rate_limit(subject.api_key_id is not None, subject.user_id)
+        subject = _session_subject(db, claims, session_cache.get(claims.session_id))
+    charge_user_limit(subject.user_id, machine=subject.api_key_id is not None)
     request.state.user_id = subject.user_id
     return subject
 
@@ -164,15 +172,9 @@ async def authenticate_async(request: Request, db: Session) -> AuthSubject:
     snapshot = session_cache.get(claims.session_id)
     if snapshot is None:
         return await run_in_threadpool(authenticate, request, db)
-    subject = AuthSubject(
-        snapshot=snapshot, scopes=USER_SCOPES, db=db, session_id=claims.session_id
-    )
-    await get_rate_limiter().hit_async(
-        get_settings().api_rate_limit,
-        "api",
-        str(subject.user_id),
-        message="Too many requests for this account; slow down.",
-    )
+    subject = _session_subject(db, claims, snapshot)
+    limit, counter = _rate_limit_of(False)
+    await get_rate_limiter().hit_async(limit, counter, str(subject.user_id), message=RATE_LIMITED)
     request.state.user_id = subject.user_id
     return subject
 

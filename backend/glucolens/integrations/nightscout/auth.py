@@ -27,6 +27,7 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from glucolens.auth.deps import charge_user_limit
 from glucolens.auth.models import User
 from glucolens.auth.tokens import ALGORITHM, get_keyring
 from glucolens.core.config import get_settings
@@ -198,12 +199,7 @@ def _resolve(request: Request, db: Session) -> tuple[NightscoutCredential, User]
 
 def authenticate(request: Request, db: Session) -> NightscoutCaller:
     credential, user = _resolve(request, db)
-    get_rate_limiter().hit(
-        get_settings().uploader_rate_limit,
-        "api-keys",  # one budget with the account's API keys: both are machines
-        str(user.id),
-        message="Too many requests for this account; slow down.",
-    )
+    charge_user_limit(user.id, machine=True)  # one budget with the account's API keys
     now = utcnow()
     if credential.last_used_at is None or (now - credential.last_used_at).total_seconds() > 60:
         credential.last_used_at = now
