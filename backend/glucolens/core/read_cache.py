@@ -50,34 +50,34 @@ def cached(
     if ttl <= 0:
         return compute()
     key = read_cache_key(prefix, user, name, params)
-    cache = get_cache()
-    hit = cache.get(key)
+    hit = get_cache().get(key)
     if hit is not None:
         return JSONResponse(hit)
+    return _compute_and_store(key, ttl, compute)
+
+
+def _compute_and_store(key: str, ttl: int, compute: Callable[[], T]) -> T:
     result = compute()
-    cache.set(key, result.model_dump(mode="json"), ttl_s=ttl)
+    get_cache().set(key, result.model_dump(mode="json"), ttl_s=ttl)
     return result
 
 
 async def cached_async(
-    prefix: str,
-    snapshot: DataVersion,
-    load_user: Callable[[], DataVersion],
-    name: str,
-    params: object,
-    compute: Callable[[], T],
+    prefix: str, user: DataVersion, name: str, params: object, compute: Callable[[], T]
 ) -> T | Response:
     """``cached`` for an async route: a hit is read on the event loop and sent as the stored
-    JSON text (no worker thread, no query, no decode and encode); a miss loads the user and
-    computes on a worker thread."""
+    JSON text (no worker thread, no query, no decode and encode); a miss computes on a
+    worker thread. ``user`` may be a session snapshot: an answer is never older than the
+    data version in its key, since it is computed after the key was read."""
     ttl = get_settings().dashboard_cache_s
-    if ttl > 0:
-        key = read_cache_key(prefix, snapshot, name, params)
-        text = _recent.get_text(key)
-        if text is None:
-            text = await get_cache().get_json_text(key)
-            if text is not None:
-                _recent.set_text(key, text, ttl)
+    if ttl <= 0:
+        return await run_in_threadpool(compute)
+    key = read_cache_key(prefix, user, name, params)
+    text = _recent.get_text(key)
+    if text is None:
+        text = await get_cache().get_json_text(key)
         if text is not None:
-            return Response(text, media_type="application/json")
-    return await run_in_threadpool(lambda: cached(prefix, load_user(), name, params, compute))
+            _recent.set_text(key, text, ttl)
+    if text is not None:
+        return Response(text, media_type="application/json")
+    return await run_in_threadpool(_compute_and_store, key, ttl, compute)

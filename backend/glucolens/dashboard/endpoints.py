@@ -36,9 +36,7 @@ async def cached_async(
     auth: AuthSubject, name: str, params: object, compute: Callable[[], T]
 ) -> T | Response:
     """``cached`` on the event loop for a hit (core/read_cache)."""
-    return await read_cache.cached_async(
-        "dash", auth.snapshot, lambda: auth.user, name, params, compute
-    )
+    return await read_cache.cached_async("dash", auth.snapshot, name, params, compute)
 
 
 MAX_WINDOW_DAYS = 90
