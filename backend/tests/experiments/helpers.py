@@ -18,19 +18,29 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from glucolens.analytics.experiment_outcomes import OutcomeSpec, day_span
+from glucolens.analytics.experiments import make_schedule
 from glucolens.auth.models import User
 from glucolens.experiments.models import Experiment
 from glucolens.readings.models import GlucoseReading
 
 
-def backdate(db: Session, experiment_id: str, days_ago: int) -> dt.date:
-    """Moves the experiment's start ``days_ago`` days back (as if it had been running)."""
+def backdate(
+    db: Session, experiment_id: str, days_ago: int, seed: int = 11
+) -> tuple[dt.date, list[str]]:
+    """Moves the experiment's start ``days_ago`` days back (as if it had been running) and
+    redraws its coin flips from a fixed ``seed``, so a test's estimate does not depend on
+    the server's random draw (the interval covers the truth 95% of the time, so a random
+    draw would fail one run in twenty; coverage itself is measured in bench/experiments.py).
+    Returns the new start and schedule."""
     exp = db.get(Experiment, uuid.UUID(experiment_id))
     assert exp is not None
     start = exp.start_date - dt.timedelta(days=days_ago)
-    db.execute(update(Experiment).where(Experiment.id == exp.id).values(start_date=start))
+    n_pairs = len(exp.schedule) // (2 * exp.block_days)
+    schedule = make_schedule(n_pairs, exp.block_days, seed)
+    values = {"start_date": start, "seed": seed, "schedule": schedule}
+    db.execute(update(Experiment).where(Experiment.id == exp.id).values(**values))
     db.commit()
-    return start
+    return start, schedule
 
 
 def write_trace(

@@ -106,8 +106,7 @@ def test_adherence_marks_today_not_the_future(client, make_user, auth_headers):
 
 def _finished_experiment(client, db, user, headers, effect_mgdl, day_sd=0.0, **kw):
     exp = client.post(BASE, json=body(planned_days=48, **kw), headers=headers).json()
-    start = backdate(db, exp["id"], 48)
-    schedule = [d["assignment"] for d in exp["days"]]
+    start, schedule = backdate(db, exp["id"], 48)
     write_trace(db, user, start, schedule, exp["block_days"], effect_mgdl, day_sd=day_sd)
     r = client.get(f"{BASE}/{exp['id']}", headers=headers)
     assert r.status_code == 200, r.text
