@@ -11,7 +11,7 @@ user with ``calendar=False`` (the baseline, as shipped before) and ``calendar=Tr
 Per cell it prints, for the two tiers the app shows (established q < 0.01, tentative
 0.01 <= q < 0.05) and for all links: links reported, false links, the precision with its
 95 % Wilson interval, and for all links the recall and the share of false links at lag 7.
-The last lines are the counts to copy into ``causal.MEASURED_TIERS``.
+The last lines are the counts to copy into ``causal_model.MEASURED_TIERS``.
 
     nice -n 10 .venv/bin/python bench/causal_tiers.py [--users 300] [--seed 0]
         [--days 90 180] [--jobs 2]
