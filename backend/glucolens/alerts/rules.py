@@ -38,7 +38,7 @@ from glucolens.alerts.defaults import (
     URGENT_LOW_SOON,
     KindConfig,
 )
-from glucolens.analytics.forecast import damped_trend_path, reading_slope
+from glucolens.analytics.forecast_baselines import damped_trend_path, reading_slope
 from glucolens.core.timeutil import zone
 
 MINUTE = dt.timedelta(minutes=1)
