@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 from glucolens.core.config import Settings
+from glucolens.core.gcpolicy import served_process, settle_heap
 from glucolens.core.hub import Hub, set_hub
 from glucolens.core.scheduler import start_scheduler
 
@@ -30,6 +31,8 @@ def app_lifespan(
         app.state.hub = hub
         runner = start_scheduler(settings)
         app.state.scheduler = runner
+        if served_process():
+            settle_heap()  # core/gcpolicy: start-up's heap out of the collector's sight
         try:
             yield
         finally:
