@@ -1,15 +1,31 @@
-"""Motifs: recurring glucose shapes from the z-normalised matrix profile, ranked by how
-far each family stands apart from everything else in the series.
+"""Motifs: recurring glucose shapes, ranked so that a shape a person would recognise (a
+low on many nights at the same hour, a large spike after the same meal) comes first.
 
-Candidates are found greedily (lowest profile value seeds a family; the family's windows
-leave the seed pool), then ranked by *total margin*: the sum over the members of
-log(distance from the seed to its nearest non-member / the member's distance to the
-seed). Ranking by nearest-neighbour distance alone (the
-first version) prefers any pair of near-twins: 90 post-meal curves a month always hold
-closer pairs than a rarer shape does, even when that rarer shape recurs 8 times and
-nothing else in the series looks like it. A family that is a slice of a continuum (the
-11th meal is as close as the 10th) has a margin near 0 and ranks low; a family with a
-clear gap around it ranks high. Nothing here knows about any particular shape.
+Candidates come from two sources: a greedy pass on the z-normalised matrix profile
+(lowest profile value seeds a family; the family's windows leave the seed pool) and
+windows aligned on clinical events (``motif_events``: lows and spikes grouped by local
+time of day), which finds recurring lows that sensor noise hides from the profile.
+
+Each family's score is the sum of two explainable parts (both stored on the ``Motif``
+in ``score_components``):
+
+- *margin*: max(0, (n - 1) * log(separation)), the sum over the members of log(distance
+  from the seed to its nearest non-member / the member's distance to the seed). A slice
+  of a continuum (the 11th meal curve is as close as the 10th) has a margin near 0; a
+  family with a gap around it has a large one. This alone was the first ranking
+  (``ranking="separation"``, kept for the benchmark's baseline), which does not know
+  what a low is. Clipped at 0: under real sensor noise it is often negative and then
+  says nothing.
+- *clinical*: recurrence * burden * timing, for the clinical kinds only
+  (``motif_labels.CLINICAL_KINDS``). Recurrence = log2(local days on which an
+  occurrence shows the event), 0 for a one-off. Burden = median weighted hours outside
+  range per such occurrence (``motif_labels.burden_hours``, weights from the consensus
+  targets). Timing = max(0, 1 - chance / p), where p is the lower end (Wilson, z = 2) of
+  the share of *all* the series' events of that kind within ``HOUR_BAND`` hours of the
+  family's hour, and chance = 1/6 that share for events at random hours. Lows that only
+  come at night score high; spikes after every meal, or lows at any hour, score 0.
+
+Nothing here was fitted to the benchmark seeds (see ``bench/patterns.py``).
 """
 
 from __future__ import annotations
@@ -17,13 +33,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from glucolens.analytics.jsonable import to_jsonable
+from glucolens.analytics.motif_events import event_families
+from glucolens.analytics.motif_labels import describe
+from glucolens.analytics.motif_score import read_family, score_parts, share_at_hour_of
 from glucolens.analytics.profile import (
     INTERVAL_MIN,
     _compute_profile,
@@ -40,8 +59,6 @@ AMPLITUDE_RATIO = 1.5
 # Candidate families examined before ranking (per window size). Each costs one MASS
 # distance profile (an FFT over the series).
 MAX_CANDIDATES = 40
-# A fall of at least this much from an earlier peak inside one window gets a label.
-FALL_MGDL = 60.0
 
 
 @dataclass
@@ -55,6 +72,15 @@ class Motif:
     distance: float
     similarity: float
     separation: float = 1.0
+    # What it is and why it ranks where it does (see the module docstring).
+    kind: str = "pattern"  # low | spike | high | dawn | fall | pattern
+    days: int = 0  # distinct local days with an occurrence
+    event_days: int = 0  # distinct local days whose occurrence shows the clinical event
+    history_days: int = 0  # days spanned by the analysed readings
+    extreme_mgdl: float | None = None  # lowest reading of a low, highest of a spike/high
+    rise_mgdl: float | None = None  # median rise of a spike's occurrences
+    score: float = 0.0
+    score_components: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(asdict(self))
@@ -65,57 +91,10 @@ class _Family:
     seed: int
     starts: np.ndarray  # occurrence starts, sorted, the seed included
     separation: float  # nearest non-member distance / geometric mean member distance
-    score: float
-
-
-def _local_hours(starts: pd.DatetimeIndex, tz: str) -> np.ndarray:
-    local = starts.tz_convert(tz)
-    return np.asarray(local.hour + local.minute / 60.0, dtype=float)
-
-
-def circular_mean_hour(hours: np.ndarray) -> float:
-    """Mean clock hour on the 24-hour circle (23:00 and 01:00 average to 00:00)."""
-    angles = np.asarray(hours, dtype=float) * 2 * np.pi / 24
-    mean = math.atan2(np.sin(angles).mean(), np.cos(angles).mean())
-    return round((mean * 24 / (2 * np.pi)) % 24, 2)
-
-
-def _is_spike(shape: np.ndarray, rise_mgdl: float = 50.0, within_points: int = 24) -> bool:
-    """A rise of ``rise_mgdl`` within ``within_points`` (2 h) followed by a fall of at
-    least half of that rise."""
-    n = len(shape)
-    for i in range(n):
-        stop = min(n, i + within_points + 1)
-        j = i + int(np.argmax(shape[i:stop]))
-        rise = shape[j] - shape[i]
-        if rise >= rise_mgdl and j < n - 1 and shape[j] - shape[j + 1 :].min() >= rise / 2:
-            return True
-    return False
-
-
-def label_shape(shape: np.ndarray, start_hour_local: float, interval_min: int = 5) -> str:
-    """Rule-based label of a mean motif shape (mg/dL) starting at a local clock hour."""
-    shape = np.asarray(shape, dtype=float)
-    clock = (start_hour_local + np.arange(len(shape)) * interval_min / 60.0) % 24
-    night = clock < 6
-    if np.any(night & (shape < 70)):
-        return "nocturnal low"
-    if _is_spike(shape):
-        return "post-meal spike"
-    dawn = (clock >= 3) & (clock <= 8)
-    if dawn.sum() >= 2:
-        seg = shape[dawn]
-        if np.max(seg - np.minimum.accumulate(seg)) >= 20:
-            return "dawn phenomenon"
-    # Drop from the earlier peak at each point: insulin stacking or over-correction shows
-    # as a recurring steep fall, the most useful thing to flag after lows themselves.
-    drop = np.maximum.accumulate(shape) - shape
-    low = shape < 70
-    if np.any(low):
-        return "fall into a low" if np.max(drop[low]) >= FALL_MGDL else "daytime low"
-    if shape.size and np.max(drop) >= FALL_MGDL:
-        return "steep fall"
-    return "recurring pattern"
+    score: float  # the ranking key (margin, plus the clinical part when ranked so)
+    kind: str = "pattern"  # the event kind an event family was built from
+    # Every member of an event family (``starts`` holds the ones shown); None: starts.
+    members: np.ndarray | None = None
 
 
 def _distance_profile(profile: _Profile, seed: int) -> np.ndarray:
@@ -210,12 +189,13 @@ def _candidate_families(profile: _Profile, max_occurrences: int) -> list[_Family
     return out
 
 
-def _rank(families: list[_Family], k: int, m: int, n: int) -> list[_Family]:
-    """The ``k`` families with the largest total margin. A family that mostly re-lists
-    the occurrences of one already chosen is skipped (so the top k are k different
-    shapes, not one meal curve found from k seeds), and occurrences already reported
-    by a better family are dropped from the later one."""
-    chosen: list[_Family] = []
+def _rank(families: list[_Family], k: int, m: int, n: int) -> list[tuple[_Family, np.ndarray]]:
+    """The ``k`` families with the largest score, each with the occurrences it keeps. A
+    family that mostly re-lists the occurrences of one already chosen is skipped (so the
+    top k are k different shapes, not one meal curve found from k seeds), and
+    occurrences already reported by a better family are dropped from the later one.
+    Ties keep candidate order (deterministic)."""
+    chosen: list[tuple[_Family, np.ndarray]] = []
     taken = np.zeros(n, dtype=bool)
     for fam in sorted(families, key=lambda f: -f.score):
         if len(chosen) == k:
@@ -223,37 +203,86 @@ def _rank(families: list[_Family], k: int, m: int, n: int) -> list[_Family]:
         shared = taken[fam.starts]
         if shared.sum() * 2 > len(fam.starts) or (~shared).sum() < 2:
             continue
-        fam = replace(fam, starts=fam.starts[~shared])
-        chosen.append(fam)
-        taken |= _covered(fam.starts, m, n)
+        kept = fam.starts[~shared]
+        chosen.append((fam, kept))
+        taken |= _covered(kept, m, n)
     return chosen
 
 
-def _motifs_from(profile: _Profile, k: int, tz: str, max_occurrences: int) -> list[Motif]:
-    m = profile.window
+def _event_candidates(profile: _Profile, max_occurrences: int, tz: str) -> list[_Family]:
+    def local(idx: np.ndarray) -> pd.DatetimeIndex:
+        return profile.grid[idx].tz_convert(tz)
+
+    out = []
+    for fam in event_families(profile, max_occurrences, local):
+        dist = _distance_profile(profile, fam.seed)
+        sep = _separation(dist, fam.seed, fam.shown, profile.window)
+        margin = (len(fam.shown) - 1) * math.log(sep)
+        out.append(_Family(fam.seed, fam.shown, sep, margin, fam.kind, fam.members))
+    return out
+
+
+def _motifs_from(
+    profile: _Profile,
+    k: int,
+    tz: str,
+    max_occurrences: int,
+    ranking: str = "recognisable",
+) -> list[Motif]:
+    """Top ``k`` motifs. ``ranking="separation"`` is the first ranking (matrix-profile
+    candidates by margin alone), kept for the benchmark's side-by-side baseline."""
+    if ranking not in ("recognisable", "separation"):
+        raise ValueError(f"unknown ranking {ranking!r}")
+    m, n = profile.window, len(profile.mp)
     max_dist = 2 * math.sqrt(m)  # largest z-normalised Euclidean distance
+    share = share_at_hour_of(profile, tz)
     families = _candidate_families(profile, max_occurrences)
+    if ranking == "recognisable":
+        families += _event_candidates(profile, max_occurrences, tz)
+        scored = []
+        for f in families:
+            reading = read_family(profile, f.starts, tz, _hint(f), f.members)
+            total = score_parts(len(f.starts), f.separation, reading, share)["total"]
+            scored.append(replace(f, score=total))
+        families = scored
+    span = profile.grid[-1] - profile.grid[0] if len(profile.grid) else pd.Timedelta(0)
+    history_days = int(round(span / pd.Timedelta(days=1)))
     motifs: list[Motif] = []
-    for fam in _rank(families, k, m, len(profile.mp)):
-        shapes = np.stack([profile.series[s : s + m] for s in fam.starts])
-        mean_shape = shapes.mean(axis=0)
-        start_times = profile.grid[fam.starts]
-        hour = circular_mean_hour(_local_hours(start_times, tz))
+    for fam, kept in _rank(families, k, m, n):
+        members = None
+        if fam.members is not None:
+            dropped = np.setdiff1d(fam.starts, kept)
+            members = np.setdiff1d(fam.members, dropped)
+        reading = read_family(profile, kept, tz, _hint(fam), members)
+        parts = score_parts(len(kept), fam.separation, reading, share)
+        shapes = np.stack([profile.series[s : s + m] for s in kept])
         nn_dist = float(profile.mp[fam.seed])
         motifs.append(
             Motif(
                 id=len(motifs) + 1,
                 window_minutes=m * INTERVAL_MIN,
-                occurrences=[t.to_pydatetime() for t in start_times],
-                mean_shape=[round(float(v), 1) for v in mean_shape],
-                typical_hour=hour,
-                label=label_shape(mean_shape, hour),
+                occurrences=[t.to_pydatetime() for t in profile.grid[kept]],
+                mean_shape=[round(float(v), 1) for v in shapes.mean(axis=0)],
+                typical_hour=reading.event_hour,
+                label=describe(reading.kind, reading.event_hour, reading.rise_hour, reading.steep),
                 distance=round(nn_dist, 4),
                 similarity=round(max(0.0, 1 - nn_dist / max_dist), 4),
                 separation=round(fam.separation, 3),
+                kind=reading.kind,
+                days=reading.days,
+                event_days=reading.event_days,
+                history_days=history_days,
+                extreme_mgdl=reading.extreme,
+                rise_mgdl=reading.rise,
+                score=fam.score,
+                score_components=parts,
             )
         )
     return motifs
+
+
+def _hint(fam: _Family) -> str | None:
+    return None if fam.kind == "pattern" else fam.kind
 
 
 def find_motifs(
@@ -263,11 +292,14 @@ def find_motifs(
     k: int = 3,
     tz: str = "UTC",
     max_occurrences: int = 10,
+    ranking: str = "recognisable",
 ) -> list[Motif]:
-    """Top ``k`` recurring shapes of ``window_points`` 5-minute points (z-normalised
-    matching), each with up to ``max_occurrences`` non-overlapping occurrences, best
-    separated first.
+    """Top ``k`` recurring shapes of ``window_points`` 5-minute points, each with up to
+    ``max_occurrences`` non-overlapping occurrences, highest score first (see the module
+    docstring); labels and hours are in the local time of ``tz``.
 
-    A match is a window within ``max(mean - 2·sd of the seed's distance profile, the
-    seed's nearest-neighbour distance)``, the default radius of ``stumpy.motifs``."""
-    return _motifs_from(_compute_profile(times, values, window_points), k, tz, max_occurrences)
+    A matrix-profile match is a window within ``max(mean - 2·sd of the seed's distance
+    profile, the seed's nearest-neighbour distance)``, the default radius of
+    ``stumpy.motifs``."""
+    profile = _compute_profile(times, values, window_points)
+    return _motifs_from(profile, k, tz, max_occurrences, ranking)

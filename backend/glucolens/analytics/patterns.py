@@ -3,7 +3,9 @@
 The public entry points live here; the work is split by responsibility:
 
 - ``profile.py``: the 5-minute grid, the flat-window rule and the batch profiles;
-- ``motifs.py``: motif families and their ranking by separation;
+- ``motifs.py``: motif families and their ranking (``motif_events.py``: event-aligned
+  candidates; ``motif_score.py``: clinical reading and score parts; ``motif_labels.py``:
+  labels by shape and local time of day);
 - this module: discords (anomalies) and ``pattern_report``;
 - ``streaming.py``: ``IncrementalProfile`` over ``stumpy.stumpi`` and its novelty score.
 """
@@ -18,15 +20,14 @@ import numpy as np
 import pandas as pd
 
 from glucolens.analytics.jsonable import to_jsonable
+from glucolens.analytics.motif_labels import circular_mean_hour, label_shape
 from glucolens.analytics.motifs import (
     AMPLITUDE_RATIO,
     MAX_CANDIDATES,
     MIN_MOTIF_SD_MGDL,
     Motif,
     _motifs_from,
-    circular_mean_hour,
     find_motifs,
-    label_shape,
 )
 from glucolens.analytics.profile import (
     _CONFIG_LOCK,

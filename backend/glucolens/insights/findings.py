@@ -6,22 +6,32 @@ through ``InsightsUpdated`` (core/events), published with the results it describ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 RECENT_ANOMALY = dt.timedelta(days=2)  # an unusual day weeks ago (an import) is not news
 PATTERN_KINDS = ("recurring_patterns", "anomalies")
+_AROUND = re.compile(r"\s*\(around \d{2}:\d{2}\)$")
 
 
 def _pattern(m: dict[str, Any]) -> dict[str, Any]:
     label = str(m.get("label") or "recurring pattern")
     hour = m.get("typical_hour")
     hour_i = int(round(float(hour))) % 24 if isinstance(hour, int | float) else None
+    # ``kind`` names the shape since issue 16; results stored before it only have a label.
+    shape = str(m.get("kind") or "")
+    words = label.lower()
     kind = "recurring"
-    if "low" in label:
+    if shape == "low" or (not shape and "low" in words):
         kind = "recurring_low"
-    elif "spike" in label or "dawn" in label:
+    elif shape in ("spike", "high", "dawn") or (
+        not shape and ("spike" in words or "dawn" in words)
+    ):
         kind = "recurring_high"
-    key = f"p:{m.get('window_minutes')}:{label}:{hour_i}"
+    # The label ends in the hour to the minute ("... (around 03:04)"), which drifts
+    # between runs; the key holds the hour once, rounded.
+    base = _AROUND.sub("", label)
+    key = f"p:{m.get('window_minutes')}:{base}:{hour_i}"
     return {"key": key, "pattern": kind, "label": label, "hour": hour_i}
 
 

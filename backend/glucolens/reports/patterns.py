@@ -52,7 +52,12 @@ def _motifs(data: dict[str, Any], start: dt.datetime, end: dt.datetime) -> list[
         label = str(motif.get("label") or "recurring pattern")
         hours = int(motif.get("window_minutes") or 0) // 60
         around = motif.get("typical_hour")
-        when = f" around {_clock(float(around))}" if around is not None else ""
+        # Labels since issue 16 end in their hour ("... (around 03:00)").
+        when = (
+            f" around {_clock(float(around))}"
+            if around is not None and "(around" not in label
+            else ""
+        )
         out.append(
             f"Recurring {hours} h shape, {label}{when}: {inside} time"
             f"{'s' if inside != 1 else ''} in this period ({total} in the history analysed)."

@@ -134,17 +134,25 @@ def test_incremental_update_bridges_short_gaps_and_marks_long_ones():
         (
             np.r_[np.full(12, 100.0), np.linspace(100, 170, 12), np.linspace(170, 110, 12)],
             12.0,
-            "post-meal spike",
+            "Spike after lunch (around 13:55)",
         ),
-        (np.r_[np.full(12, 90.0), np.full(12, 62.0), np.full(12, 85.0)], 1.0, "nocturnal low"),
-        (np.linspace(100, 135, 36), 3.0, "dawn phenomenon"),
-        (np.linspace(100, 135, 36), 14.0, "recurring pattern"),
-        (np.linspace(290, 60, 36), 15.0, "fall into a low"),
-        (np.r_[np.full(18, 80.0), np.full(18, 64.0)], 15.0, "daytime low"),
+        (
+            np.r_[np.full(12, 90.0), np.full(12, 62.0), np.full(12, 85.0)],
+            1.0,
+            "Recurring overnight low (around 02:00)",
+        ),
+        (np.linspace(100, 135, 36), 3.0, "Dawn rise (around 05:55)"),
+        (np.linspace(100, 135, 36), 14.0, "Recurring pattern (around 14:00)"),
+        (np.linspace(290, 60, 36), 15.0, "Fall into a low (around 17:55)"),
+        (np.r_[np.full(18, 80.0), np.full(18, 64.0)], 15.0, "Recurring daytime low (around 16:30)"),
         # A low first, then a big fall that stays in range: the low was not fallen into.
-        (np.r_[np.full(6, 64.0), np.full(15, 220.0), np.full(15, 150.0)], 15.0, "daytime low"),
-        (np.linspace(220, 140, 36), 15.0, "steep fall"),
-        (np.linspace(140, 100, 36), 15.0, "recurring pattern"),
+        (
+            np.r_[np.full(6, 64.0), np.full(15, 220.0), np.full(15, 150.0)],
+            15.0,
+            "Recurring daytime low (around 15:00)",
+        ),
+        (np.linspace(220, 140, 36), 15.0, "Steep fall (around 17:55)"),
+        (np.linspace(140, 100, 36), 15.0, "Recurring pattern (around 15:00)"),
     ],
 )
 def test_label_shape_rules(shape, start_hour, label):

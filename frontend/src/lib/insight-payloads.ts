@@ -64,10 +64,26 @@ export interface CausalGraphData {
 export interface Motif {
   id: string;
   window_minutes: number;
+  /** Shape and local time, e.g. "Recurring overnight low (around 03:00)". */
   label: string;
+  /** Local clock hour of the event (nadir of a low, peak of a spike). */
   typical_hour: number | null;
   mean_shape: number[];
   occurrences: { start: string }[];
+  /** Absent in results computed before issue 16. */
+  kind?: "low" | "spike" | "high" | "dawn" | "fall" | "pattern";
+  /** Distinct local days with an occurrence, and with the clinical event itself. */
+  days?: number;
+  event_days?: number;
+  /** Days of readings analysed. */
+  history_days?: number;
+  /** Lowest reading of a low, highest of a spike or high (mg/dL). */
+  extreme_mgdl?: number | null;
+  /** Median rise of a spike (mg/dL). */
+  rise_mgdl?: number | null;
+  score?: number;
+  /** Parts of the rank score: margin + clinical (recurrence x burden x timing). */
+  score_components?: Record<string, number>;
 }
 
 export interface PatternsData {

@@ -9,6 +9,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { useUser } from "@/hooks/use-user";
 import { formatDate, formatDateTime, formatDuration, formatShortDate, formatTime, formatWeekdayTime, minuteOfDayLabel } from "@/lib/time";
 import type { AnomaliesData, Anomaly, Motif, Novelty, PatternsData } from "@/lib/insight-payloads";
+import { motifWhy } from "@/lib/motifs";
 import type { Unit } from "@/lib/units";
 import { formatGlucose, mgdlToUnit } from "@/lib/units";
 
@@ -19,24 +20,37 @@ function shapeRange(values: number[], unit: Unit): string {
   return `${formatGlucose(mgdlToUnit(Math.min(...finite), unit), unit)}–${formatGlucose(mgdlToUnit(Math.max(...finite), unit), unit)}`;
 }
 
+const KIND_BADGE = { low: "danger", spike: "warning", high: "warning" } as const;
+
 function MotifCard({ motif, zone, unit }: { motif: Motif; zone: string; unit: Unit }) {
   const last = motif.occurrences[motif.occurrences.length - 1];
   const typical = motif.typical_hour !== null ? `around ${minuteOfDayLabel(Math.round(motif.typical_hour * 60))}` : "at varying times";
+  const why = motifWhy(motif, unit);
+  const badge = motif.kind && motif.kind in KIND_BADGE ? KIND_BADGE[motif.kind as keyof typeof KIND_BADGE] : "info";
+  const n = motif.occurrences.length;
+  const recurred = motif.days
+    ? `${n} ${n === 1 ? "time" : "times"} on ${motif.days} ${motif.days === 1 ? "day" : "days"}`
+    : `${n} occurrences`;
   return (
     <Card data-testid="motif">
       <CardHeader className="pb-2">
         <CardTitle className="text-sm">{motif.label}</CardTitle>
         <CardDescription>
-          {formatDuration(motif.window_minutes)} shape · usually {typical}
+          {formatDuration(motif.window_minutes)} shape · usually {typical} ({zone})
         </CardDescription>
       </CardHeader>
       <CardContent className="space-y-2">
+        {why ? (
+          <p data-testid="motif-why" className="text-sm text-slate-700">
+            {why}
+          </p>
+        ) : null}
         <Sparkline
           values={motif.mean_shape}
           label={`${motif.label}: average shape over ${formatDuration(motif.window_minutes)}, ranging ${shapeRange(motif.mean_shape, unit)} ${unit}`}
         />
         <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600">
-          <Badge variant="info">{motif.occurrences.length} occurrences</Badge>
+          <Badge variant={badge}>{recurred}</Badge>
           <span>
             range {shapeRange(motif.mean_shape, unit)} {unit}
           </span>
@@ -167,7 +181,7 @@ export function PatternsView() {
       <InsightCard<PatternsData>
         kind="recurring-patterns"
         title="Recurring patterns"
-        description={`Average shape of each repeating pattern, with how often and when it happens (${user.zone}).`}
+        description={`Repeating patterns, most important first: lows before highs, ones that keep coming back at the same time of day before one-offs (${user.zone}).`}
         skeletonHeight="h-48"
       >
         {(data) =>
