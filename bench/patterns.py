@@ -2,7 +2,8 @@
 motifs and anomalies, and recall of recognisable patterns (issue 16) with their labels.
 
 Run: .venv/bin/python bench/patterns.py [--days 90]
-     .venv/bin/python bench/patterns.py --recognisable-only   (the issue-16 table only)
+     .venv/bin/python bench/patterns.py --recognisable-only   (the issue-16 table only;
+     --recall-only runs the older planted-motif and anomaly recall only)
 
 Recognisable patterns (``recognisable``; series from ``bench/_planted_patterns.py``): 90
 days of CGM-like glucose in America/New_York (crossing the March DST change) with a
@@ -152,7 +153,8 @@ def main() -> None:
         if not a.recall_only:
             timing(a, stumpy)
         recall(a)
-    recognisable(a)
+    if not a.recall_only:
+        recognisable(a)
 
 
 def timing(a: argparse.Namespace, stumpy: object) -> None:
