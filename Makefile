@@ -9,9 +9,12 @@ BROKER_TEST_URL ?= redis://127.0.0.1:6379/14
 # The SQLite suite runs beside the PostgreSQL one (make test), so it has its own Redis databases.
 SQLITE_REDIS_TEST_URL ?= redis://127.0.0.1:6379/8
 SQLITE_BROKER_TEST_URL ?= redis://127.0.0.1:6379/7
+# STUMPY's compiled code for the test runs (numba's on-disk cache), shared by both lanes
+# and filled once by test-warm while lint runs.
+TEST_NUMBA_CACHE ?= /tmp/glucolens-test-numba
 FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/package.json frontend/next.config.ts
 
-.PHONY: run test lint typecheck test-lanes test-lane-sqlite test-lane-postgres test-sqlite test-postgres test-fault test-frontend test-e2e bench install frontend clean services
+.PHONY: run test lint typecheck test-lanes test-lane-sqlite test-lane-postgres test-sqlite test-postgres test-fault test-frontend test-e2e test-warm test-prep bench install frontend clean services
 
 run: $(VENV)/.installed frontend/out/index.html
 	$(BIN)/glucolens db upgrade
@@ -46,17 +49,17 @@ lint: $(VENV)/.installed frontend/node_modules/.installed
 	cd frontend && GLUCOLENS_VENV_BIN=$(abspath $(BIN)) npm run check:api
 
 test-sqlite: $(VENV)/.installed
-	cd backend && GLUCOLENS_TEST_REDIS_URL=$(SQLITE_REDIS_TEST_URL) GLUCOLENS_TEST_BROKER_URL=$(SQLITE_BROKER_TEST_URL) \
+	cd backend && NUMBA_CACHE_DIR=$(TEST_NUMBA_CACHE) GLUCOLENS_TEST_REDIS_URL=$(SQLITE_REDIS_TEST_URL) GLUCOLENS_TEST_BROKER_URL=$(SQLITE_BROKER_TEST_URL) \
 		../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/fault
 
 test-postgres: $(VENV)/.installed
-	cd backend && GLUCOLENS_TEST_DATABASE_URL=$(PG_TEST_URL) GLUCOLENS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
+	cd backend && NUMBA_CACHE_DIR=$(TEST_NUMBA_CACHE) GLUCOLENS_TEST_DATABASE_URL=$(PG_TEST_URL) GLUCOLENS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
 		GLUCOLENS_TEST_BROKER_URL=$(BROKER_TEST_URL) ../$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/analytics --ignore=tests/fault
 
 # kill -9 of PostgreSQL, Redis, the app and a worker mid-ingest; starts its own PostgreSQL
 # cluster and redis-server on free ports (needs the PostgreSQL server binaries and redis-server).
 test-fault: $(VENV)/.installed
-	cd backend && ../$(BIN)/pytest -q -p no:cacheprovider tests/fault
+	cd backend && NUMBA_CACHE_DIR=$(TEST_NUMBA_CACHE) ../$(BIN)/pytest -q -p no:cacheprovider tests/fault
 
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm test
@@ -75,10 +78,19 @@ test-lane-postgres: $(VENV)/.installed frontend/node_modules/.installed
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-frontend
 
+# Compiles STUMPY's code into the test cache (about a minute on a busy core) beside lint,
+# so neither lane compiles it on its own.
+test-warm: $(VENV)/.installed
+	cd backend && NUMBA_CACHE_DIR=$(TEST_NUMBA_CACHE) ../$(BIN)/python -c \
+		"from glucolens.analytics.patterns import warm_up; print(f'STUMPY ready in {warm_up():.1f} s')"
+
+test-prep:
+	$(MAKE) --no-print-directory --output-sync=target -j2 lint test-warm
+
 test-lanes:
 	$(MAKE) --no-print-directory --output-sync=target -j2 test-lane-sqlite test-lane-postgres
 
-test: lint test-lanes test-e2e
+test: test-prep test-lanes test-e2e
 	@echo "all checks passed"
 
 bench: $(VENV)/.installed frontend/out/index.html

@@ -95,12 +95,11 @@ def _clean_state() -> Iterator[None]:
     # deadlock victim. If that is the truncation, take it again once the job has moved on.
     for attempt in range(5):
         try:
+            # DELETE, not TRUNCATE, on PostgreSQL too: a test leaves a few rows, and
+            # TRUNCATE of every table costs ~110 ms (new files for each) against ~5 ms.
             with engine.begin() as conn:
-                if engine.dialect.name == "postgresql":
-                    conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-                else:
-                    for name in tables:
-                        conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - fixed names
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - fixed names
             break
         except OperationalError as exc:
             if attempt == 4 or "deadlock" not in str(exc).lower():

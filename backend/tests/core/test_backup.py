@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -29,33 +31,77 @@ def _cli(data_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+def _admin() -> object:
+    return create_engine(make_url(SUITE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One migrated database with the demo's two days in it and its data dir, made once
+    for the module (two subprocesses, the slow part); tests take copies of it."""
+    root = tmp_path_factory.mktemp("seeded")
+    if ON_PG:
+        name = f"bk_tpl_{uuid.uuid4().hex[:8]}"
+        admin = _admin()
+        with admin.connect() as c:  # type: ignore[attr-defined]
+            c.execute(text(f"CREATE DATABASE {name}"))
+        url = make_url(SUITE_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        (root / "db").mkdir()
+        url = f"sqlite:///{root / 'db' / 'glucolens.db'}"
+    try:
+        yield url, _seeded(root, url)
+    finally:
+        if ON_PG:
+            with admin.connect() as c:  # type: ignore[attr-defined]
+                c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            admin.dispose()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
-def new_db(tmp_path: Path) -> Iterator[object]:
-    """A factory of empty databases of the suite's kind, dropped afterwards."""
+def new_db(tmp_path: Path, seeded_template: tuple[str, Path]) -> Iterator[object]:
+    """A factory of databases of the suite's kind, dropped afterwards: empty, or (with
+    ``seeded=True``) a copy of the seeded template."""
     made: list[str] = []
 
-    def make(name: str) -> str:
+    def make(name: str, seeded: bool = False) -> str:
         if not ON_PG:
-            return f"sqlite:///{tmp_path / name / 'glucolens.db'}"
+            path = tmp_path / name / "glucolens.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if seeded:  # through SQLite's backup API: the rows may still be in the WAL
+                src = sqlite3.connect(make_url(seeded_template[0]).database or "")
+                dst = sqlite3.connect(path)
+                with dst:
+                    src.backup(dst)
+                src.close()
+                dst.close()
+            return f"sqlite:///{path}"
         db = f"bk_{name}_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            make_url(SUITE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE {db}"))
-        admin.dispose()
+        template = f" TEMPLATE {make_url(seeded_template[0]).database}" if seeded else ""
+        admin = _admin()
+        with admin.connect() as c:  # type: ignore[attr-defined]
+            c.execute(text(f"CREATE DATABASE {db}{template}"))
+        admin.dispose()  # type: ignore[attr-defined]
         made.append(db)
         return make_url(SUITE_URL).set(database=db).render_as_string(hide_password=False)
 
     yield make
     if made:
-        admin = create_engine(
-            make_url(SUITE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as c:
+        admin = _admin()
+        with admin.connect() as c:  # type: ignore[attr-defined]
             for db in made:
                 c.execute(text(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-        admin.dispose()
+        admin.dispose()  # type: ignore[attr-defined]
+
+
+def _seeded_copy(
+    tmp_path: Path, new_db: object, seeded_template: tuple[str, Path]
+) -> tuple[str, Path]:
+    """A copy of the seeded template: its database and its data dir (the keys)."""
+    url = new_db("src", seeded=True)  # type: ignore[operator]
+    data = tmp_path / "src"
+    shutil.copytree(seeded_template[1], data, dirs_exist_ok=True)
+    return url, data
 
 
 def _tables(url: str) -> dict[str, list[tuple[object, ...]]]:
@@ -82,9 +128,9 @@ def _seeded(tmp_path: Path, url: str) -> Path:
     return data
 
 
-def test_backup_then_restore_reproduces_every_table_and_the_keys(tmp_path, new_db):
-    src_url, dst_url = new_db("src"), new_db("dst")
-    src_data = _seeded(tmp_path, src_url)
+def test_backup_then_restore_reproduces_every_table_and_the_keys(tmp_path, new_db, seeded_template):
+    src_url, src_data = _seeded_copy(tmp_path, new_db, seeded_template)
+    dst_url = new_db("dst")
     archive = tmp_path / "out" / "backup.tar.gz"
 
     done = _cli(src_data, src_url, "backup", "--output", str(archive))
@@ -102,9 +148,10 @@ def test_backup_then_restore_reproduces_every_table_and_the_keys(tmp_path, new_d
     assert (dst_data / "jwt_keys").stat().st_mode & 0o777 == 0o600
 
 
-def test_restore_refuses_a_database_with_data_unless_told_to_replace_it(tmp_path, new_db):
-    url = new_db("src")
-    data = _seeded(tmp_path, url)
+def test_restore_refuses_a_database_with_data_unless_told_to_replace_it(
+    tmp_path, new_db, seeded_template
+):
+    url, data = _seeded_copy(tmp_path, new_db, seeded_template)
     archive = tmp_path / "b.tar.gz"
     assert _cli(data, url, "backup", "-o", str(archive), "--no-keys").returncode == 0
     engine = create_engine(url)
@@ -127,9 +174,10 @@ def test_restore_refuses_a_database_with_data_unless_told_to_replace_it(tmp_path
     assert len(_tables(url)["glucose_readings"]) == len(changed["glucose_readings"]) + 5
 
 
-def test_a_damaged_backup_is_refused_and_leaves_the_database_as_it_was(tmp_path, new_db):
-    url = new_db("src")
-    data = _seeded(tmp_path, url)
+def test_a_damaged_backup_is_refused_and_leaves_the_database_as_it_was(
+    tmp_path, new_db, seeded_template
+):
+    url, data = _seeded_copy(tmp_path, new_db, seeded_template)
     archive = tmp_path / "b.tar.gz"
     assert _cli(data, url, "backup", "-o", str(archive)).returncode == 0
     before = _tables(url)
