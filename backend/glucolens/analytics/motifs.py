@@ -4,7 +4,11 @@ low on many nights at the same hour, a large spike after the same meal) comes fi
 Candidates come from two sources: a greedy pass on the z-normalised matrix profile
 (lowest profile value seeds a family; the family's windows leave the seed pool) and
 windows aligned on clinical events (``motif_events``: lows and spikes grouped by local
-time of day), which finds recurring lows that sensor noise hides from the profile.
+time of day), which finds recurring lows that sensor noise hides from the profile. An
+event shown by an event family with a positive score stays with that family
+(``_assign_shown_events``): a matrix-profile family loses the occurrences that hold it,
+or, if most of its occurrences do, is the same pattern and lends the event family its
+separation.
 
 Each family's score is the sum of two explainable parts (both stored on the ``Motif``
 in ``score_components``):
@@ -40,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from glucolens.analytics.jsonable import to_jsonable
-from glucolens.analytics.motif_events import event_families
+from glucolens.analytics.motif_events import EVENT_OFFSET, event_families
 from glucolens.analytics.motif_labels import describe
 from glucolens.analytics.motif_score import read_family, score_parts, share_at_hour_of
 from glucolens.analytics.profile import (
@@ -222,6 +226,46 @@ def _event_candidates(profile: _Profile, max_occurrences: int, tz: str) -> list[
     return out
 
 
+def _held(fam: _Family, event: _Family, m: int) -> np.ndarray:
+    """Mask of ``fam``'s occurrences whose window holds the event (nadir, peak) of an
+    occurrence that the event family ``event`` shows."""
+    points = np.sort(event.starts + int(EVENT_OFFSET[event.kind] * m))
+    at = np.searchsorted(points, fam.starts)  # the first event point at or after a start
+    nxt = points[np.minimum(at, len(points) - 1)]
+    return (at < len(points)) & (nxt >= fam.starts) & (nxt < fam.starts + m)
+
+
+def _assign_shown_events(
+    families: list[_Family], events: list[_Family], m: int
+) -> tuple[list[_Family], list[_Family]]:
+    """Give each event that an event family shows to that family, not to a matrix-profile
+    family that happens to hold its window (``families``, e.g. a family of afternoon
+    curves that also holds three of the spikes after breakfast, where they would be
+    neither labelled nor timed as what they are):
+
+    - a matrix-profile family most of whose occurrences hold the shown events of one
+      event family is the same pattern found by shape: it is dropped and the event
+      family takes its separation if larger (so its margin counts);
+    - any other matrix-profile family loses the occurrences that hold shown events, and
+      is dropped if fewer than two are left.
+
+    Returns (matrix-profile families, event families)."""
+    events = list(events)
+    out = []
+    for fam in families:
+        held = [_held(fam, ev, m) for ev in events]
+        same = [i for i, h in enumerate(held) if h.sum() * 2 > len(fam.starts)]
+        if same:
+            i = same[0]
+            if fam.separation > events[i].separation:
+                events[i] = replace(events[i], separation=fam.separation)
+            continue
+        keep = ~np.logical_or.reduce(held) if held else np.ones(len(fam.starts), bool)
+        if keep.sum() >= 2:
+            out.append(fam if keep.all() else replace(fam, starts=fam.starts[keep]))
+    return out, events
+
+
 def _motifs_from(
     profile: _Profile,
     k: int,
@@ -238,13 +282,21 @@ def _motifs_from(
     share = share_at_hour_of(profile, tz)
     families = _candidate_families(profile, max_occurrences)
     if ranking == "recognisable":
-        families += _event_candidates(profile, max_occurrences, tz)
-        scored = []
-        for f in families:
-            reading = read_family(profile, f.starts, tz, _hint(f), f.members)
-            total = score_parts(len(f.starts), f.separation, reading, share)["total"]
-            scored.append(replace(f, score=total))
-        families = scored
+
+        def scored(fams: list[_Family]) -> list[_Family]:
+            out = []
+            for f in fams:
+                reading = read_family(profile, f.starts, tz, _hint(f), f.members)
+                total = score_parts(len(f.starts), f.separation, reading, share)["total"]
+                out.append(replace(f, score=total))
+            return out
+
+        events = scored(_event_candidates(profile, max_occurrences, tz))
+        # The events shown by an event family the ranking reads as a pattern (a positive
+        # score) stay with it; the matrix-profile families are scored without them.
+        by_shape, patterned = _assign_shown_events(families, [f for f in events if f.score > 0], m)
+        rescored = iter(scored(patterned))
+        families = scored(by_shape) + [next(rescored) if f.score > 0 else f for f in events]
     span = profile.grid[-1] - profile.grid[0] if len(profile.grid) else pd.Timedelta(0)
     history_days = int(round(span / pd.Timedelta(days=1)))
     motifs: list[Motif] = []

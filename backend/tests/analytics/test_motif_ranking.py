@@ -146,3 +146,27 @@ def test_local_hours_follow_the_zone_across_dst():
     # 03:00 local in New York is 08:00 UTC before 2024-03-10 and 07:00 UTC after.
     times = pd.DatetimeIndex(["2024-03-09 08:00", "2024-03-11 07:00"], tz="UTC")
     assert local_hours(times, "America/New_York").tolist() == [3.0, 3.0]
+
+
+def test_a_shown_event_stays_with_its_event_family_not_a_matrix_profile_family():
+    # Shapes: window starts on a bare index (3-hour windows, M = 36 points); a spike
+    # family shows peaks at start + 40 % of the window (motif_events.EVENT_OFFSET).
+    from glucolens.analytics.motifs import _assign_shown_events, _Family
+
+    spikes = _Family(seed=95, starts=np.array([95, 395]), separation=1.0, score=1.0, kind="spike")
+    peaks = [95 + int(0.4 * M), 395 + int(0.4 * M)]  # 109 and 409
+    # 109 is inside the windows starting at 80 and 100, not 150 or 300.
+    curves = _Family(seed=0, starts=np.array([0, 80, 150, 300, 600]), separation=1.2, score=2.0)
+    pair = _Family(seed=100, starts=np.array([100, 500, 700]), separation=1.2, score=2.0)
+    shapes, events = _assign_shown_events([curves, pair], [spikes], M)
+    assert [f.starts.tolist() for f in shapes] == [[0, 150, 300, 600], [500, 700]], shapes
+    assert all(not (s <= p < s + M) for f in shapes for s in f.starts for p in peaks)
+    assert events[0].separation == 1.0  # neither family is mostly these spikes
+    # A shape family most of whose windows hold the shown spikes is the same pattern:
+    # dropped, and the event family takes its (larger) separation.
+    same = _Family(seed=100, starts=np.array([100, 400, 700]), separation=1.7, score=3.0)
+    shapes, events = _assign_shown_events([same, curves], [spikes], M)
+    assert [f.starts.tolist() for f in shapes] == [[0, 150, 300, 600]]
+    assert events[0].separation == 1.7 and events[0].starts.tolist() == [95, 395]
+    shapes, events = _assign_shown_events([curves], [], M)
+    assert shapes[0].starts.tolist() == [0, 80, 150, 300, 600] and events == []
