@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,17 @@ def _cli(data_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess[st
     )
 
 
-def _admin() -> object:
-    return create_engine(make_url(SUITE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+def _admin_sql(*statements: str) -> None:
+    """Runs statements (CREATE/DROP DATABASE) on the server's ``postgres`` database."""
+    admin = create_engine(
+        make_url(SUITE_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as c:
+            for statement in statements:
+                c.execute(text(statement))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +51,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     root = tmp_path_factory.mktemp("seeded")
     if ON_PG:
         name = f"bk_tpl_{uuid.uuid4().hex[:8]}"
-        admin = _admin()
-        with admin.connect() as c:  # type: ignore[attr-defined]
-            c.execute(text(f"CREATE DATABASE {name}"))
+        _admin_sql(f"CREATE DATABASE {name}")
         url = make_url(SUITE_URL).set(database=name).render_as_string(hide_password=False)
     else:
         (root / "db").mkdir()
@@ -53,13 +60,11 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         yield url, _seeded(root, url)
     finally:
         if ON_PG:
-            with admin.connect() as c:  # type: ignore[attr-defined]
-                c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            admin.dispose()  # type: ignore[attr-defined]
+            _admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
-def new_db(tmp_path: Path, seeded_template: tuple[str, Path]) -> Iterator[object]:
+def new_db(tmp_path: Path, seeded_template: tuple[str, Path]) -> Iterator[Callable[..., str]]:
     """A factory of databases of the suite's kind, dropped afterwards: empty, or (with
     ``seeded=True``) a copy of the seeded template."""
     made: list[str] = []
@@ -78,27 +83,20 @@ def new_db(tmp_path: Path, seeded_template: tuple[str, Path]) -> Iterator[object
             return f"sqlite:///{path}"
         db = f"bk_{name}_{uuid.uuid4().hex[:8]}"
         template = f" TEMPLATE {make_url(seeded_template[0]).database}" if seeded else ""
-        admin = _admin()
-        with admin.connect() as c:  # type: ignore[attr-defined]
-            c.execute(text(f"CREATE DATABASE {db}{template}"))
-        admin.dispose()  # type: ignore[attr-defined]
+        _admin_sql(f"CREATE DATABASE {db}{template}")
         made.append(db)
         return make_url(SUITE_URL).set(database=db).render_as_string(hide_password=False)
 
     yield make
     if made:
-        admin = _admin()
-        with admin.connect() as c:  # type: ignore[attr-defined]
-            for db in made:
-                c.execute(text(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-        admin.dispose()  # type: ignore[attr-defined]
+        _admin_sql(*(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)" for db in made))
 
 
 def _seeded_copy(
-    tmp_path: Path, new_db: object, seeded_template: tuple[str, Path]
+    tmp_path: Path, new_db: Callable[..., str], seeded_template: tuple[str, Path]
 ) -> tuple[str, Path]:
     """A copy of the seeded template: its database and its data dir (the keys)."""
-    url = new_db("src", seeded=True)  # type: ignore[operator]
+    url = new_db("src", seeded=True)
     data = tmp_path / "src"
     shutil.copytree(seeded_template[1], data, dirs_exist_ok=True)
     return url, data
